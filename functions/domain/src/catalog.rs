@@ -1,0 +1,909 @@
+//! The service catalog (SPEC section 3) as static data.
+//!
+//! Codes are ours and stable (they are stored); names, labels and notices are what residents
+//! see, so they are in Bahasa Indonesia. Availability can be changed by a supervisor at run
+//! time; the catalog only provides the default.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Code of one service. Serialised as the exact SPEC code, e.g. `KTP_LOST_DAMAGED`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServiceCode {
+    KtpLostDamaged,
+    KtpDataChange,
+    KtpMoveIn,
+    KtpNew,
+    KkNew,
+    KkAddMember,
+    KkDataChange,
+    KkSplit,
+    KkLostDamaged,
+    Birth,
+    Death,
+    MoveOut,
+    MoveIn,
+    Kia,
+    Legalization,
+    Marriage,
+    Divorce,
+    Correction,
+    Complaint,
+    Consultation,
+}
+
+impl ServiceCode {
+    /// Every code, in SPEC table order (also the order of [`services()`]).
+    pub const ALL: [ServiceCode; 20] = [
+        ServiceCode::KtpLostDamaged,
+        ServiceCode::KtpDataChange,
+        ServiceCode::KtpMoveIn,
+        ServiceCode::KtpNew,
+        ServiceCode::KkNew,
+        ServiceCode::KkAddMember,
+        ServiceCode::KkDataChange,
+        ServiceCode::KkSplit,
+        ServiceCode::KkLostDamaged,
+        ServiceCode::Birth,
+        ServiceCode::Death,
+        ServiceCode::MoveOut,
+        ServiceCode::MoveIn,
+        ServiceCode::Kia,
+        ServiceCode::Legalization,
+        ServiceCode::Marriage,
+        ServiceCode::Divorce,
+        ServiceCode::Correction,
+        ServiceCode::Complaint,
+        ServiceCode::Consultation,
+    ];
+
+    /// The stored/wire form, identical to the serde representation.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ServiceCode::KtpLostDamaged => "KTP_LOST_DAMAGED",
+            ServiceCode::KtpDataChange => "KTP_DATA_CHANGE",
+            ServiceCode::KtpMoveIn => "KTP_MOVE_IN",
+            ServiceCode::KtpNew => "KTP_NEW",
+            ServiceCode::KkNew => "KK_NEW",
+            ServiceCode::KkAddMember => "KK_ADD_MEMBER",
+            ServiceCode::KkDataChange => "KK_DATA_CHANGE",
+            ServiceCode::KkSplit => "KK_SPLIT",
+            ServiceCode::KkLostDamaged => "KK_LOST_DAMAGED",
+            ServiceCode::Birth => "BIRTH",
+            ServiceCode::Death => "DEATH",
+            ServiceCode::MoveOut => "MOVE_OUT",
+            ServiceCode::MoveIn => "MOVE_IN",
+            ServiceCode::Kia => "KIA",
+            ServiceCode::Legalization => "LEGALIZATION",
+            ServiceCode::Marriage => "MARRIAGE",
+            ServiceCode::Divorce => "DIVORCE",
+            ServiceCode::Correction => "CORRECTION",
+            ServiceCode::Complaint => "COMPLAINT",
+            ServiceCode::Consultation => "CONSULTATION",
+        }
+    }
+
+    /// The catalog entry for this code.
+    pub fn definition(self) -> &'static ServiceDefinition {
+        service(self)
+    }
+}
+
+impl fmt::Display for ServiceCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Returned when a string is not a service code. Carries no input (it may be resident text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown service code")]
+pub struct UnknownServiceCode;
+
+impl FromStr for ServiceCode {
+    type Err = UnknownServiceCode;
+
+    /// Case-insensitive, surrounding whitespace ignored (codes come back from list replies,
+    /// URLs and officer input).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        ServiceCode::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+            .ok_or(UnknownServiceCode)
+    }
+}
+
+/// How a request of this service is handled (drives the lifecycle, see `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServiceKind {
+    /// A civil-registration product with documents (DRAFT → … → COMPLETED).
+    Registration,
+    /// Free-text complaint with optional attachments.
+    Complaint,
+    /// Free-text question, no attachments.
+    Consultation,
+}
+
+impl ServiceKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ServiceKind::Registration => "REGISTRATION",
+            ServiceKind::Complaint => "COMPLAINT",
+            ServiceKind::Consultation => "CONSULTATION",
+        }
+    }
+}
+
+impl fmt::Display for ServiceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Top-level WhatsApp menu groups. WhatsApp lists allow at most 10 rows in total, so the
+/// 20 services are split into categories of at most 10 services each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    KtpEl,
+    KartuKeluarga,
+    AktaCatatanSipil,
+    Pindah,
+    Lainnya,
+    AduanKonsultasi,
+}
+
+impl Category {
+    /// Every category, in menu order.
+    pub const ALL: [Category; 6] = [
+        Category::KtpEl,
+        Category::KartuKeluarga,
+        Category::AktaCatatanSipil,
+        Category::Pindah,
+        Category::Lainnya,
+        Category::AduanKonsultasi,
+    ];
+
+    /// Stable id, usable as a list-row id (same as the serde form).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Category::KtpEl => "ktp_el",
+            Category::KartuKeluarga => "kartu_keluarga",
+            Category::AktaCatatanSipil => "akta_catatan_sipil",
+            Category::Pindah => "pindah",
+            Category::Lainnya => "lainnya",
+            Category::AduanKonsultasi => "aduan_konsultasi",
+        }
+    }
+
+    /// Resident-facing title, at most 24 characters (WhatsApp list row title).
+    pub const fn title(self) -> &'static str {
+        match self {
+            Category::KtpEl => "KTP-el",
+            Category::KartuKeluarga => "Kartu Keluarga",
+            Category::AktaCatatanSipil => "Akta Catatan Sipil",
+            Category::Pindah => "Pindah Domisili",
+            Category::Lainnya => "KIA & Legalisir",
+            Category::AduanKonsultasi => "Aduan & Konsultasi",
+        }
+    }
+
+    /// Resident-facing description, at most 72 characters (WhatsApp list row description).
+    pub const fn description(self) -> &'static str {
+        match self {
+            Category::KtpEl => "KTP-el hilang/rusak, perubahan data, pindah datang, perekaman baru",
+            Category::KartuKeluarga => {
+                "KK baru, tambah anggota, perubahan data, pecah KK, hilang/rusak"
+            }
+            Category::AktaCatatanSipil => {
+                "Akta kelahiran, kematian, perkawinan, perceraian, pembetulan"
+            }
+            Category::Pindah => "Surat pindah (SKPWNI) dan pindah datang",
+            Category::Lainnya => "Kartu Identitas Anak (KIA) dan legalisir dokumen",
+            Category::AduanKonsultasi => "Sampaikan aduan atau pertanyaan kepada petugas",
+        }
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Returned when a string is not a category id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown category")]
+pub struct UnknownCategory;
+
+impl FromStr for Category {
+    type Err = UnknownCategory;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        Category::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
+            .ok_or(UnknownCategory)
+    }
+}
+
+/// One document the resident sends for a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AttachmentSlot {
+    /// Stable snake_case id (stored with each document); unique within a service.
+    pub id: &'static str,
+    /// Bahasa text telling the resident what to send.
+    pub label: &'static str,
+    /// Whether the request can be submitted without it.
+    pub required: bool,
+}
+
+/// Whether residents may open new requests of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Availability {
+    Available,
+    /// Residents who pick the service get `notice` and no request is opened.
+    Suspended {
+        notice: String,
+    },
+}
+
+impl Availability {
+    pub fn is_available(&self) -> bool {
+        matches!(self, Availability::Available)
+    }
+
+    /// The notice to show when suspended.
+    pub fn notice(&self) -> Option<&str> {
+        match self {
+            Availability::Available => None,
+            Availability::Suspended { notice } => Some(notice),
+        }
+    }
+}
+
+/// One catalog entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ServiceDefinition {
+    pub code: ServiceCode,
+    /// The SPEC "name (id)" column; at most 72 characters (usable as a list-row description).
+    pub name: &'static str,
+    /// At most 24 characters, for WhatsApp list-row titles.
+    pub short_name: &'static str,
+    pub kind: ServiceKind,
+    pub category: Category,
+    /// Documents to send, in the order they are asked for.
+    pub slots: &'static [AttachmentSlot],
+    /// Default maximum working days to finish (configurable per service at run time).
+    pub max_working_days: u8,
+    /// `Some(notice)` when the service starts out suspended; see [`Self::default_availability`].
+    pub default_suspension_notice: Option<&'static str>,
+    /// Reports later than this many days after the event are flagged (a flag, not an error).
+    pub late_report_after_days: Option<u16>,
+    /// Whether the applicant's NIK is asked for (anonymous-ish consultation does not need it).
+    pub needs_applicant_identity: bool,
+}
+
+impl ServiceDefinition {
+    /// Availability before any supervisor override.
+    pub fn default_availability(&self) -> Availability {
+        match self.default_suspension_notice {
+            None => Availability::Available,
+            Some(notice) => Availability::Suspended {
+                notice: notice.to_owned(),
+            },
+        }
+    }
+
+    /// True when the event is reported strictly more than `late_report_after_days` days after
+    /// it happened (exactly the limit is still on time). Services without a limit are never late.
+    pub fn is_late_report(&self, event_date: time::Date, reported_on: time::Date) -> bool {
+        match self.late_report_after_days {
+            Some(limit) => (reported_on - event_date).whole_days() > i64::from(limit),
+            None => false,
+        }
+    }
+
+    /// The slot with this id, if the service has it.
+    pub fn slot(&self, id: &str) -> Option<&'static AttachmentSlot> {
+        self.slots.iter().find(|s| s.id == id)
+    }
+
+    /// Slots that must be filled before the request can be submitted.
+    pub fn required_slots(&self) -> impl Iterator<Item = &'static AttachmentSlot> + use<> {
+        self.slots.iter().filter(|s| s.required)
+    }
+}
+
+/// The catalog entry for `code`.
+pub fn service(code: ServiceCode) -> &'static ServiceDefinition {
+    // SERVICES is in `ServiceCode` declaration order; checked at compile time below.
+    &SERVICES[code as usize]
+}
+
+/// All catalog entries, in SPEC table order.
+pub fn services() -> &'static [ServiceDefinition] {
+    &SERVICES
+}
+
+/// The services listed under one menu category, in catalog order.
+pub fn services_in(category: Category) -> impl Iterator<Item = &'static ServiceDefinition> {
+    SERVICES.iter().filter(move |s| s.category == category)
+}
+
+// Compile-time proof that `service()` indexing matches codes.
+const _: () = {
+    assert!(SERVICES.len() == ServiceCode::ALL.len());
+    let mut i = 0;
+    while i < SERVICES.len() {
+        assert!(SERVICES[i].code as usize == i);
+        assert!(ServiceCode::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
+const fn req(id: &'static str, label: &'static str) -> AttachmentSlot {
+    AttachmentSlot {
+        id,
+        label,
+        required: true,
+    }
+}
+
+const fn opt(id: &'static str, label: &'static str) -> AttachmentSlot {
+    AttachmentSlot {
+        id,
+        label,
+        required: false,
+    }
+}
+
+// Slots shared by several services keep the same id everywhere.
+const KK: AttachmentSlot = req("kk", "Kartu Keluarga (KK)");
+const KTP_EL: AttachmentSlot = req("ktp_el", "KTP-el pemohon");
+const OLD_KK: AttachmentSlot = req("old_kk", "KK lama");
+const SKPWNI: AttachmentSlot = req("skpwni", "Surat Keterangan Pindah WNI (SKPWNI)");
+
+const KTP_NEW_NOTICE: &str = "Mohon maaf, layanan KTP-el baru untuk sementara belum dapat \
+diajukan lewat WhatsApp. Pembuatan KTP-el baru memerlukan perekaman data biometrik (foto, sidik \
+jari dan iris mata) secara langsung, dan perekaman tersebut saat ini sedang dihentikan \
+sementara. Silakan pantau pengumuman resmi Disdukcapil untuk jadwal perekaman berikutnya.";
+
+const fn registration(
+    code: ServiceCode,
+    name: &'static str,
+    short_name: &'static str,
+    category: Category,
+    slots: &'static [AttachmentSlot],
+    max_working_days: u8,
+) -> ServiceDefinition {
+    ServiceDefinition {
+        code,
+        name,
+        short_name,
+        kind: ServiceKind::Registration,
+        category,
+        slots,
+        max_working_days,
+        default_suspension_notice: None,
+        late_report_after_days: None,
+        needs_applicant_identity: true,
+    }
+}
+
+const fn late_after(mut def: ServiceDefinition, days: u16) -> ServiceDefinition {
+    def.late_report_after_days = Some(days);
+    def
+}
+
+const fn suspended(mut def: ServiceDefinition, notice: &'static str) -> ServiceDefinition {
+    def.default_suspension_notice = Some(notice);
+    def
+}
+
+use Category as C;
+use ServiceCode as S;
+
+static SERVICES: [ServiceDefinition; 20] = [
+    registration(
+        S::KtpLostDamaged,
+        "KTP-el hilang/rusak",
+        "KTP-el hilang/rusak",
+        C::KtpEl,
+        &[
+            req(
+                "police_report_or_damaged_card",
+                "Surat keterangan hilang dari kepolisian atau foto KTP-el yang rusak",
+            ),
+            KK,
+        ],
+        3,
+    ),
+    registration(
+        S::KtpDataChange,
+        "KTP-el perubahan data",
+        "KTP-el perubahan data",
+        C::KtpEl,
+        &[
+            req("old_ktp_el", "KTP-el lama"),
+            req("proof_of_change", "Dokumen bukti perubahan data"),
+            KK,
+        ],
+        3,
+    ),
+    registration(
+        S::KtpMoveIn,
+        "KTP-el pindah datang",
+        "KTP-el pindah datang",
+        C::KtpEl,
+        &[SKPWNI, KK],
+        3,
+    ),
+    suspended(
+        registration(
+            S::KtpNew,
+            "KTP-el baru (perekaman)",
+            "KTP-el baru (perekaman)",
+            C::KtpEl,
+            &[KK],
+            3,
+        ),
+        KTP_NEW_NOTICE,
+    ),
+    registration(
+        S::KkNew,
+        "KK baru",
+        "KK baru",
+        C::KartuKeluarga,
+        &[
+            req("marriage_book", "Buku nikah / akta perkawinan"),
+            opt("skpwni", "SKPWNI (jika pindah dari daerah lain)"),
+        ],
+        3,
+    ),
+    registration(
+        S::KkAddMember,
+        "KK tambah anggota",
+        "KK tambah anggota",
+        C::KartuKeluarga,
+        &[
+            OLD_KK,
+            req(
+                "birth_certificate_or_skpwni",
+                "Akta kelahiran atau SKPWNI anggota yang ditambahkan",
+            ),
+        ],
+        3,
+    ),
+    registration(
+        S::KkDataChange,
+        "KK perubahan data",
+        "KK perubahan data",
+        C::KartuKeluarga,
+        &[
+            OLD_KK,
+            req(
+                "proof_of_event",
+                "Dokumen bukti peristiwa atau perubahan data",
+            ),
+        ],
+        3,
+    ),
+    registration(
+        S::KkSplit,
+        "Pecah KK",
+        "Pecah KK",
+        C::KartuKeluarga,
+        &[
+            OLD_KK,
+            req(
+                "civil_event_document",
+                "Akta perkawinan, akta perceraian, akta kematian atau SKPWNI",
+            ),
+        ],
+        3,
+    ),
+    registration(
+        S::KkLostDamaged,
+        "KK hilang/rusak",
+        "KK hilang/rusak",
+        C::KartuKeluarga,
+        &[
+            req(
+                "police_report_or_damaged_kk",
+                "Surat keterangan hilang dari kepolisian atau foto KK yang rusak",
+            ),
+            KTP_EL,
+        ],
+        3,
+    ),
+    late_after(
+        registration(
+            S::Birth,
+            "Akta Kelahiran",
+            "Akta Kelahiran",
+            C::AktaCatatanSipil,
+            &[
+                req(
+                    "birth_letter_or_sptjm",
+                    "Surat keterangan kelahiran (atau SPTJM kebenaran data kelahiran dengan 2 orang saksi)",
+                ),
+                req(
+                    "marriage_book_or_sptjm",
+                    "Buku nikah / akta perkawinan orang tua (atau SPTJM kebenaran sebagai pasangan suami istri)",
+                ),
+                KK,
+            ],
+            5,
+        ),
+        60,
+    ),
+    late_after(
+        registration(
+            S::Death,
+            "Akta Kematian",
+            "Akta Kematian",
+            C::AktaCatatanSipil,
+            &[
+                req("death_letter", "Surat keterangan kematian"),
+                req("deceased_kk_ktp_el", "KK dan KTP-el almarhum/almarhumah"),
+                req("reporter_ktp_el", "KTP-el pelapor"),
+            ],
+            5,
+        ),
+        30,
+    ),
+    registration(
+        S::MoveOut,
+        "Surat Pindah (SKPWNI)",
+        "Surat Pindah (SKPWNI)",
+        C::Pindah,
+        &[
+            KK,
+            req(
+                "form_f103",
+                "Formulir F-1.03 (pendaftaran perpindahan penduduk) yang sudah diisi",
+            ),
+        ],
+        5,
+    ),
+    registration(
+        S::MoveIn,
+        "Pindah datang",
+        "Pindah datang",
+        C::Pindah,
+        &[SKPWNI, req("old_ktp_el_or_kia", "KTP-el lama atau KIA")],
+        5,
+    ),
+    registration(
+        S::Kia,
+        "Kartu Identitas Anak",
+        "Kartu Identitas Anak",
+        C::Lainnya,
+        &[
+            req("birth_certificate", "Akta kelahiran anak"),
+            req("parents_kk", "KK orang tua"),
+            req("parents_ktp_el", "KTP-el orang tua"),
+            opt(
+                "child_photo",
+                "Pas foto anak (hanya untuk anak usia 5 tahun ke atas)",
+            ),
+        ],
+        5,
+    ),
+    registration(
+        S::Legalization,
+        "Legalisir dokumen",
+        "Legalisir dokumen",
+        C::Lainnya,
+        &[
+            req("document", "Dokumen yang akan dilegalisir"),
+            req("ktp_el_or_kk", "KTP-el atau KK pemohon"),
+        ],
+        1,
+    ),
+    late_after(
+        registration(
+            S::Marriage,
+            "Akta Perkawinan (non-Muslim)",
+            "Akta Perkawinan",
+            C::AktaCatatanSipil,
+            &[
+                req(
+                    "religious_leader_letter",
+                    "Surat keterangan perkawinan dari pemuka agama",
+                ),
+                req("couple_photo", "Pas foto berdampingan kedua mempelai"),
+                req("ktp_el_both", "KTP-el kedua mempelai"),
+                req("kk_both", "KK kedua mempelai"),
+            ],
+            14,
+        ),
+        60,
+    ),
+    late_after(
+        registration(
+            S::Divorce,
+            "Akta Perceraian",
+            "Akta Perceraian",
+            C::AktaCatatanSipil,
+            &[
+                req(
+                    "court_decision",
+                    "Putusan pengadilan yang telah berkekuatan hukum tetap",
+                ),
+                req("marriage_certificate", "Akta perkawinan"),
+                KK,
+                KTP_EL,
+            ],
+            7,
+        ),
+        60,
+    ),
+    registration(
+        S::Correction,
+        "Pembetulan akta/data",
+        "Pembetulan akta/data",
+        C::AktaCatatanSipil,
+        &[
+            req("erroneous_document", "Dokumen yang memuat kesalahan"),
+            req(
+                "base_document",
+                "Dokumen otentik yang menjadi dasar pembetulan",
+            ),
+            KK,
+            KTP_EL,
+        ],
+        14,
+    ),
+    ServiceDefinition {
+        code: S::Complaint,
+        name: "Aduan",
+        short_name: "Aduan",
+        kind: ServiceKind::Complaint,
+        category: C::AduanKonsultasi,
+        slots: &[opt(
+            "supporting_attachment",
+            "Foto atau dokumen pendukung aduan (tidak wajib)",
+        )],
+        max_working_days: 3,
+        default_suspension_notice: None,
+        late_report_after_days: None,
+        needs_applicant_identity: true,
+    },
+    ServiceDefinition {
+        code: S::Consultation,
+        name: "Konsultasi",
+        short_name: "Konsultasi",
+        kind: ServiceKind::Consultation,
+        category: C::AduanKonsultasi,
+        slots: &[],
+        max_working_days: 1,
+        default_suspension_notice: None,
+        late_report_after_days: None,
+        needs_applicant_identity: false,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use time::macros::date;
+
+    use super::*;
+
+    #[test]
+    fn every_code_has_exactly_one_definition() {
+        for code in ServiceCode::ALL {
+            let n = services().iter().filter(|s| s.code == code).count();
+            assert_eq!(n, 1, "{code}");
+            assert_eq!(service(code).code, code);
+        }
+        assert_eq!(services().len(), 20);
+    }
+
+    #[test]
+    fn codes_round_trip_through_str_and_serde() {
+        for code in ServiceCode::ALL {
+            assert_eq!(code.as_str().parse::<ServiceCode>(), Ok(code));
+            assert_eq!(
+                code.as_str().to_lowercase().parse::<ServiceCode>(),
+                Ok(code)
+            );
+            let json = serde_json::to_string(&code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            let back: ServiceCode = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, code);
+        }
+        assert_eq!(
+            " ktp_lost_damaged ".parse(),
+            Ok(ServiceCode::KtpLostDamaged)
+        );
+        assert_eq!("KTP".parse::<ServiceCode>(), Err(UnknownServiceCode));
+        assert_eq!("".parse::<ServiceCode>(), Err(UnknownServiceCode));
+    }
+
+    #[test]
+    fn names_and_short_names_are_unique_and_fit_whatsapp() {
+        let names: HashSet<_> = services().iter().map(|s| s.name).collect();
+        assert_eq!(names.len(), services().len());
+        let shorts: HashSet<_> = services().iter().map(|s| s.short_name).collect();
+        assert_eq!(shorts.len(), services().len());
+        for s in services() {
+            assert!(s.short_name.chars().count() <= 24, "{}", s.short_name);
+            assert!(!s.short_name.is_empty());
+            assert!(s.name.chars().count() <= 72, "{}", s.name);
+        }
+    }
+
+    #[test]
+    fn slot_ids_are_unique_snake_case_within_a_service() {
+        for s in services() {
+            let ids: HashSet<_> = s.slots.iter().map(|slot| slot.id).collect();
+            assert_eq!(ids.len(), s.slots.len(), "{}", s.code);
+            for slot in s.slots {
+                assert!(!slot.id.is_empty());
+                assert!(
+                    slot.id
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                    "{}",
+                    slot.id
+                );
+                assert!(!slot.label.is_empty());
+                assert_eq!(s.slot(slot.id), Some(slot));
+            }
+        }
+    }
+
+    #[test]
+    fn menu_limits_hold() {
+        assert!(Category::ALL.len() <= 10);
+        let mut seen = 0;
+        for cat in Category::ALL {
+            let n = services_in(cat).count();
+            assert!((1..=10).contains(&n), "{cat}: {n}");
+            seen += n;
+            assert!(cat.title().chars().count() <= 24, "{}", cat.title());
+            assert!(
+                cat.description().chars().count() <= 72,
+                "{}",
+                cat.description()
+            );
+            assert_eq!(cat.as_str().parse(), Ok(cat));
+            let json = serde_json::to_string(&cat).unwrap();
+            assert_eq!(json, format!("\"{}\"", cat.as_str()));
+        }
+        assert_eq!(seen, services().len());
+    }
+
+    #[test]
+    fn kinds_and_identity_follow_the_spec() {
+        for s in services() {
+            let expected_kind = match s.code {
+                ServiceCode::Complaint => ServiceKind::Complaint,
+                ServiceCode::Consultation => ServiceKind::Consultation,
+                _ => ServiceKind::Registration,
+            };
+            assert_eq!(s.kind, expected_kind);
+            assert_eq!(
+                s.needs_applicant_identity,
+                s.code != ServiceCode::Consultation
+            );
+            if s.kind == ServiceKind::Registration {
+                assert!(s.required_slots().count() >= 1, "{}", s.code);
+            } else {
+                assert_eq!(s.required_slots().count(), 0, "{}", s.code);
+            }
+        }
+        assert!(service(ServiceCode::Consultation).slots.is_empty());
+    }
+
+    #[test]
+    fn working_days_match_the_spec_table() {
+        let expected = [3, 3, 3, 3, 3, 3, 3, 3, 3, 5, 5, 5, 5, 5, 1, 14, 7, 14, 3, 1];
+        for (s, days) in services().iter().zip(expected) {
+            assert_eq!(s.max_working_days, days, "{}", s.code);
+        }
+    }
+
+    #[test]
+    fn only_ktp_new_is_suspended_by_default() {
+        for s in services() {
+            let availability = s.default_availability();
+            if s.code == ServiceCode::KtpNew {
+                let notice = availability.notice().unwrap_or_default();
+                assert!(notice.contains("perekaman"));
+                assert!(notice.contains("pengumuman"));
+                assert!(!availability.is_available());
+            } else {
+                assert_eq!(availability, Availability::Available, "{}", s.code);
+            }
+        }
+    }
+
+    #[test]
+    fn optional_slots_are_the_ones_the_spec_marks_optional() {
+        let optional: Vec<_> = services()
+            .iter()
+            .flat_map(|s| {
+                s.slots
+                    .iter()
+                    .filter(|x| !x.required)
+                    .map(|x| (s.code, x.id))
+            })
+            .collect();
+        assert_eq!(
+            optional,
+            [
+                (ServiceCode::KkNew, "skpwni"),
+                (ServiceCode::Kia, "child_photo"),
+                (ServiceCode::Complaint, "supporting_attachment"),
+            ]
+        );
+    }
+
+    #[test]
+    fn availability_serde_is_tagged() {
+        let a = Availability::Suspended {
+            notice: "Tutup".into(),
+        };
+        let json = serde_json::to_value(&a).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"state": "SUSPENDED", "notice": "Tutup"})
+        );
+        let back: Availability = serde_json::from_value(json).unwrap();
+        assert_eq!(back, a);
+        let json = serde_json::to_value(Availability::Available).unwrap();
+        assert_eq!(json, serde_json::json!({"state": "AVAILABLE"}));
+    }
+
+    #[test]
+    fn late_report_boundaries() {
+        let birth = service(ServiceCode::Birth);
+        let event = date!(2026 - 01 - 01);
+        assert!(!birth.is_late_report(event, event));
+        assert!(!birth.is_late_report(event, date!(2026 - 03 - 02))); // 60 days
+        assert!(birth.is_late_report(event, date!(2026 - 03 - 03))); // 61 days
+
+        let death = service(ServiceCode::Death);
+        assert!(!death.is_late_report(event, date!(2026 - 01 - 31))); // 30 days
+        assert!(death.is_late_report(event, date!(2026 - 02 - 01))); // 31 days
+
+        for code in [ServiceCode::Marriage, ServiceCode::Divorce] {
+            let s = service(code);
+            assert_eq!(s.late_report_after_days, Some(60));
+            assert!(!s.is_late_report(event, event + time::Duration::days(60)));
+            assert!(s.is_late_report(event, event + time::Duration::days(61)));
+        }
+
+        // Services without a limit are never late; a report dated before the event is not late.
+        let kk = service(ServiceCode::KkNew);
+        assert!(!kk.is_late_report(event, date!(2030 - 01 - 01)));
+        assert!(!birth.is_late_report(date!(2026 - 06 - 01), event));
+
+        let limited: Vec<_> = services()
+            .iter()
+            .filter(|s| s.late_report_after_days.is_some())
+            .map(|s| s.code)
+            .collect();
+        assert_eq!(
+            limited,
+            [
+                ServiceCode::Birth,
+                ServiceCode::Death,
+                ServiceCode::Marriage,
+                ServiceCode::Divorce
+            ]
+        );
+    }
+}

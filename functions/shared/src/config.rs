@@ -1,0 +1,212 @@
+//! Configuration read from the environment once, at cold start, with errors that name the
+//! missing or malformed variable.
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} is required but not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Looks a variable up by name.
+type Lookup<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+
+/// Reads configuration values through a lookup function, so tests and the local stack never
+/// touch the process environment.
+pub struct Env<'a> {
+    lookup: Lookup<'a>,
+}
+
+impl Env<'static> {
+    /// The process environment.
+    pub fn process() -> Self {
+        Env {
+            lookup: Box::new(|name| std::env::var(name).ok()),
+        }
+    }
+}
+
+impl<'a> Env<'a> {
+    /// An environment backed by a lookup function (tests, the local stack).
+    pub fn from_fn(lookup: impl Fn(&str) -> Option<String> + 'a) -> Self {
+        Env {
+            lookup: Box::new(lookup),
+        }
+    }
+
+    pub fn optional(&self, name: &'static str) -> Option<String> {
+        (self.lookup)(name).filter(|v| !v.trim().is_empty())
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing(name))
+    }
+
+    pub fn or_default(&self, name: &'static str, default: &str) -> String {
+        self.optional(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    pub fn parsed<T: std::str::FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .trim()
+                .parse()
+                .map_err(|e: T::Err| ConfigError::Invalid {
+                    name,
+                    reason: e.to_string(),
+                }),
+        }
+    }
+}
+
+/// Where the WhatsApp secrets come from: Secrets Manager when deployed, plain variables locally.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecretSource {
+    /// `WHATSAPP_SECRET_ARN`: a JSON secret with `app_secret`, `verify_token`, `access_token`.
+    SecretsManager { secret_arn: String },
+    /// `WHATSAPP_APP_SECRET`, `WHATSAPP_VERIFY_TOKEN`, `WHATSAPP_ACCESS_TOKEN` (local stack, tests).
+    Inline(crate::whatsapp::WhatsAppSecrets),
+}
+
+/// Settings of the WhatsApp Cloud API connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WhatsAppConfig {
+    pub phone_number_id: String,
+    pub graph_base_url: String,
+    pub graph_api_version: String,
+    pub secrets: SecretSource,
+    pub request_timeout: Duration,
+}
+
+impl WhatsAppConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let secrets = match env.optional("WHATSAPP_SECRET_ARN") {
+            Some(secret_arn) => SecretSource::SecretsManager { secret_arn },
+            None => SecretSource::Inline(crate::whatsapp::WhatsAppSecrets {
+                app_secret: env.required("WHATSAPP_APP_SECRET")?,
+                verify_token: env.required("WHATSAPP_VERIFY_TOKEN")?,
+                access_token: env.required("WHATSAPP_ACCESS_TOKEN")?,
+            }),
+        };
+        let graph_api_version = env.or_default("GRAPH_API_VERSION", "v25.0");
+        if !is_graph_version(&graph_api_version) {
+            return Err(ConfigError::Invalid {
+                name: "GRAPH_API_VERSION",
+                reason: format!("expected a version like v25.0, got {graph_api_version:?}"),
+            });
+        }
+        Ok(Self {
+            phone_number_id: env.required("WHATSAPP_PHONE_NUMBER_ID")?,
+            graph_base_url: env
+                .or_default("GRAPH_API_BASE_URL", "https://graph.facebook.com")
+                .trim_end_matches('/')
+                .to_owned(),
+            graph_api_version,
+            secrets,
+            request_timeout: Duration::from_millis(env.parsed("GRAPH_API_TIMEOUT_MS", 5_000)?),
+        })
+    }
+}
+
+fn is_graph_version(v: &str) -> bool {
+    let Some(rest) = v.strip_prefix('v') else {
+        return false;
+    };
+    let mut parts = rest.split('.');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(a), Some(b), None) if !a.is_empty() && !b.is_empty()
+            && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit())
+    )
+}
+
+/// The DynamoDB table every function shares.
+pub fn table_name(env: &Env) -> Result<String, ConfigError> {
+    env.required("TABLE_NAME")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(vars: &[(&str, &str)]) -> Env<'static> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Env::from_fn(move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn missing_variable_is_named() {
+        let err = WhatsAppConfig::from_env(&env(&[])).unwrap_err();
+        assert_eq!(err, ConfigError::Missing("WHATSAPP_APP_SECRET"));
+        assert_eq!(
+            err.to_string(),
+            "environment variable WHATSAPP_APP_SECRET is required but not set"
+        );
+    }
+
+    #[test]
+    fn secret_arn_takes_precedence_and_defaults_apply() {
+        let cfg = WhatsAppConfig::from_env(&env(&[
+            ("WHATSAPP_SECRET_ARN", "arn:aws:secretsmanager:x"),
+            ("WHATSAPP_PHONE_NUMBER_ID", "42"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            cfg.secrets,
+            SecretSource::SecretsManager {
+                secret_arn: "arn:aws:secretsmanager:x".into()
+            }
+        );
+        assert_eq!(cfg.graph_base_url, "https://graph.facebook.com");
+        assert_eq!(cfg.graph_api_version, "v25.0");
+    }
+
+    #[test]
+    fn invalid_values_are_reported() {
+        let base = [
+            ("WHATSAPP_SECRET_ARN", "arn"),
+            ("WHATSAPP_PHONE_NUMBER_ID", "42"),
+        ];
+        let mut vars = base.to_vec();
+        vars.push(("GRAPH_API_VERSION", "25"));
+        assert!(matches!(
+            WhatsAppConfig::from_env(&env(&vars)),
+            Err(ConfigError::Invalid {
+                name: "GRAPH_API_VERSION",
+                ..
+            })
+        ));
+        let mut vars = base.to_vec();
+        vars.push(("GRAPH_API_TIMEOUT_MS", "soon"));
+        assert!(matches!(
+            WhatsAppConfig::from_env(&env(&vars)),
+            Err(ConfigError::Invalid {
+                name: "GRAPH_API_TIMEOUT_MS",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn blank_counts_as_missing() {
+        assert_eq!(
+            table_name(&env(&[("TABLE_NAME", "  ")])),
+            Err(ConfigError::Missing("TABLE_NAME"))
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! The ports the handlers depend on. Each has one real adapter in this crate (DynamoDB, S3, the
+//! Graph API); handlers hold them as trait objects so unit tests of pure logic can substitute.
+
+use async_trait::async_trait;
+use domain::{Request, ResidentId, TicketId, conversation::Conversation, reply::Reply};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Why a store call failed, in the terms a handler decides on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Throttling, a 5xx, a timeout, the network: the caller should let the client retry.
+    #[error("store temporarily unavailable: {0}")]
+    Unavailable(String),
+    /// A conditional write lost a race (another writer changed the item first).
+    #[error("conflicting concurrent write")]
+    Conflict,
+    /// An item that cannot be decoded or a request the store refuses: retrying will not help.
+    #[error("store rejected the data: {0}")]
+    Invalid(String),
+}
+
+impl StoreError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::Conflict)
+    }
+}
+
+/// One entry of a request's append-only audit trail (SPEC 5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub ticket: TicketId,
+    /// Unique per event; part of the sort key so a retried write cannot duplicate it.
+    pub event_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Officer subject, or the resident key for resident actions.
+    pub actor: String,
+    /// `petugas`, `supervisor`, `resident` or `system`.
+    pub role: String,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// Requests and their audit trail.
+#[async_trait]
+pub trait RequestRepository: Send + Sync {
+    async fn get_request(&self, ticket: &TicketId) -> Result<Option<Request>, StoreError>;
+    /// Stores a new request; `Conflict` when the ticket is already taken.
+    async fn create_request(&self, request: &Request) -> Result<(), StoreError>;
+    /// Appends an audit event; never overwrites one.
+    async fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError>;
+}
+
+/// A reply the system owes a resident for one inbound message, stored with the message's dedupe
+/// record so a retried delivery can finish sending what an earlier attempt could not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwedReply {
+    pub wamid: String,
+    pub seq: u8,
+    pub to: ResidentId,
+    pub reply: Reply,
+    pub state: ReplyState,
+    /// While `Sending`, no other delivery may send it before this instant (Unix milliseconds,
+    /// a number so the store can compare it in a condition).
+    pub lease_until_ms: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph_message_id: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReplyState {
+    Sending,
+    Sent,
+    Failed,
+}
+
+/// Everything one inbound message changes, committed atomically with its dedupe record.
+#[derive(Clone, Debug)]
+pub struct InboundCommit {
+    pub wamid: String,
+    pub received_at: OffsetDateTime,
+    /// The conversation as it was read (`None` = first contact), for the optimistic check.
+    pub previous_version: Option<u64>,
+    pub conversation: Conversation,
+    pub replies: Vec<OwedReply>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitOutcome {
+    Committed,
+    /// The wamid was already processed: nothing was written.
+    Duplicate,
+}
+
+/// Conversation state and exactly-once processing of inbound messages.
+#[async_trait]
+pub trait ConversationRepository: Send + Sync {
+    async fn get_conversation(
+        &self,
+        resident: &ResidentId,
+    ) -> Result<Option<Conversation>, StoreError>;
+    /// `Conflict` when the conversation changed since it was read (another message of the same
+    /// resident won); `Duplicate` when the wamid was already processed.
+    async fn commit_inbound(&self, commit: &InboundCommit) -> Result<CommitOutcome, StoreError>;
+    /// Replies recorded for an inbound message (to finish a send a crashed attempt left).
+    async fn owed_replies(&self, wamid: &str) -> Result<Vec<OwedReply>, StoreError>;
+    /// Takes the sending lease of a reply whose lease expired; false when someone else holds it
+    /// or it was sent.
+    async fn claim_reply(
+        &self,
+        wamid: &str,
+        seq: u8,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+    async fn finish_reply(
+        &self,
+        wamid: &str,
+        seq: u8,
+        state: ReplyState,
+        graph_message_id: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Records a message whose processing failed permanently, for officers to see (SPEC 7).
+    async fn record_failed_inbound(
+        &self,
+        wamid: &str,
+        resident: Option<&ResidentId>,
+        reason: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+}
+
+/// Why a message could not be sent through WhatsApp.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Rate limit, Meta 5xx, timeout, network: try again later.
+    #[error("WhatsApp temporarily unavailable: {0}")]
+    Transient(String),
+    /// Outside the 24-hour window (131047): only a template can reach the resident now.
+    #[error("outside the customer-service window")]
+    OutsideWindow,
+    /// The access token is invalid or expired (190): ops must rotate it.
+    #[error("WhatsApp access token rejected")]
+    Unauthorized,
+    /// Anything else Meta refuses; retrying the same message will not help.
+    #[error("WhatsApp rejected the message (code {code}): {message}")]
+    Rejected { code: i64, message: String },
+}
+
+impl SendError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SendError::Transient(_) | SendError::Unauthorized)
+    }
+}
+
+/// Sends messages to residents.
+#[async_trait]
+pub trait Messenger: Send + Sync {
+    /// Sends one reply; returns the outbound message id WhatsApp assigned.
+    async fn send(&self, to: &ResidentId, reply: &Reply) -> Result<String, SendError>;
+}
+
+/// A pre-authorised HTTP request a client performs directly against blob storage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PresignedRequest {
+    pub method: String,
+    pub url: String,
+    /// Headers the client must send exactly as given (they are part of the signature).
+    pub headers: std::collections::BTreeMap<String, String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("blob storage unavailable: {0}")]
+    Unavailable(String),
+    #[error("blob request invalid: {0}")]
+    Invalid(String),
+}
+
+/// Document bytes at rest (the bucket).
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// A presigned PUT limited to one key, one content type and one exact length.
+    async fn presign_upload(
+        &self,
+        key: &str,
+        content_type: &str,
+        content_length: u64,
+        now: OffsetDateTime,
+        ttl: std::time::Duration,
+    ) -> Result<PresignedRequest, BlobError>;
+}

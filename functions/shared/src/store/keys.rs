@@ -1,0 +1,80 @@
+//! Key layout of the single table (see ARCHITECTURE.md, "Table"). Every key string is built here
+//! and nowhere else.
+
+use domain::{RequestStatus, ResidentId, TicketId};
+use time::OffsetDateTime;
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+pub const GSI1PK: &str = "GSI1PK";
+pub const GSI1SK: &str = "GSI1SK";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
+/// Epoch seconds; the table's TTL attribute.
+pub const EXPIRES_AT: &str = "expires_at";
+
+pub const META: &str = "META";
+pub const CONV: &str = "CONV";
+pub const WAMID: &str = "WAMID";
+
+pub fn request_pk(ticket: &TicketId) -> String {
+    format!("REQ#{}", ticket.as_str())
+}
+
+pub fn audit_sk(at: OffsetDateTime, event_id: &str) -> String {
+    format!("EVT#{}#{event_id}", sortable_time(at))
+}
+
+pub fn queue_pk(status: RequestStatus) -> String {
+    format!("QUEUE#{}", status.as_str())
+}
+
+pub fn queue_sk(at: OffsetDateTime, ticket: &TicketId) -> String {
+    format!("{}#{}", sortable_time(at), ticket.as_str())
+}
+
+pub fn resident_pk(resident: &ResidentId) -> String {
+    format!("RES#{}", resident.key())
+}
+
+pub fn wamid_pk(wamid: &str) -> String {
+    format!("WAMID#{wamid}")
+}
+
+pub fn reply_sk(seq: u8) -> String {
+    format!("REPLY#{seq:03}")
+}
+
+pub fn failed_sk() -> &'static str {
+    "FAILED"
+}
+
+/// RFC 3339 UTC with fixed-width fractional seconds, so string order is time order.
+pub fn sortable_time(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.microsecond()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn sortable_time_orders_lexically() {
+        let a = sortable_time(datetime!(2026-11-28 09:05:01.5 UTC));
+        let b = sortable_time(datetime!(2026-11-28 10:00:00 +07:00));
+        assert_eq!(a, "2026-11-28T09:05:01.500000Z");
+        assert_eq!(b, "2026-11-28T03:00:00.000000Z");
+        assert!(b < a);
+    }
+}

@@ -1,0 +1,478 @@
+//! DynamoDB adapter for the request and conversation ports: one table, generic `PK`/`SK` keys,
+//! sparse GSIs (see ARCHITECTURE.md). Items are (de)serialised with `serde_dynamo`.
+
+pub mod keys;
+
+use crate::ports::{
+    AuditEvent, CommitOutcome, ConversationRepository, InboundCommit, OwedReply, ReplyState,
+    RequestRepository, StoreError,
+};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::{
+    Client,
+    error::{ProvideErrorMetadata, SdkError},
+    types::{AttributeValue, Put, TransactWriteItem},
+};
+use domain::{Request, ResidentId, TicketId, conversation::Conversation};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Dedupe records outlive Meta's 7-day retry window by a day.
+const DEDUPE_TTL_DAYS: i64 = 8;
+/// Idle conversations are forgotten after this; requests are not.
+const CONVERSATION_TTL_DAYS: i64 = 30;
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    fn key(pk: String, sk: &str) -> Item {
+        HashMap::from([
+            (keys::PK.to_owned(), AttributeValue::S(pk)),
+            (keys::SK.to_owned(), AttributeValue::S(sk.to_owned())),
+        ])
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        output.item.map(from_item).transpose()
+    }
+}
+
+/// Stored shape of a request: the aggregate plus its keys.
+#[derive(Serialize, Deserialize)]
+struct RequestItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    #[serde(rename = "GSI1PK")]
+    gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    gsi1sk: String,
+    #[serde(rename = "GSI2PK")]
+    gsi2pk: String,
+    #[serde(rename = "GSI2SK")]
+    gsi2sk: String,
+    entity: String,
+    request: Request,
+}
+
+impl RequestItem {
+    fn new(request: &Request) -> Self {
+        let queued_at = request.submitted_at.unwrap_or(request.created_at);
+        Self {
+            pk: keys::request_pk(&request.ticket),
+            sk: keys::META.to_owned(),
+            gsi1pk: keys::queue_pk(request.status),
+            gsi1sk: keys::queue_sk(queued_at, &request.ticket),
+            gsi2pk: keys::resident_pk(&request.resident),
+            gsi2sk: keys::queue_sk(request.created_at, &request.ticket),
+            entity: "REQUEST".into(),
+            request: request.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct AuditItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    event: AuditEvent,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ConversationItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    version: u64,
+    conversation: Conversation,
+    expires_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DedupeItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    #[serde(with = "time::serde::rfc3339")]
+    received_at: OffsetDateTime,
+    expires_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ReplyItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    owed: OwedReply,
+    expires_at: i64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct FailedInboundItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    resident: Option<ResidentId>,
+    reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+    /// Officers' queue of failed messages.
+    #[serde(rename = "GSI1PK")]
+    gsi1pk: String,
+    #[serde(rename = "GSI1SK")]
+    gsi1sk: String,
+}
+
+fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
+    serde_dynamo::to_item(value).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn epoch_after_days(at: OffsetDateTime, days: i64) -> i64 {
+    (at + time::Duration::days(days)).unix_timestamp()
+}
+
+/// Maps SDK errors onto what the handler decides on: a failed condition is a conflict, a
+/// validation error is our bug, everything else (throttling, 5xx, network) is transient.
+fn classify<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let code = err.code().map(str::to_owned);
+    match code.as_deref() {
+        Some("ConditionalCheckFailedException") => StoreError::Conflict,
+        Some("ValidationException") | Some("SerializationException") => {
+            StoreError::Invalid(err.message().unwrap_or("validation failed").to_owned())
+        }
+        Some(other) => StoreError::Unavailable(other.to_owned()),
+        None => {
+            StoreError::Unavailable(aws_sdk_dynamodb::error::DisplayErrorContext(&err).to_string())
+        }
+    }
+}
+
+#[async_trait]
+impl RequestRepository for DynamoStore {
+    async fn get_request(&self, ticket: &TicketId) -> Result<Option<Request>, StoreError> {
+        let item: Option<RequestItem> = self.get(keys::request_pk(ticket), keys::META).await?;
+        Ok(item.map(|i| i.request))
+    }
+
+    async fn create_request(&self, request: &Request) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&RequestItem::new(request))?))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        let item = AuditItem {
+            pk: keys::request_pk(&event.ticket),
+            sk: keys::audit_sk(event.at, &event.event_id),
+            entity: "AUDIT".into(),
+            event: event.clone(),
+        };
+        match self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&item)?))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .map_err(classify)
+        {
+            // The same event id at the same instant is a retry of a write that landed.
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[async_trait]
+impl ConversationRepository for DynamoStore {
+    async fn get_conversation(
+        &self,
+        resident: &ResidentId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        let item: Option<ConversationItem> =
+            self.get(keys::resident_pk(resident), keys::CONV).await?;
+        Ok(item.map(|i| i.conversation))
+    }
+
+    async fn commit_inbound(&self, commit: &InboundCommit) -> Result<CommitOutcome, StoreError> {
+        let dedupe = DedupeItem {
+            pk: keys::wamid_pk(&commit.wamid),
+            sk: keys::WAMID.to_owned(),
+            entity: "DEDUPE".into(),
+            received_at: commit.received_at,
+            expires_at: epoch_after_days(commit.received_at, DEDUPE_TTL_DAYS),
+        };
+        let mut items = vec![put(
+            &self.table,
+            to_item(&dedupe)?,
+            Some("attribute_not_exists(PK)"),
+            None,
+        )?];
+
+        let conversation = ConversationItem {
+            pk: keys::resident_pk(&commit.conversation.resident),
+            sk: keys::CONV.to_owned(),
+            entity: "CONVERSATION".into(),
+            version: commit.conversation.version,
+            conversation: commit.conversation.clone(),
+            expires_at: epoch_after_days(commit.received_at, CONVERSATION_TTL_DAYS),
+        };
+        let conversation_put = match commit.previous_version {
+            None => put(
+                &self.table,
+                to_item(&conversation)?,
+                Some("attribute_not_exists(PK)"),
+                None,
+            )?,
+            Some(version) => put(
+                &self.table,
+                to_item(&conversation)?,
+                Some("version = :expected"),
+                Some(("expected", AttributeValue::N(version.to_string()))),
+            )?,
+        };
+        items.push(conversation_put);
+
+        for owed in &commit.replies {
+            let reply = ReplyItem {
+                pk: keys::wamid_pk(&commit.wamid),
+                sk: keys::reply_sk(owed.seq),
+                entity: "REPLY".into(),
+                owed: owed.clone(),
+                expires_at: epoch_after_days(commit.received_at, DEDUPE_TTL_DAYS),
+            };
+            items.push(put(&self.table, to_item(&reply)?, None, None)?);
+        }
+
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(CommitOutcome::Committed),
+            Err(err) => {
+                // Which condition failed tells a duplicate from a lost race.
+                let reasons: Vec<Option<String>> = err
+                    .as_service_error()
+                    .and_then(|e| match e {
+                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => {
+                            Some(c.cancellation_reasons().iter().map(|r| r.code().map(str::to_owned)).collect())
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                let failed = |i: usize| {
+                    reasons
+                        .get(i)
+                        .and_then(|r| r.as_deref())
+                        .is_some_and(|c| c == "ConditionalCheckFailed")
+                };
+                if failed(0) {
+                    Ok(CommitOutcome::Duplicate)
+                } else if failed(1) {
+                    Err(StoreError::Conflict)
+                } else if reasons
+                    .iter()
+                    .any(|r| r.as_deref() == Some("TransactionConflict"))
+                {
+                    // A concurrent transaction on the same items: the caller retries.
+                    Err(StoreError::Conflict)
+                } else {
+                    Err(classify(err))
+                }
+            }
+        }
+    }
+
+    async fn owed_replies(&self, wamid: &str) -> Result<Vec<OwedReply>, StoreError> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :reply)")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::wamid_pk(wamid)))
+            .expression_attribute_values(":reply", AttributeValue::S("REPLY#".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(classify)?;
+        output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| from_item::<ReplyItem>(item).map(|r| r.owed))
+            .collect()
+    }
+
+    async fn claim_reply(
+        &self,
+        wamid: &str,
+        seq: u8,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::wamid_pk(wamid), &keys::reply_sk(seq))))
+            .update_expression("SET owed.lease_until_ms = :until")
+            .condition_expression("owed.#state = :sending AND owed.lease_until_ms < :now")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(
+                ":until",
+                AttributeValue::N(millis(lease_until).to_string()),
+            )
+            .expression_attribute_values(":now", AttributeValue::N(millis(now).to_string()))
+            .expression_attribute_values(":sending", AttributeValue::S("SENDING".into()))
+            .send()
+            .await
+            .map_err(classify);
+        match result {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn finish_reply(
+        &self,
+        wamid: &str,
+        seq: u8,
+        state: ReplyState,
+        graph_message_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let state = match state {
+            ReplyState::Sending => "SENDING",
+            ReplyState::Sent => "SENT",
+            ReplyState::Failed => "FAILED",
+        };
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::wamid_pk(wamid), &keys::reply_sk(seq))))
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":state", AttributeValue::S(state.into()));
+        update = match graph_message_id {
+            Some(id) => update
+                .update_expression("SET owed.#state = :state, owed.graph_message_id = :id")
+                .expression_attribute_values(":id", AttributeValue::S(id.into())),
+            None => update.update_expression("SET owed.#state = :state"),
+        };
+        update.send().await.map_err(classify)?;
+        Ok(())
+    }
+
+    async fn record_failed_inbound(
+        &self,
+        wamid: &str,
+        resident: Option<&ResidentId>,
+        reason: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let item = FailedInboundItem {
+            pk: keys::wamid_pk(wamid),
+            sk: keys::failed_sk().to_owned(),
+            entity: "FAILED_INBOUND".into(),
+            resident: resident.cloned(),
+            reason: reason.to_owned(),
+            at,
+            gsi1pk: "FAILED_INBOUND".into(),
+            gsi1sk: format!("{}#{wamid}", keys::sortable_time(at)),
+        };
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&item)?))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+}
+
+pub fn millis(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+fn put(
+    table: &str,
+    item: Item,
+    condition: Option<&str>,
+    value: Option<(&str, AttributeValue)>,
+) -> Result<TransactWriteItem, StoreError> {
+    let mut put = Put::builder().table_name(table).set_item(Some(item));
+    if let Some(condition) = condition {
+        put = put.condition_expression(condition);
+    }
+    if let Some((name, value)) = value {
+        put = put.expression_attribute_values(format!(":{name}"), value);
+    }
+    let put = put
+        .build()
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    Ok(TransactWriteItem::builder().put(put).build())
+}

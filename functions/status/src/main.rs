@@ -1,0 +1,12 @@
+//! Lambda entry point of the `status` function: wiring only.
+
+use lambda_http::{Error, service_fn};
+use shared::config::Env;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    let sdk = shared::aws::sdk_config().await;
+    let app = status::Status::from_env(&Env::process(), &sdk)?;
+    lambda_http::run(service_fn(|request| status::handle(&app, request))).await
+}

@@ -1,0 +1,60 @@
+# Shared shell helpers for run-local.sh and test.sh.
+
+# Fails with a clear message when a TCP port on 127.0.0.1 is taken.
+require_free_port() {
+  local port=$1 what=$2
+  if ! python3 - "$port" <<'PY'
+import socket, sys
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+finally:
+    s.close()
+PY
+  then
+    echo "error: port $port (for $what) is already in use on 127.0.0.1." >&2
+    echo "       stop whatever listens there, or choose another port (see README: configuration)." >&2
+    exit 1
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Starts moto on 127.0.0.1:$1 in the background; sets MOTO_PID; waits until it answers.
+start_moto() {
+  local port=$1 log=$2
+  moto_server -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 1 100); do
+    if curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! kill -0 "$MOTO_PID" 2>/dev/null; then
+      echo "error: the emulator (moto_server) exited; its log:" >&2
+      cat "$log" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+  echo "error: the emulator did not answer on port $port within 20 s" >&2
+  exit 1
+}
+
+stop_moto() {
+  if [ -n "${MOTO_PID:-}" ] && kill -0 "$MOTO_PID" 2>/dev/null; then
+    kill "$MOTO_PID" 2>/dev/null || true
+    wait "$MOTO_PID" 2>/dev/null || true
+  fi
+}
+
+# Dummy credentials: the emulator accepts any, and no real AWS account is ever touched.
+export_emulator_env() {
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$1"
+  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=ap-southeast-3
+  export AWS_DEFAULT_REGION=ap-southeast-3
+  unset AWS_PROFILE AWS_SESSION_TOKEN
+}

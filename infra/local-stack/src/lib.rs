@@ -1,0 +1,220 @@
+//! The local stack (SPEC 9): the real handlers behind a local API Gateway stand-in, the table and
+//! bucket created in a moto emulator from `template.yaml`, and a fake WhatsApp Graph API.
+//! `make run` starts it; the integration tests start the same thing in-process.
+
+pub mod authorizer;
+pub mod gateway;
+pub mod provision;
+pub mod template;
+
+use authorizer::TokenAuthority;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use fake_whatsapp::FakeWhatsApp;
+use gateway::{Functions, Gateway};
+use serde::Deserialize;
+use shared::config::{ConfigError, Env};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use template::Template;
+
+/// Fixed local contract values (SPEC 9); each can be overridden by the variable of that name.
+pub const LOCAL_APP_SECRET: &str = "local-app-secret";
+pub const LOCAL_VERIFY_TOKEN: &str = "local-verify-token";
+pub const LOCAL_ACCESS_TOKEN: &str = "local-access-token";
+pub const LOCAL_PHONE_NUMBER_ID: &str = "420000000000001";
+pub const LOCAL_JWT_SECRET: &str = "local-jwt-secret";
+pub const LOCAL_REGION: &str = "ap-southeast-3";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error(transparent)]
+    Template(#[from] template::TemplateError),
+    #[error(transparent)]
+    Provision(#[from] provision::ProvisionError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// What a local stack is made of.
+#[derive(Clone, Debug)]
+pub struct StackConfig {
+    /// The moto server, e.g. `http://127.0.0.1:5000`.
+    pub emulator_url: String,
+    pub table: String,
+    pub bucket: String,
+    pub template: PathBuf,
+    /// Where the stack listens; port 0 picks a free one (tests).
+    pub listen: SocketAddr,
+    /// Environment values for the handlers beyond the local defaults (from the process env in
+    /// `make run`).
+    pub overrides: HashMap<String, String>,
+}
+
+impl StackConfig {
+    /// The repository's `template.yaml`.
+    pub fn repo_template() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")
+    }
+}
+
+/// A running local stack.
+pub struct RunningStack {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub whatsapp: FakeWhatsApp,
+    pub config: StackConfig,
+    pub sdk: shared::aws::SdkConfig,
+    pub gateway: Arc<Gateway>,
+}
+
+/// SDK configuration pointing at the emulator with dummy credentials.
+pub async fn emulator_sdk_config(emulator_url: &str) -> shared::aws::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(emulator_url)
+        .region(aws_config::Region::new(LOCAL_REGION))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "local-stack",
+        ))
+        .load()
+        .await
+}
+
+/// Creates the table and bucket, wires the handlers and serves everything on `config.listen`
+/// in a background task.
+pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
+    let template = Template::load(&config.template)?;
+    let sdk = emulator_sdk_config(&config.emulator_url).await;
+    provision::create_table(
+        &aws_sdk_dynamodb::Client::new(&sdk),
+        &template,
+        &config.table,
+    )
+    .await?;
+    provision::create_bucket(&shared::aws::s3_client(&sdk), &template, &config.bucket).await?;
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StackError::Bind {
+            addr: config.listen.to_string(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StackError::Bind {
+        addr: config.listen.to_string(),
+        source,
+    })?;
+    let base_url = format!("http://{addr}");
+    let graph_url = format!("{base_url}/_local/graph");
+
+    let mut values: HashMap<String, String> = HashMap::from([
+        ("TABLE_NAME".into(), config.table.clone()),
+        ("BUCKET_NAME".into(), config.bucket.clone()),
+        ("WHATSAPP_APP_SECRET".into(), LOCAL_APP_SECRET.into()),
+        ("WHATSAPP_VERIFY_TOKEN".into(), LOCAL_VERIFY_TOKEN.into()),
+        ("WHATSAPP_ACCESS_TOKEN".into(), LOCAL_ACCESS_TOKEN.into()),
+        (
+            "WHATSAPP_PHONE_NUMBER_ID".into(),
+            LOCAL_PHONE_NUMBER_ID.into(),
+        ),
+        ("GRAPH_API_BASE_URL".into(), graph_url.clone()),
+        ("GRAPH_API_VERSION".into(), "v25.0".into()),
+        ("OFFICE_REGION_CODE".into(), "1708".into()),
+    ]);
+    values.extend(config.overrides.clone());
+    let env = Env::from_fn(|name| values.get(name).cloned());
+    let functions = Functions {
+        webhook: webhook::Webhook::from_env(&env, &sdk)?,
+        documents: documents::Documents::from_env(&env, &sdk)?,
+        status: status::Status::from_env(&env, &sdk)?,
+    };
+    let access_token = env.or_default("WHATSAPP_ACCESS_TOKEN", LOCAL_ACCESS_TOKEN);
+    let jwt_secret = env.or_default("LOCAL_JWT_SECRET", LOCAL_JWT_SECRET);
+    let whatsapp = FakeWhatsApp::new(graph_url, access_token);
+    let gateway = Arc::new(Gateway::new(
+        template.routes()?,
+        functions,
+        TokenAuthority::new(jwt_secret.as_bytes()),
+    ));
+
+    let app = router(gateway.clone(), &whatsapp);
+    tokio::spawn(async move {
+        let service = app.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(err) = axum::serve(listener, service).await {
+            tracing::error!(error = %err, "local stack server stopped");
+        }
+    });
+    Ok(RunningStack {
+        addr,
+        base_url,
+        whatsapp,
+        config,
+        sdk,
+        gateway,
+    })
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    sub: String,
+    #[serde(default)]
+    groups: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    kecamatan: Option<String>,
+}
+
+/// `GET /_local/token?sub=<id>&groups=petugas|supervisor[,..]&kecamatan=<code>`.
+async fn issue_token(State(gateway): State<Arc<Gateway>>, Query(q): Query<TokenQuery>) -> Response {
+    let groups: Vec<String> = q
+        .groups
+        .split([',', ' ', '|'])
+        .filter(|g| !g.is_empty())
+        .map(str::to_owned)
+        .collect();
+    match gateway
+        .tokens
+        .issue(&q.sub, &groups, q.name.as_deref(), q.kecamatan.as_deref())
+    {
+        Ok(token) => axum::Json(serde_json::json!({ "token": token })).into_response(),
+        Err(err) => (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
+    }
+}
+
+async fn api(
+    State(gateway): State<Arc<Gateway>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    gateway
+        .dispatch(method, uri, headers, Some(peer), body)
+        .await
+}
+
+/// Every template route (fallback), plus the `/_local` contract routes and the fake Graph API.
+pub fn router(gateway: Arc<Gateway>, whatsapp: &FakeWhatsApp) -> axum::Router {
+    axum::Router::new()
+        .route("/_local/token", get(issue_token))
+        .fallback(api)
+        // WhatsApp allows payloads up to 3 MB; API Gateway allows 10 MB.
+        .layer(axum::extract::DefaultBodyLimit::max(10 * 1024 * 1024))
+        .with_state(gateway)
+        .merge(whatsapp.local_router())
+        .nest("/_local/graph", whatsapp.graph_router())
+}

@@ -1,0 +1,299 @@
+//! Creates the table and the bucket in the emulator from `template.yaml`'s own resource
+//! properties (see `template.rs`). Idempotent: an existing table or bucket is left as it is.
+
+use crate::template::{Template, TemplateError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
+};
+use aws_sdk_s3::types::{
+    BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
+    CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
+    LifecycleRuleFilter, PublicAccessBlockConfiguration, ServerSideEncryption,
+    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    VersioningConfiguration,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProvisionError {
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("template property not understood: {0}")]
+    Property(String),
+    #[error("emulator call failed: {0}")]
+    Emulator(String),
+}
+
+fn emulator<E: std::fmt::Display>(e: E) -> ProvisionError {
+    ProvisionError::Emulator(e.to_string())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TableProps {
+    attribute_definitions: Vec<AttrDef>,
+    key_schema: Vec<KeyDef>,
+    #[serde(default)]
+    global_secondary_indexes: Vec<GsiDef>,
+    #[serde(default)]
+    stream_specification: Option<StreamDef>,
+    #[serde(default)]
+    time_to_live_specification: Option<TtlDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AttrDef {
+    attribute_name: String,
+    attribute_type: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeyDef {
+    attribute_name: String,
+    key_type: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GsiDef {
+    index_name: String,
+    key_schema: Vec<KeyDef>,
+    projection: ProjectionDef,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProjectionDef {
+    projection_type: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StreamDef {
+    stream_view_type: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TtlDef {
+    attribute_name: String,
+    enabled: bool,
+}
+
+fn keys(defs: &[KeyDef]) -> Result<Vec<KeySchemaElement>, ProvisionError> {
+    defs.iter()
+        .map(|k| {
+            KeySchemaElement::builder()
+                .attribute_name(&k.attribute_name)
+                .key_type(KeyType::from(k.key_type.as_str()))
+                .build()
+                .map_err(emulator)
+        })
+        .collect()
+}
+
+/// Creates the `Table` resource as `table_name`.
+pub async fn create_table(
+    client: &aws_sdk_dynamodb::Client,
+    template: &Template,
+    table_name: &str,
+) -> Result<(), ProvisionError> {
+    let props: TableProps = serde_json::from_value(template.properties("Table")?)
+        .map_err(|e| ProvisionError::Property(format!("Table: {e}")))?;
+    let mut create = client
+        .create_table()
+        .table_name(table_name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_key_schema(Some(keys(&props.key_schema)?));
+    for attr in &props.attribute_definitions {
+        create = create.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(&attr.attribute_name)
+                .attribute_type(ScalarAttributeType::from(attr.attribute_type.as_str()))
+                .build()
+                .map_err(emulator)?,
+        );
+    }
+    for gsi in &props.global_secondary_indexes {
+        create = create.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(&gsi.index_name)
+                .set_key_schema(Some(keys(&gsi.key_schema)?))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::from(
+                            gsi.projection.projection_type.as_str(),
+                        ))
+                        .build(),
+                )
+                .build()
+                .map_err(emulator)?,
+        );
+    }
+    if let Some(stream) = &props.stream_specification {
+        create = create.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::from(stream.stream_view_type.as_str()))
+                .build()
+                .map_err(emulator)?,
+        );
+    }
+    match create.send().await {
+        Ok(_) => {}
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            return Ok(());
+        }
+        Err(err) => return Err(emulator(aws_sdk_dynamodb::error::DisplayErrorContext(err))),
+    }
+    if let Some(ttl) = &props.time_to_live_specification {
+        client
+            .update_time_to_live()
+            .table_name(table_name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(&ttl.attribute_name)
+                    .enabled(ttl.enabled)
+                    .build()
+                    .map_err(emulator)?,
+            )
+            .send()
+            .await
+            .map_err(|e| emulator(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+    }
+    Ok(())
+}
+
+/// Creates the `DocumentsBucket` resource as `bucket_name`, with its public-access block,
+/// versioning, encryption and lifecycle rules.
+pub async fn create_bucket(
+    client: &aws_sdk_s3::Client,
+    template: &Template,
+    bucket_name: &str,
+) -> Result<(), ProvisionError> {
+    let props = template.properties("DocumentsBucket")?;
+    let region = client
+        .config()
+        .region()
+        .map(|r| r.as_ref().to_owned())
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    let mut create = client.create_bucket().bucket(bucket_name);
+    // us-east-1 is the one region that takes no location constraint.
+    if region != "us-east-1" {
+        create = create.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(region.as_str()))
+                .build(),
+        );
+    }
+    match create.send().await {
+        Ok(_) => {}
+        Err(err)
+            if err.as_service_error().is_some_and(|e| {
+                e.is_bucket_already_owned_by_you() || e.is_bucket_already_exists()
+            }) =>
+        {
+            return Ok(());
+        }
+        Err(err) => return Err(emulator(aws_sdk_s3::error::DisplayErrorContext(err))),
+    }
+    let flag = |v: &Value, name: &str| v.get(name).and_then(Value::as_bool).unwrap_or(false);
+    if let Some(block) = props.get("PublicAccessBlockConfiguration") {
+        client
+            .put_public_access_block()
+            .bucket(bucket_name)
+            .public_access_block_configuration(
+                PublicAccessBlockConfiguration::builder()
+                    .block_public_acls(flag(block, "BlockPublicAcls"))
+                    .block_public_policy(flag(block, "BlockPublicPolicy"))
+                    .ignore_public_acls(flag(block, "IgnorePublicAcls"))
+                    .restrict_public_buckets(flag(block, "RestrictPublicBuckets"))
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| emulator(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    }
+    if props["VersioningConfiguration"]["Status"] == "Enabled" {
+        client
+            .put_bucket_versioning()
+            .bucket(bucket_name)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| emulator(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    }
+    if let Some(Value::Array(rules)) =
+        props.pointer("/BucketEncryption/ServerSideEncryptionConfiguration")
+    {
+        let mut config = ServerSideEncryptionConfiguration::builder();
+        for rule in rules {
+            let algorithm = rule
+                .pointer("/ServerSideEncryptionByDefault/SSEAlgorithm")
+                .and_then(Value::as_str)
+                .unwrap_or("AES256");
+            config = config.rules(
+                ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(
+                        ServerSideEncryptionByDefault::builder()
+                            .sse_algorithm(ServerSideEncryption::from(algorithm))
+                            .build()
+                            .map_err(emulator)?,
+                    )
+                    .bucket_key_enabled(flag(rule, "BucketKeyEnabled"))
+                    .build(),
+            );
+        }
+        client
+            .put_bucket_encryption()
+            .bucket(bucket_name)
+            .server_side_encryption_configuration(config.build().map_err(emulator)?)
+            .send()
+            .await
+            .map_err(|e| emulator(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    }
+    if let Some(Value::Array(rules)) = props.pointer("/LifecycleConfiguration/Rules") {
+        let mut lifecycle = BucketLifecycleConfiguration::builder();
+        for rule in rules {
+            // Only expiry rules matter locally; they show the retention settings took effect.
+            let Some(days) = rule.get("ExpirationInDays").and_then(Value::as_i64) else {
+                continue;
+            };
+            let prefix = rule.get("Prefix").and_then(Value::as_str).unwrap_or("");
+            lifecycle = lifecycle.rules(
+                LifecycleRule::builder()
+                    .id(rule.get("Id").and_then(Value::as_str).unwrap_or("rule"))
+                    .status(ExpirationStatus::Enabled)
+                    .filter(LifecycleRuleFilter::builder().prefix(prefix).build())
+                    .expiration(
+                        LifecycleExpiration::builder()
+                            .days(i32::try_from(days).map_err(emulator)?)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(emulator)?,
+            );
+        }
+        client
+            .put_bucket_lifecycle_configuration()
+            .bucket(bucket_name)
+            .lifecycle_configuration(lifecycle.build().map_err(emulator)?)
+            .send()
+            .await
+            .map_err(|e| emulator(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    }
+    Ok(())
+}
