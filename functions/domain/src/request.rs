@@ -46,6 +46,15 @@ pub struct Request {
     pub submitted_at: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<Date>,
+    /// The officer who claimed it (`IN_REVIEW`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_to: Option<String>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub completed_at: Option<OffsetDateTime>,
 }
 
 impl Request {
@@ -69,6 +78,8 @@ impl Request {
             updated_at: now,
             submitted_at: None,
             due_date: None,
+            assigned_to: None,
+            completed_at: None,
         }
     }
 

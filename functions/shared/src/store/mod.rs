@@ -225,6 +225,7 @@ impl RequestRepository for DynamoStore {
             entity: "AUDIT".into(),
             event: event.clone(),
         };
+        // A single put: no transaction needed for one item.
         match self
             .client
             .put_item()
@@ -239,6 +240,98 @@ impl RequestRepository for DynamoStore {
             Ok(_) | Err(StoreError::Conflict) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+
+    async fn update_request(
+        &self,
+        request: &Request,
+        expected_version: u64,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError> {
+        let mut items = vec![put(
+            &self.table,
+            to_item(&RequestItem::new(request))?,
+            Some("request.version = :expected"),
+            Some(("expected", AttributeValue::N(expected_version.to_string()))),
+        )?];
+        for event in events {
+            items.push(self.audit_put(event)?);
+        }
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) if is_condition_failure(&err) => Err(StoreError::Conflict),
+            Err(err) => Err(classify(err)),
+        }
+    }
+
+    async fn requests_of_resident(
+        &self,
+        resident: &ResidentId,
+    ) -> Result<Vec<Request>, StoreError> {
+        let mut requests = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name("GSI2")
+                .key_condition_expression("GSI2PK = :pk")
+                .expression_attribute_values(":pk", AttributeValue::S(keys::resident_pk(resident)))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in page.items.unwrap_or_default() {
+                requests.push(from_item::<RequestItem>(item)?.request);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(requests);
+            }
+        }
+    }
+}
+
+/// A transaction cancelled because a condition (or a concurrent transaction) failed.
+fn is_condition_failure<R>(
+    err: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
+) -> bool {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match err.as_service_error() {
+        Some(TransactWriteItemsError::TransactionCanceledException(c)) => {
+            c.cancellation_reasons().iter().any(|r| {
+                matches!(
+                    r.code(),
+                    Some("ConditionalCheckFailed" | "TransactionConflict")
+                )
+            })
+        }
+        _ => false,
+    }
+}
+
+impl DynamoStore {
+    fn audit_put(&self, event: &AuditEvent) -> Result<TransactWriteItem, StoreError> {
+        let item = AuditItem {
+            pk: keys::request_pk(&event.ticket),
+            sk: keys::audit_sk(event.at, &event.event_id),
+            entity: "AUDIT".into(),
+            event: event.clone(),
+        };
+        put(
+            &self.table,
+            to_item(&item)?,
+            Some("attribute_not_exists(PK)"),
+            None,
+        )
     }
 }
 

@@ -59,6 +59,18 @@ pub trait RequestRepository: Send + Sync {
     async fn create_request(&self, request: &Request) -> Result<(), StoreError>;
     /// Appends an audit event; never overwrites one.
     async fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError>;
+    /// Replaces a request whose stored version is `expected_version` (the caller has already
+    /// bumped `request.version`), appending `events` in the same transaction. `Conflict` when
+    /// someone else changed it first.
+    async fn update_request(
+        &self,
+        request: &Request,
+        expected_version: u64,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// A resident's requests, newest first (GSI2).
+    async fn requests_of_resident(&self, resident: &ResidentId)
+    -> Result<Vec<Request>, StoreError>;
 }
 
 /// A reply the system owes a resident for one inbound message, stored with the message's dedupe
