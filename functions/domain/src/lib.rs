@@ -31,3 +31,4 @@ pub mod resident;
 
 pub use request::{Applicant, Request, SlotFill};
 pub use resident::ResidentId;
+pub mod document;
