@@ -270,6 +270,7 @@ async fn process_message(
             previous_version: state.as_ref().map(|s| s.version),
             conversation: outcome.conversation,
             replies: replies.clone(),
+            documents: Vec::new(),
         };
         match app.conversations.commit_inbound(&commit).await {
             Ok(CommitOutcome::Committed) => {

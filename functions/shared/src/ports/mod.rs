@@ -106,6 +106,8 @@ pub struct InboundCommit {
     pub previous_version: Option<u64>,
     pub conversation: Conversation,
     pub replies: Vec<OwedReply>,
+    /// Media references the documents function will fetch (`PENDING_FETCH`).
+    pub documents: Vec<domain::document::Document>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

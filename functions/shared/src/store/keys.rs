@@ -45,6 +45,10 @@ pub fn reply_sk(seq: u8) -> String {
     format!("REPLY#{seq:03}")
 }
 
+pub fn document_sk(document_id: &str) -> String {
+    format!("DOC#{document_id}")
+}
+
 pub fn failed_sk() -> &'static str {
     "FAILED"
 }

@@ -1,6 +1,7 @@
 //! DynamoDB adapter for the request and conversation ports: one table, generic `PK`/`SK` keys,
 //! sparse GSIs (see ARCHITECTURE.md). Items are (de)serialised with `serde_dynamo`.
 
+pub(crate) mod documents;
 pub mod keys;
 
 use crate::ports::{
@@ -385,6 +386,9 @@ impl ConversationRepository for DynamoStore {
         };
         items.push(conversation_put);
 
+        for document in &commit.documents {
+            items.push(documents::new_document_put(&self.table, document)?);
+        }
         for owed in &commit.replies {
             let reply = ReplyItem {
                 pk: keys::wamid_pk(&commit.wamid),
