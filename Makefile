@@ -26,6 +26,10 @@ $(STAMP): infra/requirements.txt
 send:
 	@bash infra/send-fixture.sh $(or $(FIXTURE),text.json)
 
+# Talk to the running local stack as a resident (run `make run` in another terminal first).
+chat:
+	@cargo run --quiet -p local-stack --bin chat
+
 # Release build of the three functions with SAM (see docs/deploy-notes.md for the architecture).
 build: venv
 	sam build --parameter-overrides Architecture=$(or $(ARCH),x86_64)

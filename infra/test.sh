@@ -20,4 +20,10 @@ trap stop_moto EXIT
 start_moto "$MOTO_PORT" .local/moto-test.log
 export_emulator_env "$MOTO_PORT"
 echo "== cargo test (emulator on 127.0.0.1:$MOTO_PORT)"
-cargo test --workspace
+status=0
+cargo test --workspace 2>&1 | tee .local/test.log || status=$?
+# One closing line for the whole run (cargo prints one per test binary, the last often a
+# doc-test run with nothing in it).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "%d passed, %d failed\n", p, f }' .local/test.log
+exit $status

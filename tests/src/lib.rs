@@ -2,6 +2,8 @@
 //! moto emulator `make test` started (`AWS_ENDPOINT_URL`), with a table and bucket of its own per
 //! test so tests run in parallel without seeing each other's data.
 
+pub mod payloads;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 use local_stack::{RunningStack, StackConfig};
 use std::collections::HashMap;
@@ -29,6 +31,17 @@ fn emulator_url() -> String {
 
 impl Harness {
     pub async fn start() -> Self {
+        Self::start_with(true).await
+    }
+
+    /// A stack whose bucket and stream events are not delivered (tests that seed raw objects).
+    pub async fn start_without_events() -> Self {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(deliver_events: bool) -> Self {
+        // Handler logs show in a failing test's output (`RUST_LOG=warn` for more).
+        shared::telemetry::init();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let unique = format!(
             "{}-{}-{n}",
@@ -43,6 +56,7 @@ impl Harness {
             listen: "127.0.0.1:0".parse().expect("literal address"),
             // A short reply lease so tests can watch an owed reply being resumed.
             overrides: HashMap::from([("WEBHOOK_REPLY_LEASE_SECONDS".to_owned(), "1".to_owned())]),
+            deliver_events,
         };
         let stack = local_stack::start(config)
             .await
@@ -140,6 +154,110 @@ impl Harness {
     pub fn store(&self) -> shared::store::DynamoStore {
         shared::store::DynamoStore::new(self.dynamodb.clone(), self.table())
     }
+}
+
+/// A resident talking to the local stack: numbered wamids, replies read from the outbox.
+pub struct Resident<'h> {
+    pub harness: &'h Harness,
+    pub phone: String,
+    sent: std::cell::Cell<u32>,
+}
+
+impl<'h> Resident<'h> {
+    pub fn new(harness: &'h Harness, phone: &str) -> Self {
+        Self {
+            harness,
+            phone: phone.to_owned(),
+            sent: std::cell::Cell::new(0),
+        }
+    }
+
+    fn next_wamid(&self) -> String {
+        self.sent.set(self.sent.get() + 1);
+        // Unique across `Resident` values of the same phone: a reused wamid is a duplicate.
+        format!(
+            "wamid.{}.{}.{}",
+            self.phone,
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            self.sent.get()
+        )
+    }
+
+    /// Posts a body and returns the texts of the replies it produced.
+    pub async fn post(&self, body: Vec<u8>) -> Vec<String> {
+        let before = self.harness.stack.whatsapp.outbox().len();
+        let response = self.harness.post_webhook(&body).await;
+        assert_eq!(response.status(), 200, "webhook status");
+        self.harness.stack.whatsapp.outbox()[before..]
+            .iter()
+            .filter(|m| m.to.as_deref() == Some(self.phone.as_str()))
+            .map(|m| reply_text(&m.body))
+            .collect()
+    }
+
+    pub async fn text(&self, body: &str) -> String {
+        self.post(payloads::text(&self.phone, &self.next_wamid(), body))
+            .await
+            .join("\n---\n")
+    }
+
+    pub async fn choose(&self, id: &str) -> String {
+        self.post(payloads::list_reply(&self.phone, &self.next_wamid(), id))
+            .await
+            .join("\n---\n")
+    }
+
+    pub async fn press(&self, id: &str) -> String {
+        self.post(payloads::button_reply(&self.phone, &self.next_wamid(), id))
+            .await
+            .join("\n---\n")
+    }
+
+    /// Registers a JPEG in the fake WhatsApp and sends it as a photo.
+    pub async fn photo(&self) -> String {
+        let bytes = jpeg_bytes(self.sent.get());
+        let sha = base64_sha256(&bytes);
+        let media_id = self
+            .harness
+            .stack
+            .whatsapp
+            .register_media(bytes, "image/jpeg");
+        self.post(payloads::image(
+            &self.phone,
+            &self.next_wamid(),
+            &media_id,
+            &sha,
+        ))
+        .await
+        .join("\n---\n")
+    }
+}
+
+/// The text a resident reads in an outbound message body.
+pub fn reply_text(body: &serde_json::Value) -> String {
+    body["text"]["body"]
+        .as_str()
+        .or_else(|| body["interactive"]["body"]["text"].as_str())
+        .or_else(|| body["template"]["name"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A small but real JPEG (SOI, APP0, EOI markers), distinct per `n`.
+pub fn jpeg_bytes(n: u32) -> Vec<u8> {
+    let mut bytes = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00,
+    ];
+    bytes.extend_from_slice(&n.to_be_bytes());
+    bytes.extend(std::iter::repeat_n(0x42, 256));
+    bytes.extend_from_slice(&[0xFF, 0xD9]);
+    bytes
+}
+
+pub fn base64_sha256(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
 }
 
 /// A fixture file from `shared/fixtures/whatsapp/`, byte for byte.

@@ -1,33 +1,56 @@
-//! The `documents` function: every byte of every document (SPEC 2). This change serves officers'
-//! presigned uploads; WhatsApp media fetching and S3 event validation build on it.
+//! The `documents` function: every byte of every document (SPEC 2). One Lambda, three triggers:
+//!
+//! - officer routes of the HTTP API (`http`): presigned uploads and downloads;
+//! - the table's stream (`fetch`): WhatsApp media recorded by the webhook, fetched into S3;
+//! - S3 `ObjectCreated` (`uploads`): officers' uploads validated, results delivered.
+//!
+//! [`invoke`] tells the three event shapes apart; `main` only wires.
 
-use domain::{Request as ServiceRequest, TicketId, service};
-use lambda_http::{Body, Request, RequestExt, Response, http::StatusCode};
-use serde::{Deserialize, Serialize};
+pub mod fetch;
+pub mod http;
+pub mod uploads;
+pub mod validate;
+
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use aws_lambda_events::dynamodb::Event as DynamoDbEvent;
+use aws_lambda_events::s3::S3Event;
+use domain::document::{ATTACHMENT_SLOT, Document, DocumentState, RESULT_SLOT};
+use domain::reply::Reply;
+use domain::{Request as ServiceRequest, SlotFill};
+use lambda_http::Body;
+use lambda_http::request::LambdaRequest;
+use serde_json::Value;
 use shared::clock::{Clock, SystemClock};
-use shared::config::{ConfigError, Env};
-use shared::http::{Problem, body_bytes, json};
-use shared::identity::{IdentityError, Officer};
-use shared::ports::{BlobStore, PresignedRequest, RequestRepository};
+use shared::config::{ConfigError, Env, WhatsAppConfig};
+use shared::ports::documents::{DocumentMessenger, DocumentRepository, MediaSource, ObjectStore};
+use shared::ports::{AuditEvent, BlobError, BlobStore, Messenger, RequestRepository, StoreError};
+use shared::whatsapp::{GraphClient, SecretsProvider};
 use shared::{blob::S3BlobStore, store::DynamoStore};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Types accepted for scans and results; the declared type is checked again against the bytes
-/// when the upload lands.
-const ACCEPTED_TYPES: [(&str, &str, u64); 3] = [
-    ("application/pdf", "pdf", 100 * 1024 * 1024),
-    ("image/jpeg", "jpg", 5 * 1024 * 1024),
-    ("image/png", "png", 5 * 1024 * 1024),
-];
-/// The slot name officers use for the finished document.
-const RESULT_SLOT: &str = "result";
+pub use http::handle;
+
+/// Fetch attempts before a resident is asked to send an item again. Lower than the stream
+/// mapping's `MaximumRetryAttempts`, so the function gives up (and says so) before Lambda does.
+const DEFAULT_MAX_FETCH_ATTEMPTS: u32 = 3;
+/// How long one delivery owns a document it is fetching: longer than a 100 MB download.
+const FETCH_LEASE_SECONDS: i64 = 900;
+/// Attempts when the request changes between reading and writing it.
+const REQUEST_ATTEMPTS: usize = 5;
 
 pub struct Documents {
     pub requests: Arc<dyn RequestRepository>,
+    pub documents: Arc<dyn DocumentRepository>,
     pub blobs: Arc<dyn BlobStore>,
+    pub objects: Arc<dyn ObjectStore>,
+    pub media: Arc<dyn MediaSource>,
+    pub messenger: Arc<dyn Messenger>,
+    pub document_messenger: Arc<dyn DocumentMessenger>,
     pub clock: Arc<dyn Clock>,
     pub presign_ttl: Duration,
+    pub max_fetch_attempts: u32,
+    pub fetch_lease: time::Duration,
 }
 
 impl Documents {
@@ -41,194 +64,255 @@ impl Documents {
                 reason: "must be between 60 and 900 seconds: presigned URLs live minutes".into(),
             });
         }
+        let max_fetch_attempts: u32 =
+            env.parsed("DOCUMENTS_MAX_FETCH_ATTEMPTS", DEFAULT_MAX_FETCH_ATTEMPTS)?;
+        if max_fetch_attempts == 0 {
+            return Err(ConfigError::Invalid {
+                name: "DOCUMENTS_MAX_FETCH_ATTEMPTS",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let whatsapp = WhatsAppConfig::from_env(env)?;
+        let secrets = Arc::new(SecretsProvider::new(whatsapp.secrets.clone(), sdk));
+        let graph =
+            Arc::new(
+                GraphClient::new(&whatsapp, secrets).map_err(|e| ConfigError::Invalid {
+                    name: "GRAPH_API_BASE_URL",
+                    reason: e.to_string(),
+                })?,
+            );
+        let store = Arc::new(DynamoStore::new(shared::aws::dynamodb_client(sdk), table));
+        let s3 = Arc::new(S3BlobStore::new(shared::aws::s3_client(sdk), bucket));
         Ok(Self {
-            requests: Arc::new(DynamoStore::new(shared::aws::dynamodb_client(sdk), table)),
-            blobs: Arc::new(S3BlobStore::new(shared::aws::s3_client(sdk), bucket)),
+            requests: store.clone(),
+            documents: store,
+            blobs: s3.clone(),
+            objects: s3,
+            media: graph.clone(),
+            messenger: graph.clone(),
+            document_messenger: graph,
             clock: Arc::new(SystemClock),
             presign_ttl: Duration::from_secs(ttl_seconds),
+            max_fetch_attempts,
+            fetch_lease: time::Duration::seconds(FETCH_LEASE_SECONDS),
         })
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UploadRequest {
-    /// An attachment slot of the request's service, or `result` for the finished document.
-    pub slot: String,
-    pub content_type: String,
-    pub content_length: u64,
+/// Why one record or event could not be finished now.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// Store, S3 or WhatsApp down, a race to retry: report it so Lambda delivers it again.
+    #[error("temporary: {0}")]
+    Temporary(String),
+    /// Retrying cannot help (bad data, a bug): logged, never retried.
+    #[error("permanent: {0}")]
+    Permanent(String),
 }
 
-#[derive(Debug, Serialize)]
-pub struct UploadGrant {
-    pub document_id: String,
-    pub key: String,
-    pub upload: PresignedRequest,
-}
-
-/// The Lambda handler; every outcome is an HTTP response.
-pub async fn handle(
-    app: &Documents,
-    request: Request,
-) -> Result<Response<Body>, lambda_http::Error> {
-    let officer = match Officer::from_request(&request) {
-        Ok(o) => o,
-        Err(err) => {
-            let status = match err {
-                IdentityError::Anonymous => StatusCode::UNAUTHORIZED,
-                IdentityError::NotAnOfficer => StatusCode::FORBIDDEN,
-            };
-            tracing::warn!(audit = "access_denied", status = status.as_u16(), path = %request.uri().path(), "document API access refused");
-            return Ok(Problem::new(status, err.to_string()).into_response());
+impl From<StoreError> for ProcessError {
+    fn from(err: StoreError) -> Self {
+        if err.is_transient() {
+            ProcessError::Temporary(err.to_string())
+        } else {
+            ProcessError::Permanent(err.to_string())
         }
-    };
-    let ticket = request
-        .path_parameters_ref()
-        .and_then(|p| p.first("ticket"))
-        .map(str::to_owned)
-        .unwrap_or_default();
-    Ok(create_upload(app, &officer, &ticket, body_bytes(request.body())).await)
-}
-
-async fn create_upload(
-    app: &Documents,
-    officer: &Officer,
-    raw_ticket: &str,
-    body: &[u8],
-) -> Response<Body> {
-    let not_found =
-        || Problem::new(StatusCode::NOT_FOUND, "no request with this ticket").into_response();
-    let Ok(ticket) = TicketId::parse(raw_ticket) else {
-        return not_found();
-    };
-    let upload: UploadRequest = match serde_json::from_slice(body) {
-        Ok(u) => u,
-        Err(err) => {
-            return Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("invalid body: {err}"),
-            )
-            .with_field(field_of(&err))
-            .into_response();
-        }
-    };
-    let stored = match app.requests.get_request(&ticket).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return not_found(),
-        Err(err) => {
-            tracing::error!(error = %err, "store call failed");
-            return Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily unavailable, try again",
-            )
-            .into_response();
-        }
-    };
-    let prefix = match validate_slot(&stored, &upload.slot) {
-        Ok(p) => p,
-        Err(problem) => return problem.into_response(),
-    };
-    let Some((_, extension, max_size)) = ACCEPTED_TYPES
-        .iter()
-        .find(|(mime, _, _)| mime.eq_ignore_ascii_case(upload.content_type.trim()))
-    else {
-        return Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "content_type must be application/pdf, image/jpeg or image/png",
-        )
-        .with_field("content_type")
-        .into_response();
-    };
-    if upload.content_length == 0 || upload.content_length > *max_size {
-        return Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!(
-                "content_length must be between 1 and {max_size} bytes for {}",
-                upload.content_type
-            ),
-        )
-        .with_field("content_length")
-        .into_response();
     }
+}
+
+impl From<BlobError> for ProcessError {
+    fn from(err: BlobError) -> Self {
+        match err {
+            BlobError::Unavailable(m) => ProcessError::Temporary(m),
+            BlobError::Invalid(m) => ProcessError::Permanent(m),
+        }
+    }
+}
+
+/// The event shapes this function is invoked with.
+#[derive(Debug)]
+pub enum Event {
+    Http(Box<LambdaRequest>),
+    S3(S3Event),
+    Stream(DynamoDbEvent),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    #[error("unrecognised event shape")]
+    Unknown,
+    #[error("malformed {kind} event: {source}")]
+    Malformed {
+        kind: &'static str,
+        source: serde_json::Error,
+    },
+}
+
+impl Event {
+    /// Tells the shapes apart by their distinguishing fields: `requestContext` (API Gateway),
+    /// `Records[].eventSource` `aws:s3` or `aws:dynamodb`.
+    pub fn parse(value: Value) -> Result<Self, EventError> {
+        let malformed = |kind| move |source| EventError::Malformed { kind, source };
+        if value.get("requestContext").is_some() {
+            return serde_json::from_value(value)
+                .map(|r| Event::Http(Box::new(r)))
+                .map_err(malformed("HTTP"));
+        }
+        let source = value
+            .get("Records")
+            .and_then(Value::as_array)
+            .map(|records| {
+                records
+                    .first()
+                    .and_then(|r| r.get("eventSource"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("aws:dynamodb")
+            });
+        match source {
+            Some("aws:s3") => serde_json::from_value(value)
+                .map(Event::S3)
+                .map_err(malformed("S3")),
+            Some("aws:dynamodb") => serde_json::from_value(value)
+                .map(Event::Stream)
+                .map_err(malformed("DynamoDB stream")),
+            _ => Err(EventError::Unknown),
+        }
+    }
+}
+
+/// The Lambda entry: any of the three event shapes in, the matching response out.
+pub async fn invoke(app: &Documents, payload: Value) -> Result<Value, lambda_http::Error> {
+    match Event::parse(payload)? {
+        Event::Http(request) => {
+            let response = handle(app, lambda_http::Request::from(*request)).await?;
+            Ok(serde_json::to_value(http_response(response))?)
+        }
+        Event::S3(event) => {
+            uploads::handle_s3(app, event).await?;
+            Ok(Value::Null)
+        }
+        Event::Stream(event) => Ok(serde_json::to_value(
+            fetch::handle_stream(app, event).await,
+        )?),
+    }
+}
+
+/// The payload-2.0 response API Gateway expects for a handler's `http::Response`.
+pub fn http_response(response: lambda_http::Response<Body>) -> ApiGatewayV2httpResponse {
+    let (parts, body) = response.into_parts();
+    let mut out = ApiGatewayV2httpResponse::default();
+    out.status_code = i64::from(parts.status.as_u16());
+    out.is_base64_encoded = matches!(body, Body::Binary(_));
+    out.body = match body {
+        Body::Empty => None,
+        other => Some(other),
+    };
+    out.headers = parts.headers;
+    out
+}
+
+/// An audit event by the system about one document (no personal data: ids and reasons only).
+pub(crate) fn system_event(
+    app: &Documents,
+    document: &Document,
+    action: &str,
+    note: Option<String>,
+) -> AuditEvent {
     let now = app.clock.now();
-    // Keys are built by the system only: no user-supplied name or path reaches them.
-    let document_id = document_id(now);
-    let key = format!("{prefix}/{}/{document_id}.{extension}", ticket.as_str());
-    let content_type = ACCEPTED_TYPES
-        .iter()
-        .find(|(_, ext, _)| ext == extension)
-        .map_or("application/octet-stream", |(mime, _, _)| mime);
-    match app
-        .blobs
-        .presign_upload(
-            &key,
-            content_type,
-            upload.content_length,
-            now,
-            app.presign_ttl,
-        )
-        .await
-    {
-        Ok(presigned) => {
-            tracing::info!(ticket = %ticket.as_str(), slot = %upload.slot, officer = %officer.subject, "upload granted");
-            json(
-                StatusCode::CREATED,
-                &UploadGrant {
-                    document_id,
-                    key,
-                    upload: presigned,
-                },
-            )
-        }
-        Err(err) => {
-            tracing::error!(error = %err, "presigning failed");
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily unavailable, try again",
-            )
-            .into_response()
-        }
+    AuditEvent {
+        ticket: document.ticket,
+        event_id: format!("{}-{action}", document.document_id),
+        at: now,
+        actor: "documents".into(),
+        role: "system".into(),
+        action: action.into(),
+        from_status: None,
+        to_status: None,
+        note: Some(match note {
+            Some(n) => format!("document {} ({}): {n}", document.document_id, document.slot),
+            None => format!("document {} ({})", document.document_id, document.slot),
+        }),
+        source_ip: None,
+        request_id: None,
     }
 }
 
-/// `requests` for an attachment slot of the service, `results` for the finished document.
-fn validate_slot(request: &ServiceRequest, slot: &str) -> Result<&'static str, Problem> {
-    if slot == RESULT_SLOT {
-        return Ok("results");
+/// The request with `document` filling its slot: a newer scan replaces an older one in the
+/// same slot, except free attachments, which accumulate. Results fill no slot.
+pub(crate) fn fill_slot(request: &ServiceRequest, document: &Document) -> Option<ServiceRequest> {
+    if document.slot == RESULT_SLOT {
+        return None;
     }
-    if service(request.service).slot(slot).is_some() {
-        return Ok("requests");
+    let mut next = request.clone();
+    if document.slot != ATTACHMENT_SLOT {
+        next.slots.retain(|s| s.slot != document.slot);
     }
-    let known: Vec<&str> = service(request.service)
-        .slots
-        .iter()
-        .map(|s| s.id)
-        .chain(std::iter::once(RESULT_SLOT))
-        .collect();
-    Err(Problem::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        format!(
-            "unknown slot for {}; expected one of: {}",
-            request.service.as_str(),
-            known.join(", ")
-        ),
-    )
-    .with_field("slot"))
+    next.slots.push(SlotFill {
+        slot: document.slot.clone(),
+        document_id: document.document_id.clone(),
+    });
+    Some(next)
 }
 
-/// Time-ordered and unguessable: sorts by creation in listings, cannot be enumerated.
-fn document_id(now: time::OffsetDateTime) -> String {
-    let random: u64 = rand::random();
-    format!("{:013x}{random:016x}", shared::store::millis(now))
-}
-
-/// Best-effort name of the field a JSON error is about, for the problem body.
-fn field_of(err: &serde_json::Error) -> String {
-    let message = err.to_string();
-    for field in ["slot", "content_type", "content_length"] {
-        if message.contains(&format!("`{field}`")) {
-            return field.to_owned();
+/// Records a validated document as stored and fills its slot, atomically; retried when the
+/// request changes in between. `None` when another delivery already finished the document (or
+/// the request is gone), else the request as it now stands.
+pub(crate) async fn commit_stored(
+    app: &Documents,
+    claimed: Document,
+    key: &str,
+    validated: &validate::Validated,
+    expected: DocumentState,
+) -> Result<Option<ServiceRequest>, ProcessError> {
+    let now = app.clock.now();
+    let mut stored = claimed;
+    stored.state = DocumentState::Stored;
+    stored.key = Some(key.to_owned());
+    stored.content_type = Some(validated.kind.content_type().to_owned());
+    stored.size = Some(validated.size);
+    stored.sha256 = Some(validated.sha256.clone());
+    stored.failure = None;
+    stored.updated_at = now;
+    let event = system_event(app, &stored, "document_stored", None);
+    for _ in 0..REQUEST_ATTEMPTS {
+        let Some(request) = app.requests.get_request(&stored.ticket).await? else {
+            app.documents
+                .finish_document(&stored, expected, None, std::slice::from_ref(&event))
+                .await?;
+            return Ok(None);
+        };
+        let updated = fill_slot(&request, &stored).map(|mut r| {
+            r.version = request.version + 1;
+            r.updated_at = now;
+            r
+        });
+        let change = updated.as_ref().map(|r| (r, request.version));
+        match app
+            .documents
+            .finish_document(&stored, expected, change, std::slice::from_ref(&event))
+            .await
+        {
+            Ok(()) => return Ok(Some(updated.unwrap_or(request))),
+            Err(StoreError::Conflict) => {
+                let current = app
+                    .documents
+                    .get_document(&stored.ticket, &stored.document_id)
+                    .await?;
+                if current.is_none_or(|d| d.state != expected) {
+                    return Ok(None);
+                }
+            }
+            Err(e) => return Err(e.into()),
         }
     }
-    "body".to_owned()
+    Err(ProcessError::Temporary(
+        "the request kept changing while recording a document".into(),
+    ))
+}
+
+/// Tells the resident something; a failure is logged, not retried (the record is committed).
+pub(crate) async fn notify(app: &Documents, request: &ServiceRequest, reply: Reply) {
+    if let Err(err) = app.messenger.send(&request.resident, &reply).await {
+        tracing::warn!(error = %err, ticket = %request.ticket.as_str(), resident = %request.resident.masked(), "resident notification not sent");
+    }
 }

@@ -1,6 +1,7 @@
-//! Lambda entry point of the `documents` function: wiring only.
+//! Lambda entry point of the `documents` function: wiring only. The function is invoked by the
+//! HTTP API, S3 and the table's stream; `documents::invoke` tells the event shapes apart.
 
-use lambda_http::{Error, service_fn};
+use lambda_runtime::{Error, LambdaEvent, service_fn};
 use shared::config::Env;
 
 #[tokio::main]
@@ -8,5 +9,8 @@ async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let sdk = shared::aws::sdk_config().await;
     let app = documents::Documents::from_env(&Env::process(), &sdk)?;
-    lambda_http::run(service_fn(|request| documents::handle(&app, request))).await
+    lambda_runtime::run(service_fn(|event: LambdaEvent<serde_json::Value>| {
+        documents::invoke(&app, event.payload)
+    }))
+    .await
 }

@@ -676,7 +676,9 @@ static SERVICES: [ServiceDefinition; 20] = [
         max_working_days: 3,
         default_suspension_notice: None,
         late_report_after_days: None,
-        needs_applicant_identity: true,
+        // A resident must be able to complain without handing over a NIK first; when the
+        // complaint concerns a record, the officer asks for it in the thread.
+        needs_applicant_identity: false,
     },
     ServiceDefinition {
         code: S::Consultation,
@@ -796,7 +798,7 @@ mod tests {
             assert_eq!(s.kind, expected_kind);
             assert_eq!(
                 s.needs_applicant_identity,
-                s.code != ServiceCode::Consultation
+                s.kind == ServiceKind::Registration
             );
             if s.kind == ServiceKind::Registration {
                 assert!(s.required_slots().count() >= 1, "{}", s.code);

@@ -1,13 +1,30 @@
-//! The conversation engine: a pure function from (state, inbound message, now) to (new state,
-//! replies). No I/O: the webhook loads the state, calls `step`, and commits the outcome in one
+//! The conversation engine: a pure function from (state, inbound message, facts, now) to (new
+//! state, replies, writes). No I/O: the webhook loads the conversation, calls [`step`], loads any
+//! fact the engine asks for ([`Need`]) and calls again, then commits the [`Outcome`] in one
 //! transaction.
+//!
+//! Flow of a registration: main menu → category → service (suspended services answer with their
+//! notice) → a `DRAFT` request with its ticket → applicant name → NIK (validated; a second open
+//! request for the same NIK and service is refused) → kecamatan → event date (birth, death,
+//! marriage, divorce) → each attachment slot → submit. Complaints and consultations go straight to
+//! a free-text thread.
 
-use crate::catalog::Category;
-use crate::messages;
+use crate::catalog::{Availability, Category, ServiceKind, service, services_in};
+use crate::document::{ATTACHMENT_SLOT, Document, DocumentSource, DocumentState};
+use crate::messages::{
+    self as msg, CANCEL_ID, CATEGORY_PREFIX, DISTRICT_PREFIX, SERVICE_PREFIX, SLOT_PREFIX,
+    SUBMIT_ID,
+};
+use crate::region::Region;
 use crate::reply::Reply;
 use crate::resident::ResidentId;
+use crate::{
+    Applicant, Nik, Request, RequestStatus, ServiceCode, SlotFill, TicketId, add_working_days,
+    check_transition, jakarta_date,
+};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use std::collections::BTreeMap;
+use time::{Date, Duration, OffsetDateTime};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conversation {
@@ -17,6 +34,18 @@ pub struct Conversation {
     pub step: Step,
     #[serde(with = "time::serde::rfc3339")]
     pub last_inbound_at: OffsetDateTime,
+    /// The `DRAFT` request this resident is filling in, if any (kept when the resident wanders
+    /// off to the menu, so `lanjut` can resume it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<TicketId>,
+    /// Set when WhatsApp refused a message with 131047 (the 24-hour window is closed): until the
+    /// resident writes again, notifications must be templates. Every inbound message clears it.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub window_closed_at: Option<OffsetDateTime>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,7 +54,30 @@ pub enum Step {
     /// Shown the main menu, waiting for a category.
     MainMenu,
     /// Shown the services of one category.
-    ChoosingService { category: Category },
+    ChoosingService {
+        category: Category,
+    },
+    /// Draft open; waiting for the applicant's name.
+    AskName,
+    /// Name given; waiting for the NIK.
+    AskNik {
+        name: String,
+    },
+    AskDistrict,
+    AskEventDate,
+    /// Waiting for attachments; `selected` is a slot the resident picked explicitly.
+    CollectDocuments {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        selected: Option<String>,
+    },
+    /// Complaint or consultation chosen; waiting for its first text.
+    ThreadText {
+        service: ServiceCode,
+    },
+    /// Further texts and attachments go to this ticket's thread.
+    Thread {
+        ticket: TicketId,
+    },
 }
 
 /// One inbound message, reduced to what the engine decides on.
@@ -34,115 +86,907 @@ pub enum Inbound {
     Text {
         body: String,
     },
-    /// A tap on a reply button or list row (`id` is ours), or a template quick-reply.
+    /// A tap on a reply button or list row (`id` is ours), or a template quick-reply payload.
     Choice {
         id: String,
         title: String,
     },
-    /// A photo or document (what the documents function will fetch).
-    Media,
+    /// A photo or PDF to store.
+    Media(MediaRef),
     /// Anything the service does not read: sticker, voice note, location, reaction, ...
-    Unsupported,
+    Unsupported {
+        kind: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MediaRef {
+    pub media_id: String,
+    pub mime_type: String,
+    pub sha256: String,
+    pub filename: Option<String>,
+    pub caption: Option<String>,
+}
+
+/// Everything about the moment and the office the engine needs, besides the message.
+#[derive(Clone, Debug)]
+pub struct Input<'a> {
+    pub inbound: &'a Inbound,
+    pub wamid: &'a str,
+    pub now: OffsetDateTime,
+    pub display_name: Option<&'a str>,
+    /// Fresh randomness for a ticket and document ids; a new value on every attempt, so a ticket
+    /// collision is resolved by retrying.
+    pub entropy: u64,
+    pub region: &'a Region,
+    pub holidays: &'a [Date],
+    /// After this long without a message, a half-finished flow starts over (the draft is kept).
+    pub idle_expiry: Duration,
+}
+
+/// Data the engine needs beyond the conversation, loaded on demand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Need {
+    Availability(ServiceCode),
+    Request(TicketId),
+    /// Is there an open request for this NIK and service?
+    OpenRequest {
+        nik: Nik,
+        service: ServiceCode,
+    },
+    ResidentRequests,
+}
+
+/// What the open-request guard of one NIK and service says.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Guard {
+    /// The ticket the guard item names, if the item exists.
+    pub holder: Option<TicketId>,
+    /// Whether that request is still open (a guard of an ended request is stale).
+    pub holder_open: bool,
+}
+
+/// Facts loaded so far for one message.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    pub availability: BTreeMap<ServiceCode, Availability>,
+    pub requests: BTreeMap<TicketId, Option<Request>>,
+    pub guards: BTreeMap<(String, ServiceCode), Guard>,
+    pub resident_requests: Option<Vec<Request>>,
+}
+
+/// A change the webhook commits atomically with the conversation and the dedupe record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Write {
+    CreateRequest(Request),
+    UpdateRequest {
+        request: Request,
+        expected_version: u64,
+    },
+    /// Take the open-request guard; `replaces` is a stale holder to overwrite. Guards are never
+    /// deleted: one naming an ended request is stale and simply replaced (see [`Guard`]), which
+    /// keeps every release out of the transactions that end requests.
+    ClaimGuard {
+        nik: Nik,
+        service: ServiceCode,
+        ticket: TicketId,
+        replaces: Option<TicketId>,
+    },
+    Document(Document),
+    ThreadMessage(ThreadMessage),
+    Event(RequestEvent),
+}
+
+/// A message in a request's thread (complaints, consultations, officers' answers).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadMessage {
+    pub ticket: TicketId,
+    /// The wamid for resident messages: unique and stable across retries.
+    pub message_id: String,
+    /// `resident` or an officer's subject.
+    pub author: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// A resident action for the request's audit trail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestEvent {
+    pub ticket: TicketId,
+    pub at: OffsetDateTime,
+    pub action: &'static str,
+    pub from: Option<RequestStatus>,
+    pub to: Option<RequestStatus>,
+    pub note: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
     pub conversation: Conversation,
     pub replies: Vec<Reply>,
+    pub writes: Vec<Write>,
 }
 
-/// Advances a resident's conversation by one inbound message.
+/// Keywords residents type, matched in any case and with one typo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Command {
+    Menu,
+    Status,
+    Cancel,
+    Help,
+    Resume,
+    Submit,
+    Done,
+}
+
+const KEYWORDS: [(&str, Command); 11] = [
+    ("menu", Command::Menu),
+    ("mulai", Command::Menu),
+    ("status", Command::Status),
+    ("cek", Command::Status),
+    ("batal", Command::Cancel),
+    ("bantuan", Command::Help),
+    ("help", Command::Help),
+    ("lanjut", Command::Resume),
+    ("kirim", Command::Submit),
+    ("selesai", Command::Done),
+    ("tolong", Command::Help),
+];
+
+/// `status abcd-2345` → (Status, "abcd-2345").
+fn command(text: &str) -> Option<(Command, &str)> {
+    let trimmed = text.trim();
+    let (first, rest) = trimmed
+        .split_once(char::is_whitespace)
+        .map_or((trimmed, ""), |(a, b)| (a, b.trim()));
+    let first = first
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    KEYWORDS.iter().find_map(|(word, cmd)| {
+        let tolerance = if word.len() >= 4 { 1 } else { 0 };
+        (edit_distance(&first, word) <= tolerance).then_some((*cmd, rest))
+    })
+}
+
+/// Edit distance counting a swap of two neighbouring letters as one typo (optimal string
+/// alignment), since "mneu" is as common on a phone keyboard as "meni".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().take(32).collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+/// A step in progress: the state being built and what it produces.
+struct Turn<'a> {
+    input: &'a Input<'a>,
+    facts: &'a Facts,
+    conversation: Conversation,
+    replies: Vec<Reply>,
+    writes: Vec<Write>,
+}
+
+/// Advances a resident's conversation by one inbound message, or says which fact it needs first.
 pub fn step(
     state: Option<&Conversation>,
     resident: &ResidentId,
-    display_name: Option<&str>,
-    inbound: &Inbound,
-    now: OffsetDateTime,
-) -> Outcome {
-    let (next, replies) = match inbound {
-        Inbound::Choice { id, .. } => match id.strip_prefix("cat:").and_then(|c| c.parse().ok()) {
-            Some(category) => (
-                Step::ChoosingService { category },
-                vec![messages::category_menu(category)],
-            ),
-            None => (Step::MainMenu, vec![messages::main_menu(display_name)]),
-        },
-        Inbound::Text { .. } => (Step::MainMenu, vec![messages::main_menu(display_name)]),
-        Inbound::Media | Inbound::Unsupported => (
-            state.map(|s| s.step.clone()).unwrap_or(Step::MainMenu),
-            vec![messages::unsupported_input()],
-        ),
-    };
-    Outcome {
+    input: &Input,
+    facts: &Facts,
+) -> Result<Outcome, Need> {
+    let expired = state.is_some_and(|s| {
+        s.step != Step::MainMenu && input.now - s.last_inbound_at > input.idle_expiry
+    });
+    let mut turn = Turn {
+        input,
+        facts,
         conversation: Conversation {
             resident: resident.clone(),
             version: state.map_or(1, |s| s.version + 1),
-            step: next,
-            last_inbound_at: now,
+            step: state.map_or(Step::MainMenu, |s| s.step.clone()),
+            last_inbound_at: input.now,
+            draft: state.and_then(|s| s.draft),
+            window_closed_at: None,
         },
-        replies,
+        replies: Vec::new(),
+        writes: Vec::new(),
+    };
+    if expired {
+        turn.conversation.step = Step::MainMenu;
+        turn.replies
+            .push(msg::session_expired(turn.conversation.draft));
+        return Ok(turn.finish());
     }
+    turn.dispatch()?;
+    Ok(turn.finish())
+}
+
+impl<'a> Turn<'a> {
+    fn finish(self) -> Outcome {
+        Outcome {
+            conversation: self.conversation,
+            replies: self.replies,
+            writes: self.writes,
+        }
+    }
+
+    fn today(&self) -> Date {
+        jakarta_date(self.input.now)
+    }
+
+    fn go(&mut self, step: Step) {
+        self.conversation.step = step;
+    }
+
+    fn say(&mut self, reply: Reply) {
+        self.replies.push(reply);
+    }
+
+    fn main_menu(&mut self) {
+        self.go(Step::MainMenu);
+        self.say(msg::main_menu(
+            self.input.display_name,
+            self.conversation.draft,
+        ));
+    }
+
+    fn request(&self, ticket: TicketId) -> Result<Option<&'a Request>, Need> {
+        self.facts
+            .requests
+            .get(&ticket)
+            .map(Option::as_ref)
+            .ok_or(Need::Request(ticket))
+    }
+
+    /// The draft being filled in, if it still is one.
+    fn draft(&self) -> Result<Option<&'a Request>, Need> {
+        let Some(ticket) = self.conversation.draft else {
+            return Ok(None);
+        };
+        Ok(self.request(ticket)?.filter(|r| {
+            r.status == RequestStatus::Draft && r.resident == self.conversation.resident
+        }))
+    }
+
+    fn dispatch(&mut self) -> Result<(), Need> {
+        let inbound = self.input.inbound;
+        if let Inbound::Text { body } = inbound
+            && let Some((cmd, rest)) = command(body)
+            && self.global_command(cmd, rest)?
+        {
+            return Ok(());
+        }
+        if let Inbound::Choice { id, .. } = inbound {
+            if id == CANCEL_ID {
+                return self.cancel_draft();
+            }
+            if let Some(code) = id.strip_prefix(CATEGORY_PREFIX)
+                && let Ok(category) = code.parse()
+            {
+                self.choose_category(category);
+                return Ok(());
+            }
+            if let Some(code) = id.strip_prefix(SERVICE_PREFIX)
+                && let Ok(code) = code.parse()
+            {
+                return self.choose_service(code);
+            }
+        }
+        if let Inbound::Unsupported { .. } = inbound {
+            self.say(msg::unsupported_input());
+            return Ok(());
+        }
+        match self.conversation.step.clone() {
+            Step::MainMenu => self.on_main_menu(),
+            Step::ChoosingService { category } => self.on_choosing_service(category),
+            Step::AskName => self.on_name(),
+            Step::AskNik { name } => self.on_nik(&name),
+            Step::AskDistrict => self.on_district(),
+            Step::AskEventDate => self.on_event_date(),
+            Step::CollectDocuments { selected } => self.on_documents(selected),
+            Step::ThreadText { service } => self.on_thread_text(service),
+            Step::Thread { ticket } => self.on_thread(ticket),
+        }
+    }
+
+    /// Commands understood at any step; false when the word means something else here.
+    fn global_command(&mut self, cmd: Command, rest: &str) -> Result<bool, Need> {
+        match cmd {
+            Command::Menu => self.main_menu(),
+            Command::Help => self.say(msg::help()),
+            Command::Status => self.status(rest)?,
+            Command::Cancel => self.cancel_draft()?,
+            Command::Resume => self.resume()?,
+            // "kirim" and "selesai" only mean something inside a flow.
+            Command::Submit => match self.conversation.step {
+                Step::CollectDocuments { .. } => self.submit()?,
+                _ => return Ok(false),
+            },
+            Command::Done => match self.conversation.step {
+                Step::Thread { ticket } => {
+                    self.go(Step::MainMenu);
+                    self.say(msg::thread_closed(ticket));
+                }
+                _ => return Ok(false),
+            },
+        }
+        Ok(true)
+    }
+
+    fn status(&mut self, rest: &str) -> Result<(), Need> {
+        let rest = rest.trim();
+        if rest.is_empty() {
+            let all = self
+                .facts
+                .resident_requests
+                .as_ref()
+                .ok_or(Need::ResidentRequests)?;
+            let open: Vec<&Request> = all.iter().filter(|r| r.status.is_open()).collect();
+            self.say(msg::status_list(&open));
+            return Ok(());
+        }
+        // Unknown tickets and other residents' tickets get the same answer (SPEC 7).
+        let found = match TicketId::parse(rest) {
+            Ok(ticket) => self
+                .request(ticket)?
+                .filter(|r| r.resident == self.conversation.resident),
+            Err(_) => None,
+        };
+        self.say(match found {
+            Some(request) => msg::status_detail(request),
+            None => msg::status_not_found(),
+        });
+        Ok(())
+    }
+
+    fn event(
+        &mut self,
+        ticket: TicketId,
+        action: &'static str,
+        from: Option<RequestStatus>,
+        to: Option<RequestStatus>,
+    ) {
+        self.writes.push(Write::Event(RequestEvent {
+            ticket,
+            at: self.input.now,
+            action,
+            from,
+            to,
+            note: None,
+        }));
+    }
+
+    fn update(&mut self, mut request: Request) -> Request {
+        let expected_version = request.version;
+        request.version += 1;
+        request.updated_at = self.input.now;
+        self.writes.push(Write::UpdateRequest {
+            request: request.clone(),
+            expected_version,
+        });
+        request
+    }
+
+    fn cancel_draft(&mut self) -> Result<(), Need> {
+        let Some(draft) = self.draft()? else {
+            self.conversation.draft = None;
+            if let Step::Thread { .. } | Step::ThreadText { .. } = self.conversation.step {
+                self.go(Step::MainMenu);
+            }
+            self.say(msg::nothing_to_cancel());
+            return Ok(());
+        };
+        let kind = service(draft.service).kind;
+        if check_transition(kind, draft.status, RequestStatus::Cancelled).is_err() {
+            self.say(msg::nothing_to_cancel());
+            return Ok(());
+        }
+        let mut request = draft.clone();
+        request.status = RequestStatus::Cancelled;
+        let request = self.update(request);
+        self.event(
+            request.ticket,
+            "cancelled_by_resident",
+            Some(RequestStatus::Draft),
+            Some(RequestStatus::Cancelled),
+        );
+        self.conversation.draft = None;
+        self.go(Step::MainMenu);
+        self.say(msg::cancelled(request.ticket));
+        Ok(())
+    }
+
+    fn resume(&mut self) -> Result<(), Need> {
+        match self.draft()? {
+            Some(draft) => {
+                let draft = draft.clone();
+                self.continue_draft(&draft);
+            }
+            None => {
+                self.conversation.draft = None;
+                self.say(msg::nothing_to_resume());
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves to the first thing the draft still lacks and asks for it.
+    fn continue_draft(&mut self, request: &Request) {
+        let definition = service(request.service);
+        match &request.applicant {
+            None => {
+                self.go(Step::AskName);
+                self.say(msg::ask_name());
+            }
+            Some(a) if a.kecamatan.is_none() => {
+                self.go(Step::AskDistrict);
+                self.say(msg::ask_district(self.input.region));
+            }
+            Some(_)
+                if definition.late_report_after_days.is_some() && request.event_date.is_none() =>
+            {
+                self.go(Step::AskEventDate);
+                self.say(msg::ask_event_date(definition));
+            }
+            Some(_) => {
+                self.go(Step::CollectDocuments { selected: None });
+                if request.is_complete() {
+                    self.say(msg::no_open_slot(request));
+                } else {
+                    self.say(msg::documents_needed(request, request.is_late_report()));
+                }
+            }
+        }
+    }
+
+    fn choose_category(&mut self, category: Category) {
+        self.go(Step::ChoosingService { category });
+        self.say(msg::category_menu(category));
+    }
+
+    fn on_main_menu(&mut self) -> Result<(), Need> {
+        match self.input.inbound {
+            Inbound::Text { body } => match numbered(body, Category::ALL.len()) {
+                Some(i) => self.choose_category(Category::ALL[i]),
+                None => self.main_menu(),
+            },
+            Inbound::Media(_) => self.say(msg::media_without_request()),
+            _ => self.main_menu(),
+        }
+        Ok(())
+    }
+
+    fn on_choosing_service(&mut self, category: Category) -> Result<(), Need> {
+        let services: Vec<ServiceCode> = services_in(category).map(|s| s.code).collect();
+        match self.input.inbound {
+            Inbound::Text { body } => match numbered(body, services.len()) {
+                Some(i) => self.choose_service(services[i]),
+                None => {
+                    self.say(msg::category_menu(category));
+                    Ok(())
+                }
+            },
+            Inbound::Media(_) => {
+                self.say(msg::media_without_request());
+                Ok(())
+            }
+            _ => {
+                self.say(msg::category_menu(category));
+                Ok(())
+            }
+        }
+    }
+
+    fn choose_service(&mut self, code: ServiceCode) -> Result<(), Need> {
+        let definition = service(code);
+        let availability = self
+            .facts
+            .availability
+            .get(&code)
+            .ok_or(Need::Availability(code))?;
+        if let Availability::Suspended { notice } = availability {
+            self.go(Step::MainMenu);
+            self.say(msg::service_suspended(definition, notice));
+            return Ok(());
+        }
+        if definition.kind != ServiceKind::Registration {
+            self.go(Step::ThreadText { service: code });
+            self.say(msg::thread_prompt(definition));
+            return Ok(());
+        }
+        // A draft left unfinished is cancelled when the resident starts another one: one draft
+        // at a time keeps "lanjut" and "batal" unambiguous.
+        if let Some(previous) = self.draft()? {
+            let mut old = previous.clone();
+            old.status = RequestStatus::Cancelled;
+            let old = self.update(old);
+            self.event(
+                old.ticket,
+                "cancelled_by_new_draft",
+                Some(RequestStatus::Draft),
+                Some(RequestStatus::Cancelled),
+            );
+        }
+        let ticket = TicketId::from_random(self.input.entropy);
+        let request = Request::open(
+            ticket,
+            code,
+            self.conversation.resident.clone(),
+            self.input.now,
+        );
+        self.writes.push(Write::CreateRequest(request));
+        self.event(ticket, "opened", None, Some(RequestStatus::Draft));
+        self.conversation.draft = Some(ticket);
+        self.go(Step::AskName);
+        self.say(msg::draft_opened(ticket, definition));
+        Ok(())
+    }
+
+    /// Steps that need the draft: without one (cancelled elsewhere), back to the menu.
+    fn with_draft(
+        &mut self,
+        then: impl FnOnce(&mut Self, &'a Request) -> Result<(), Need>,
+    ) -> Result<(), Need> {
+        match self.draft()? {
+            Some(draft) => then(self, draft),
+            None => {
+                self.conversation.draft = None;
+                self.main_menu();
+                Ok(())
+            }
+        }
+    }
+
+    fn text(&self) -> Option<&'a str> {
+        match self.input.inbound {
+            Inbound::Text { body } => Some(body.as_str()),
+            _ => None,
+        }
+    }
+
+    fn on_name(&mut self) -> Result<(), Need> {
+        self.with_draft(|turn, _draft| {
+            let Some(text) = turn.text() else {
+                turn.say(msg::text_expected());
+                return Ok(());
+            };
+            match clean_name(text) {
+                Some(name) => {
+                    turn.say(msg::ask_nik(&name));
+                    turn.go(Step::AskNik { name });
+                }
+                None => turn.say(msg::name_invalid()),
+            }
+            Ok(())
+        })
+    }
+
+    fn on_nik(&mut self, name: &str) -> Result<(), Need> {
+        self.with_draft(|turn, draft| {
+            let Some(text) = turn.text() else {
+                turn.say(msg::text_expected());
+                return Ok(());
+            };
+            let nik = match Nik::parse(text, turn.today()) {
+                Ok(nik) => nik,
+                Err(err) => {
+                    turn.say(msg::nik_invalid(&err));
+                    return Ok(());
+                }
+            };
+            let guard = turn
+                .facts
+                .guards
+                .get(&(nik.as_str().to_owned(), draft.service))
+                .ok_or_else(|| Need::OpenRequest {
+                    nik: nik.clone(),
+                    service: draft.service,
+                })?;
+            if let Some(holder) = guard
+                .holder
+                .filter(|h| guard.holder_open && *h != draft.ticket)
+            {
+                // Point to the request already running instead of opening a second one.
+                let mut cancelled = draft.clone();
+                cancelled.status = RequestStatus::Cancelled;
+                let cancelled = turn.update(cancelled);
+                turn.writes.push(Write::Event(RequestEvent {
+                    ticket: cancelled.ticket,
+                    at: turn.input.now,
+                    action: "cancelled_duplicate",
+                    from: Some(RequestStatus::Draft),
+                    to: Some(RequestStatus::Cancelled),
+                    note: Some(format!(
+                        "open request {} exists for this NIK and service",
+                        holder.as_str()
+                    )),
+                }));
+                turn.conversation.draft = None;
+                turn.go(Step::MainMenu);
+                turn.say(msg::duplicate_request(holder, service(draft.service)));
+                return Ok(());
+            }
+            turn.writes.push(Write::ClaimGuard {
+                nik: nik.clone(),
+                service: draft.service,
+                ticket: draft.ticket,
+                replaces: guard.holder.filter(|h| *h != draft.ticket),
+            });
+            let mut request = draft.clone();
+            request.applicant = Some(Applicant {
+                name: name.to_owned(),
+                nik,
+                kecamatan: None,
+            });
+            let request = turn.update(request);
+            turn.continue_draft(&request);
+            Ok(())
+        })
+    }
+
+    fn on_district(&mut self) -> Result<(), Need> {
+        self.with_draft(|turn, draft| {
+            let chosen = match turn.input.inbound {
+                Inbound::Choice { id, .. } => id
+                    .strip_prefix(DISTRICT_PREFIX)
+                    .and_then(|code| turn.input.region.district(code)),
+                Inbound::Text { body } => turn.input.region.find_district(body),
+                _ => None,
+            };
+            let Some(district) = chosen else {
+                turn.say(msg::district_unknown(turn.input.region));
+                return Ok(());
+            };
+            let mut request = draft.clone();
+            if let Some(applicant) = request.applicant.as_mut() {
+                applicant.kecamatan = Some(district.code.clone());
+            }
+            let request = turn.update(request);
+            turn.continue_draft(&request);
+            Ok(())
+        })
+    }
+
+    fn on_event_date(&mut self) -> Result<(), Need> {
+        self.with_draft(|turn, draft| {
+            let parsed = turn
+                .text()
+                .and_then(parse_date)
+                .filter(|d| *d <= turn.today());
+            let Some(event_date) = parsed else {
+                turn.say(msg::event_date_invalid());
+                return Ok(());
+            };
+            let mut request = draft.clone();
+            request.event_date = Some(event_date);
+            let request = turn.update(request);
+            turn.continue_draft(&request);
+            Ok(())
+        })
+    }
+
+    fn on_documents(&mut self, selected: Option<String>) -> Result<(), Need> {
+        self.with_draft(|turn, draft| {
+            let definition = service(draft.service);
+            match turn.input.inbound {
+                Inbound::Media(media) => {
+                    let slot = selected
+                        .as_deref()
+                        .and_then(|id| definition.slot(id))
+                        .or_else(|| draft.missing_slots().next());
+                    let Some(slot) = slot else {
+                        turn.say(msg::no_open_slot(draft));
+                        return Ok(());
+                    };
+                    let document = turn.document(draft.ticket, slot.id, media);
+                    let mut request = draft.clone();
+                    request.slots.retain(|s| s.slot != slot.id);
+                    request.slots.push(SlotFill {
+                        slot: slot.id.to_owned(),
+                        document_id: document.document_id.clone(),
+                    });
+                    turn.writes.push(Write::Document(document));
+                    let request = turn.update(request);
+                    turn.go(Step::CollectDocuments { selected: None });
+                    turn.say(msg::document_received(&request, slot));
+                }
+                Inbound::Choice { id, .. } if id == SUBMIT_ID => turn.submit_draft(draft),
+                Inbound::Choice { id, .. } => match id
+                    .strip_prefix(SLOT_PREFIX)
+                    .and_then(|s| definition.slot(s))
+                {
+                    Some(slot) => {
+                        turn.go(Step::CollectDocuments {
+                            selected: Some(slot.id.to_owned()),
+                        });
+                        turn.say(msg::slot_selected(slot));
+                    }
+                    None => turn.say(msg::documents_needed(draft, false)),
+                },
+                _ => {
+                    if draft.is_complete() {
+                        turn.say(msg::no_open_slot(draft));
+                    } else {
+                        turn.say(msg::documents_needed(draft, false));
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn submit(&mut self) -> Result<(), Need> {
+        self.with_draft(|turn, draft| {
+            turn.submit_draft(draft);
+            Ok(())
+        })
+    }
+
+    fn submit_draft(&mut self, draft: &Request) {
+        if !draft.is_complete() {
+            self.say(msg::submit_incomplete(draft));
+            return;
+        }
+        let mut request = draft.clone();
+        request.status = RequestStatus::Submitted;
+        request.submitted_at = Some(self.input.now);
+        let due = add_working_days(
+            self.today(),
+            service(draft.service).max_working_days,
+            self.input.holidays,
+        );
+        request.due_date = Some(due);
+        let request = self.update(request);
+        self.event(
+            request.ticket,
+            "submitted",
+            Some(RequestStatus::Draft),
+            Some(RequestStatus::Submitted),
+        );
+        self.conversation.draft = None;
+        self.go(Step::MainMenu);
+        self.say(msg::submitted(&request, due));
+    }
+
+    fn on_thread_text(&mut self, code: ServiceCode) -> Result<(), Need> {
+        let Some(text) = self.text().map(str::trim).filter(|t| !t.is_empty()) else {
+            self.say(msg::thread_prompt(service(code)));
+            return Ok(());
+        };
+        let ticket = TicketId::from_random(self.input.entropy);
+        let mut request = Request::open(
+            ticket,
+            code,
+            self.conversation.resident.clone(),
+            self.input.now,
+        );
+        let due = add_working_days(
+            self.today(),
+            service(code).max_working_days,
+            self.input.holidays,
+        );
+        request.submitted_at = Some(self.input.now);
+        request.due_date = Some(due);
+        self.writes.push(Write::CreateRequest(request.clone()));
+        self.event(ticket, "opened", None, Some(request.status));
+        self.writes.push(Write::ThreadMessage(ThreadMessage {
+            ticket,
+            message_id: self.input.wamid.to_owned(),
+            author: "resident".into(),
+            body: text.to_owned(),
+            at: self.input.now,
+        }));
+        self.go(Step::Thread { ticket });
+        self.say(msg::thread_opened(&request, due));
+        Ok(())
+    }
+
+    fn on_thread(&mut self, ticket: TicketId) -> Result<(), Need> {
+        match self.input.inbound {
+            Inbound::Text { body } => {
+                self.writes.push(Write::ThreadMessage(ThreadMessage {
+                    ticket,
+                    message_id: self.input.wamid.to_owned(),
+                    author: "resident".into(),
+                    body: body.trim().to_owned(),
+                    at: self.input.now,
+                }));
+            }
+            Inbound::Media(media) => {
+                let document = self.document(ticket, ATTACHMENT_SLOT, media);
+                self.writes.push(Write::Document(document));
+            }
+            _ => {}
+        }
+        self.say(msg::thread_appended(ticket));
+        Ok(())
+    }
+
+    /// A media reference for the documents function to fetch.
+    fn document(&self, ticket: TicketId, slot: &str, media: &MediaRef) -> Document {
+        let millis = self.input.now.unix_timestamp_nanos() / 1_000_000;
+        // Mix the wamid in so two media of one batch never share an id.
+        let salt = self.input.wamid.bytes().fold(self.input.entropy, |h, b| {
+            h.rotate_left(5) ^ u64::from(b).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        });
+        Document {
+            ticket,
+            document_id: format!("{millis:013x}{salt:016x}"),
+            slot: slot.to_owned(),
+            state: DocumentState::PendingFetch,
+            source: DocumentSource::WhatsApp {
+                wamid: self.input.wamid.to_owned(),
+                media_id: media.media_id.clone(),
+                mime_type: media.mime_type.clone(),
+                sha256: media.sha256.clone(),
+                filename: media.filename.clone(),
+                caption: media.caption.clone(),
+            },
+            key: None,
+            content_type: None,
+            size: None,
+            sha256: None,
+            attempts: 0,
+            failure: None,
+            created_at: self.input.now,
+            updated_at: self.input.now,
+        }
+    }
+}
+
+/// "3" or "3." → index 2, when within `count`.
+fn numbered(text: &str, count: usize) -> Option<usize> {
+    let n: usize = text.trim().trim_end_matches('.').parse().ok()?;
+    (1..=count).contains(&n).then(|| n - 1)
+}
+
+/// A plausible person's name: letters, spaces and `.'-,`; collapsed spaces; 2-100 characters.
+fn clean_name(text: &str) -> Option<String> {
+    let name = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let length = name.chars().count();
+    let plausible = (2..=100).contains(&length)
+        && name.chars().any(char::is_alphabetic)
+        && name
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | '\'' | '-' | ','));
+    plausible.then_some(name)
+}
+
+/// `17-08-2026`, `17/08/2026`, `17.08.2026` or `17 08 2026`.
+fn parse_date(text: &str) -> Option<Date> {
+    let parts: Vec<&str> = text
+        .trim()
+        .split(['-', '/', '.', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let [day, month, year] = parts.as_slice() else {
+        return None;
+    };
+    let month = time::Month::try_from(month.parse::<u8>().ok()?).ok()?;
+    let year: i32 = year.parse().ok()?;
+    if !(1900..=9999).contains(&year) {
+        return None;
+    }
+    Date::from_calendar_date(year, month, day.parse().ok()?).ok()
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    fn resident() -> ResidentId {
-        ResidentId::Phone("6281234567890".into())
-    }
-
-    #[test]
-    fn first_text_gets_the_main_menu() {
-        let now = datetime!(2026-11-28 09:00 UTC);
-        let out = step(
-            None,
-            &resident(),
-            Some("Siti"),
-            &Inbound::Text {
-                body: "halo".into(),
-            },
-            now,
-        );
-        assert_eq!(out.conversation.version, 1);
-        assert_eq!(out.conversation.step, Step::MainMenu);
-        assert!(matches!(out.replies.as_slice(), [Reply::List { .. }]));
-    }
-
-    #[test]
-    fn choosing_a_category_lists_its_services_and_bumps_version() {
-        let now = datetime!(2026-11-28 09:00 UTC);
-        let first = step(
-            None,
-            &resident(),
-            None,
-            &Inbound::Text { body: "x".into() },
-            now,
-        );
-        let out = step(
-            Some(&first.conversation),
-            &resident(),
-            None,
-            &Inbound::Choice {
-                id: "cat:kartu_keluarga".into(),
-                title: "Kartu Keluarga".into(),
-            },
-            now,
-        );
-        assert_eq!(out.conversation.version, 2);
-        assert_eq!(
-            out.conversation.step,
-            Step::ChoosingService {
-                category: Category::KartuKeluarga
-            }
-        );
-    }
-
-    #[test]
-    fn unsupported_input_gets_a_polite_hint_and_keeps_the_step() {
-        let now = datetime!(2026-11-28 09:00 UTC);
-        let out = step(None, &resident(), None, &Inbound::Unsupported, now);
-        assert!(out.replies[0].body().contains("teks, foto atau PDF"));
-    }
-}
+mod tests;

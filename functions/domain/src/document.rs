@@ -44,6 +44,9 @@ pub enum DocumentSource {
     },
     Officer {
         officer: String,
+        /// The file name the officer gave, kept as metadata only: it never reaches a key.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filename: Option<String>,
     },
 }
 

@@ -32,3 +32,5 @@ pub mod resident;
 pub use request::{Applicant, Request, SlotFill};
 pub use resident::ResidentId;
 pub mod document;
+pub mod officer_actions;
+pub mod region;

@@ -55,6 +55,10 @@ pub struct Request {
         skip_serializing_if = "Option::is_none"
     )]
     pub completed_at: Option<OffsetDateTime>,
+    /// Date of the event being registered (birth, death, marriage, divorce), for the late-report
+    /// flag of SPEC 3. Set by the conversation when it asks for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_date: Option<Date>,
 }
 
 impl Request {
@@ -80,10 +84,38 @@ impl Request {
             due_date: None,
             assigned_to: None,
             completed_at: None,
+            event_date: None,
         }
+    }
+
+    /// Past its due date and still open.
+    pub fn is_overdue(&self, today: Date) -> bool {
+        self.status.is_open() && self.due_date.is_some_and(|due| due < today)
     }
 
     pub fn is_filled(&self, slot: &str) -> bool {
         self.slots.iter().any(|s| s.slot == slot)
+    }
+
+    /// Attachment slots of the service not yet filled, in the order they are asked for.
+    pub fn missing_slots(&self) -> impl Iterator<Item = &'static crate::AttachmentSlot> + '_ {
+        crate::service(self.service)
+            .slots
+            .iter()
+            .filter(|slot| !self.is_filled(slot.id))
+    }
+
+    /// True when every required slot is filled.
+    pub fn is_complete(&self) -> bool {
+        crate::service(self.service)
+            .required_slots()
+            .all(|slot| self.is_filled(slot.id))
+    }
+
+    /// The late-report flag (SPEC 3): reported later than the service's limit after the event.
+    pub fn is_late_report(&self) -> bool {
+        let reported = crate::jakarta_date(self.submitted_at.unwrap_or(self.created_at));
+        self.event_date
+            .is_some_and(|event| crate::service(self.service).is_late_report(event, reported))
     }
 }

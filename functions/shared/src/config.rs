@@ -131,6 +131,23 @@ fn is_graph_version(v: &str) -> bool {
     )
 }
 
+/// Public holidays (`HOLIDAYS`: comma-separated ISO dates), skipped when counting working days.
+pub fn holidays(env: &Env) -> Result<Vec<time::Date>, ConfigError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    env.optional("HOLIDAYS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            time::Date::parse(d, &format).map_err(|e| ConfigError::Invalid {
+                name: "HOLIDAYS",
+                reason: format!("{d:?}: {e}"),
+            })
+        })
+        .collect()
+}
+
 /// The DynamoDB table every function shares.
 pub fn table_name(env: &Env) -> Result<String, ConfigError> {
     env.required("TABLE_NAME")
@@ -197,6 +214,20 @@ mod tests {
             WhatsAppConfig::from_env(&env(&vars)),
             Err(ConfigError::Invalid {
                 name: "GRAPH_API_TIMEOUT_MS",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn holidays_parse_and_errors_name_the_value() {
+        let days = holidays(&env(&[("HOLIDAYS", "2026-12-25, 2027-01-01")])).unwrap();
+        assert_eq!(days.len(), 2);
+        assert!(holidays(&env(&[])).unwrap().is_empty());
+        assert!(matches!(
+            holidays(&env(&[("HOLIDAYS", "25-12-2026")])),
+            Err(ConfigError::Invalid {
+                name: "HOLIDAYS",
                 ..
             })
         ));

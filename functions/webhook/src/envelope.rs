@@ -37,9 +37,29 @@ pub struct MessagesValue {
     #[serde(default)]
     pub messages: Vec<Message>,
     #[serde(default)]
-    pub statuses: Vec<Value>,
+    pub statuses: Vec<Status>,
     #[serde(default)]
     pub errors: Vec<Value>,
+}
+
+/// A delivery update of a message we sent.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Status {
+    /// The outbound message's id.
+    pub id: String,
+    pub status: String,
+    #[serde(default)]
+    pub timestamp: Option<String>,
+    #[serde(default)]
+    pub recipient_id: Option<String>,
+    #[serde(default)]
+    pub errors: Vec<StatusError>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusError {
+    #[serde(default)]
+    pub code: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -84,6 +104,37 @@ pub struct Message {
     pub interactive: Option<Interactive>,
     #[serde(default)]
     pub button: Option<Button>,
+    #[serde(default)]
+    pub image: Option<Media>,
+    #[serde(default)]
+    pub document: Option<Media>,
+    #[serde(default)]
+    pub system: Option<System>,
+}
+
+/// An image or document: what the documents function needs to fetch and verify it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Media {
+    pub id: String,
+    #[serde(default)]
+    pub mime_type: Option<String>,
+    /// Base64 SHA-256 of the file.
+    #[serde(default)]
+    pub sha256: Option<String>,
+    #[serde(default)]
+    pub caption: Option<String>,
+    #[serde(default)]
+    pub filename: Option<String>,
+}
+
+/// `system` messages, e.g. a resident changed their number.
+#[derive(Debug, Clone, Deserialize)]
+pub struct System {
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// The new WhatsApp id after `user_changed_number`.
+    #[serde(default)]
+    pub wa_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

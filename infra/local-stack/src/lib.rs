@@ -3,6 +3,7 @@
 //! `make run` starts it; the integration tests start the same thing in-process.
 
 pub mod authorizer;
+pub mod events;
 pub mod gateway;
 pub mod provision;
 pub mod template;
@@ -58,6 +59,9 @@ pub struct StackConfig {
     /// Environment values for the handlers beyond the local defaults (from the process env in
     /// `make run`).
     pub overrides: HashMap<String, String>,
+    /// Deliver S3 and stream events to the documents function, as AWS would. Off only for tests
+    /// that put raw objects into the bucket and must not see them validated away.
+    pub deliver_events: bool,
 }
 
 impl StackConfig {
@@ -148,6 +152,16 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         functions,
         TokenAuthority::new(jwt_secret.as_bytes()),
     ));
+
+    if config.deliver_events {
+        events::spawn(
+            gateway.clone(),
+            &sdk,
+            &template,
+            &config.table,
+            &config.bucket,
+        );
+    }
 
     let app = router(gateway.clone(), &whatsapp);
     tokio::spawn(async move {

@@ -1,6 +1,10 @@
 //! The ports the handlers depend on. Each has one real adapter in this crate (DynamoDB, S3, the
 //! Graph API); handlers hold them as trait objects so unit tests of pure logic can substitute.
 
+pub mod documents;
+
+pub mod officer;
+
 use async_trait::async_trait;
 use domain::{Request, ResidentId, TicketId, conversation::Conversation, reply::Reply};
 use serde::{Deserialize, Serialize};
@@ -106,8 +110,34 @@ pub struct InboundCommit {
     pub previous_version: Option<u64>,
     pub conversation: Conversation,
     pub replies: Vec<OwedReply>,
-    /// Media references the documents function will fetch (`PENDING_FETCH`).
-    pub documents: Vec<domain::document::Document>,
+    pub changes: Vec<Change>,
+}
+
+/// One item a committed message writes besides its conversation and replies.
+#[derive(Clone, Debug)]
+pub enum Change {
+    /// Fails the commit (`Conflict`) if the ticket exists: the caller retries with a new ticket.
+    CreateRequest(Request),
+    UpdateRequest {
+        request: Request,
+        expected_version: u64,
+    },
+    /// The open-request guard of one NIK and service; `guard_id` is a keyed hash, never the NIK.
+    ClaimGuard {
+        guard_id: String,
+        ticket: TicketId,
+        replaces: Option<TicketId>,
+    },
+    /// A media reference the documents function will fetch (`PENDING_FETCH`).
+    Document(domain::document::Document),
+    ThreadMessage(officer::ThreadMessage),
+    Audit(AuditEvent),
+}
+
+/// The open-request guard as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuardRecord {
+    pub ticket: TicketId,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,6 +157,8 @@ pub trait ConversationRepository: Send + Sync {
     /// `Conflict` when the conversation changed since it was read (another message of the same
     /// resident won); `Duplicate` when the wamid was already processed.
     async fn commit_inbound(&self, commit: &InboundCommit) -> Result<CommitOutcome, StoreError>;
+    /// The ticket holding an open-request guard, if any.
+    async fn get_guard(&self, guard_id: &str) -> Result<Option<GuardRecord>, StoreError>;
     /// Replies recorded for an inbound message (to finish a send a crashed attempt left).
     async fn owed_replies(&self, wamid: &str) -> Result<Vec<OwedReply>, StoreError>;
     /// Takes the sending lease of a reply whose lease expired; false when someone else holds it
@@ -145,6 +177,15 @@ pub trait ConversationRepository: Send + Sync {
         state: ReplyState,
         graph_message_id: Option<&str>,
     ) -> Result<(), StoreError>;
+    /// Applies a delivery status of an outbound message (`OUT#<id>`): only a later state wins, so
+    /// duplicates and out-of-order updates change nothing. Returns whether it was applied.
+    async fn record_delivery(&self, update: &DeliveryUpdate) -> Result<bool, StoreError>;
+    /// Marks the resident's 24-hour window closed (after a 131047), if they have a conversation.
+    async fn close_window(
+        &self,
+        resident: &ResidentId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
     /// Records a message whose processing failed permanently, for officers to see (SPEC 7).
     async fn record_failed_inbound(
         &self,
@@ -153,6 +194,43 @@ pub trait ConversationRepository: Send + Sync {
         reason: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError>;
+}
+
+/// A delivery status from WhatsApp for a message we sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeliveryUpdate {
+    pub message_id: String,
+    pub status: DeliveryStatus,
+    pub at: OffsetDateTime,
+    pub error_code: Option<i64>,
+}
+
+/// Ordered: a status only replaces an earlier one (`read` never goes back to `delivered`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Sent,
+    Delivered,
+    Read,
+    Played,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn parse(raw: &str) -> Option<Self> {
+        Some(match raw {
+            "sent" => Self::Sent,
+            "delivered" => Self::Delivered,
+            "read" => Self::Read,
+            "played" => Self::Played,
+            "failed" => Self::Failed,
+            _ => return None,
+        })
+    }
+
+    pub fn rank(self) -> u8 {
+        self as u8 + 1
+    }
 }
 
 /// Why a message could not be sent through WhatsApp.

@@ -16,6 +16,8 @@ pub const EXPIRES_AT: &str = "expires_at";
 pub const META: &str = "META";
 pub const CONV: &str = "CONV";
 pub const WAMID: &str = "WAMID";
+pub const GUARD: &str = "GUARD";
+pub const STATUS: &str = "STATUS";
 
 pub fn request_pk(ticket: &TicketId) -> String {
     format!("REQ#{}", ticket.as_str())
@@ -45,6 +47,15 @@ pub fn reply_sk(seq: u8) -> String {
     format!("REPLY#{seq:03}")
 }
 
+/// Delivery status of one outbound WhatsApp message, by the id WhatsApp gave it.
+pub fn outbound_pk(message_id: &str) -> String {
+    format!("OUT#{message_id}")
+}
+
+pub fn guard_pk(guard_id: &str) -> String {
+    format!("OPEN#{guard_id}")
+}
+
 pub fn document_sk(document_id: &str) -> String {
     format!("DOC#{document_id}")
 }
@@ -66,6 +77,45 @@ pub fn sortable_time(at: OffsetDateTime) -> String {
         at.second(),
         at.microsecond()
     )
+}
+
+// Officers' API (issue #5).
+
+pub const CONFIG: &str = "CONFIG";
+pub const THREAD_PREFIX: &str = "MSG#";
+pub const NOTIFICATION_PREFIX: &str = "NTF#";
+pub const AUDIT_PREFIX: &str = "EVT#";
+pub const DOCUMENT_PREFIX: &str = "DOC#";
+
+/// A message of a request's conversation thread.
+pub fn thread_sk(at: OffsetDateTime, message_id: &str) -> String {
+    format!("{THREAD_PREFIX}{}#{message_id}", sortable_time(at))
+}
+
+/// The record of one notification sent (or not) to the resident.
+pub fn notification_sk(at: OffsetDateTime, notification_id: &str) -> String {
+    format!(
+        "{NOTIFICATION_PREFIX}{}#{notification_id}",
+        sortable_time(at)
+    )
+}
+
+/// A service's run-time configuration item (`SVC#<code>` / `CONFIG`).
+pub fn service_pk(code: domain::ServiceCode) -> String {
+    format!("SVC#{}", code.as_str())
+}
+
+/// The queue sort key of a request: submission time, or creation time for drafts.
+pub fn request_queue_sk(request: &domain::Request) -> String {
+    queue_sk(
+        request.submitted_at.unwrap_or(request.created_at),
+        &request.ticket,
+    )
+}
+
+/// Lower bound of queue sort keys at or after `at` (for time-range queries).
+pub fn queue_sk_from(at: OffsetDateTime) -> String {
+    sortable_time(at)
 }
 
 #[cfg(test)]

@@ -3,10 +3,13 @@
 
 pub(crate) mod documents;
 pub mod keys;
+#[cfg(feature = "s3")]
+pub mod objects;
+pub mod officer;
 
 use crate::ports::{
-    AuditEvent, CommitOutcome, ConversationRepository, InboundCommit, OwedReply, ReplyState,
-    RequestRepository, StoreError,
+    AuditEvent, Change, CommitOutcome, ConversationRepository, DeliveryUpdate, GuardRecord,
+    InboundCommit, OwedReply, ReplyState, RequestRepository, StoreError,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::{
@@ -252,7 +255,7 @@ impl RequestRepository for DynamoStore {
         let mut items = vec![put(
             &self.table,
             to_item(&RequestItem::new(request))?,
-            Some("request.version = :expected"),
+            Some("#request.version = :expected"),
             Some(("expected", AttributeValue::N(expected_version.to_string()))),
         )?];
         for event in events {
@@ -319,7 +322,80 @@ fn is_condition_failure<R>(
     }
 }
 
+/// `OPEN#<keyed hash of NIK and service>` / `GUARD`: which request holds the pair.
+#[derive(Serialize, Deserialize)]
+struct GuardItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    ticket: TicketId,
+}
+
 impl DynamoStore {
+    fn change_item(&self, change: &Change) -> Result<TransactWriteItem, StoreError> {
+        match change {
+            Change::CreateRequest(request) => put(
+                &self.table,
+                to_item(&RequestItem::new(request))?,
+                Some("attribute_not_exists(PK)"),
+                None,
+            ),
+            Change::UpdateRequest {
+                request,
+                expected_version,
+            } => put(
+                &self.table,
+                to_item(&RequestItem::new(request))?,
+                Some("#request.version = :expected"),
+                Some(("expected", AttributeValue::N(expected_version.to_string()))),
+            ),
+            Change::ClaimGuard {
+                guard_id,
+                ticket,
+                replaces,
+            } => {
+                let item = GuardItem {
+                    pk: keys::guard_pk(guard_id),
+                    sk: keys::GUARD.to_owned(),
+                    entity: "OPEN_GUARD".into(),
+                    ticket: *ticket,
+                };
+                match replaces {
+                    None => put(
+                        &self.table,
+                        to_item(&item)?,
+                        Some("attribute_not_exists(PK)"),
+                        None,
+                    ),
+                    Some(stale) => put(
+                        &self.table,
+                        to_item(&item)?,
+                        Some("#ticket = :stale"),
+                        Some(("stale", AttributeValue::S(stale.as_str().to_owned()))),
+                    ),
+                }
+            }
+            Change::Document(document) => documents::new_document_put(&self.table, document),
+            Change::ThreadMessage(message) => {
+                let item = officer::ThreadItem {
+                    pk: keys::request_pk(&message.ticket),
+                    sk: keys::thread_sk(message.at, &message.message_id),
+                    entity: "THREAD_MESSAGE".into(),
+                    message: message.clone(),
+                };
+                put(
+                    &self.table,
+                    to_item(&item)?,
+                    Some("attribute_not_exists(PK)"),
+                    None,
+                )
+            }
+            Change::Audit(event) => self.audit_put(event),
+        }
+    }
+
     fn audit_put(&self, event: &AuditEvent) -> Result<TransactWriteItem, StoreError> {
         let item = AuditItem {
             pk: keys::request_pk(&event.ticket),
@@ -386,8 +462,8 @@ impl ConversationRepository for DynamoStore {
         };
         items.push(conversation_put);
 
-        for document in &commit.documents {
-            items.push(documents::new_document_put(&self.table, document)?);
+        for change in &commit.changes {
+            items.push(self.change_item(change)?);
         }
         for owed in &commit.replies {
             let reply = ReplyItem {
@@ -427,7 +503,9 @@ impl ConversationRepository for DynamoStore {
                 };
                 if failed(0) {
                     Ok(CommitOutcome::Duplicate)
-                } else if failed(1) {
+                } else if (1..reasons.len()).any(failed) {
+                    // The conversation, a request or a guard changed since it was read (or a
+                    // fresh ticket was taken): the caller re-reads and decides again.
                     Err(StoreError::Conflict)
                 } else if reasons
                     .iter()
@@ -440,6 +518,11 @@ impl ConversationRepository for DynamoStore {
                 }
             }
         }
+    }
+
+    async fn get_guard(&self, guard_id: &str) -> Result<Option<GuardRecord>, StoreError> {
+        let item: Option<GuardItem> = self.get(keys::guard_pk(guard_id), keys::GUARD).await?;
+        Ok(item.map(|g| GuardRecord { ticket: g.ticket }))
     }
 
     async fn owed_replies(&self, wamid: &str) -> Result<Vec<OwedReply>, StoreError> {
@@ -523,6 +606,68 @@ impl ConversationRepository for DynamoStore {
         Ok(())
     }
 
+    async fn record_delivery(&self, update: &DeliveryUpdate) -> Result<bool, StoreError> {
+        let status = serde_json::to_value(update.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::outbound_pk(&update.message_id), keys::STATUS)))
+            .update_expression(
+                "SET entity = :entity, delivery_status = :status, delivery_rank = :rank, updated_at = :at, expires_at = :ttl",
+            )
+            .condition_expression("attribute_not_exists(delivery_rank) OR delivery_rank < :rank")
+            .expression_attribute_values(":entity", AttributeValue::S("DELIVERY".into()))
+            .expression_attribute_values(":status", AttributeValue::S(status))
+            .expression_attribute_values(":rank", AttributeValue::N(update.status.rank().to_string()))
+            .expression_attribute_values(":at", AttributeValue::S(keys::sortable_time(update.at)))
+            .expression_attribute_values(
+                ":ttl",
+                AttributeValue::N(epoch_after_days(update.at, CONVERSATION_TTL_DAYS).to_string()),
+            );
+        if let Some(code) = update.error_code {
+            request = request
+                .update_expression(
+                    "SET entity = :entity, delivery_status = :status, delivery_rank = :rank, updated_at = :at, expires_at = :ttl, error_code = :code",
+                )
+                .expression_attribute_values(":code", AttributeValue::N(code.to_string()));
+        }
+        match request.send().await.map_err(classify) {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn close_window(
+        &self,
+        resident: &ResidentId,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let at = at
+            .format(&time::format_description::well_known::Rfc3339)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::resident_pk(resident), keys::CONV)))
+            .update_expression("SET conversation.window_closed_at = :at")
+            .condition_expression("attribute_exists(PK)")
+            .expression_attribute_values(":at", AttributeValue::S(at))
+            .send()
+            .await
+            .map_err(classify);
+        match result {
+            // No conversation: nothing to mark (notifications then use templates anyway).
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn record_failed_inbound(
         &self,
         wamid: &str,
@@ -564,6 +709,13 @@ fn put(
     let mut put = Put::builder().table_name(table).set_item(Some(item));
     if let Some(condition) = condition {
         put = put.condition_expression(condition);
+        // `request` and `ticket` are DynamoDB reserved words: conditions name them as
+        // `#request` / `#ticket`.
+        for name in ["request", "ticket"] {
+            if condition.contains(&format!("#{name}")) {
+                put = put.expression_attribute_names(format!("#{name}"), name);
+            }
+        }
     }
     if let Some((name, value)) = value {
         put = put.expression_attribute_values(format!(":{name}"), value);

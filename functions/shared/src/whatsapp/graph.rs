@@ -1,6 +1,8 @@
 //! Graph API client: sends replies to residents (`POST /{version}/{phone-number-id}/messages`).
 //! Base URL and version are configuration so tests and the local stack point it at a fake.
 
+mod media;
+
 use super::SecretsProvider;
 use crate::config::WhatsAppConfig;
 use crate::ports::{Messenger, SendError};
@@ -124,9 +126,57 @@ pub fn encode_reply(to: &ResidentId, reply: &Reply) -> Value {
     body
 }
 
+/// The Cloud API JSON for a template message with body parameters.
+pub fn encode_template(
+    to: &ResidentId,
+    name: &str,
+    language: &str,
+    body_params: &[String],
+) -> Value {
+    let mut body = json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "type": "template",
+        "template": {
+            "name": name,
+            "language": { "code": language },
+            "components": [{
+                "type": "body",
+                "parameters": body_params.iter().map(|p| json!({ "type": "text", "text": p })).collect::<Vec<_>>(),
+            }],
+        },
+    });
+    match to {
+        ResidentId::Phone(phone) => body["to"] = json!(phone),
+        ResidentId::User(user) => body["recipient"] = json!(user),
+    }
+    body
+}
+
+#[async_trait]
+impl crate::ports::officer::TemplateMessenger for GraphClient {
+    async fn send_template(
+        &self,
+        to: &ResidentId,
+        name: &str,
+        language: &str,
+        body_params: &[String],
+    ) -> Result<String, SendError> {
+        self.post(&encode_template(to, name, language, body_params))
+            .await
+    }
+}
+
 #[async_trait]
 impl Messenger for GraphClient {
     async fn send(&self, to: &ResidentId, reply: &Reply) -> Result<String, SendError> {
+        self.post(&encode_reply(to, reply)).await
+    }
+}
+
+impl GraphClient {
+    /// Posts one message body; returns WhatsApp's message id.
+    async fn post(&self, message: &Value) -> Result<String, SendError> {
         let token = &self
             .secrets
             .get()
@@ -137,7 +187,7 @@ impl Messenger for GraphClient {
             .http
             .post(&self.messages_url)
             .bearer_auth(token)
-            .json(&encode_reply(to, reply))
+            .json(message)
             .send()
             .await
             .map_err(|e| SendError::Transient(e.without_url().to_string()))?;

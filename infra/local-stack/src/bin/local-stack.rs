@@ -37,6 +37,7 @@ async fn main() -> std::process::ExitCode {
         template: var("TEMPLATE_PATH", "template.yaml").into(),
         listen,
         overrides,
+        deliver_events: true,
     };
     let stack = match start(config).await {
         Ok(s) => s,

@@ -1,0 +1,369 @@
+//! WhatsApp media into the bucket, driven by the table's stream: one record per document the
+//! webhook recorded as `PENDING_FETCH`. Each record is processed on its own and reported in
+//! `batchItemFailures` only when a later attempt can succeed.
+
+use crate::validate::{Area, Rejection, Validated, Validator, metadata_filename, object_key};
+use crate::{Documents, ProcessError, commit_stored, notify, system_event};
+use aws_lambda_events::dynamodb::{Event as DynamoDbEvent, EventRecord};
+use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use domain::document::{Document, DocumentSource, DocumentState};
+use domain::messages::documents::{ResendReason, resend_item};
+use serde::Deserialize;
+use shared::ports::documents::{ChunkStream, MediaError, MediaInfo, ObjectMeta, ObjectUpload};
+
+/// The part of a stream record's new image the fetcher reads.
+#[derive(Deserialize)]
+struct StreamedItem {
+    entity: String,
+    document: Document,
+}
+
+/// Handles one batch of stream records.
+pub async fn handle_stream(app: &Documents, event: DynamoDbEvent) -> DynamoDbEventResponse {
+    let mut response = DynamoDbEventResponse::default();
+    for record in event.records {
+        if let Err(err) = process_record(app, &record).await {
+            let id = record
+                .change
+                .sequence_number
+                .clone()
+                .unwrap_or_else(|| record.event_id.clone());
+            tracing::warn!(error = %err, sequence = %id, "stream record will be retried");
+            let mut failure = DynamoDbBatchItemFailure::default();
+            failure.item_identifier = Some(id);
+            response.batch_item_failures.push(failure);
+        }
+    }
+    response
+}
+
+async fn process_record(app: &Documents, record: &EventRecord) -> Result<(), ProcessError> {
+    if record.event_name != "INSERT" {
+        return Ok(());
+    }
+    let item: StreamedItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
+        Ok(item) => item,
+        // Not a document (the filter should not have let it through): nothing to do, ever.
+        Err(err) => {
+            tracing::warn!(error = %err, "stream record is not a document item; skipped");
+            return Ok(());
+        }
+    };
+    if item.entity != "DOCUMENT" || item.document.state != DocumentState::PendingFetch {
+        return Ok(());
+    }
+    fetch_document(app, &item.document).await
+}
+
+/// Fetches, validates, stores and records one document; safe to call again for the same one.
+pub async fn fetch_document(app: &Documents, recorded: &Document) -> Result<(), ProcessError> {
+    let now = app.clock.now();
+    let ticket = recorded.ticket;
+    let Some(document) = app
+        .documents
+        .claim_document(
+            &ticket,
+            &recorded.document_id,
+            DocumentState::PendingFetch,
+            now,
+            now + app.fetch_lease,
+        )
+        .await?
+    else {
+        // Already stored, rejected or failed: a duplicate record. Still pending: another
+        // delivery holds the lease, so look again later.
+        return match app
+            .documents
+            .get_document(&ticket, &recorded.document_id)
+            .await?
+        {
+            Some(d) if d.state == DocumentState::PendingFetch => Err(ProcessError::Temporary(
+                "document is being fetched by another delivery".into(),
+            )),
+            _ => Ok(()),
+        };
+    };
+    let Some(request) = app.requests.get_request(&ticket).await? else {
+        return give_up(app, document, "no request with this ticket", None).await;
+    };
+    match copy_media(app, &document).await {
+        Ok((key, validated)) => {
+            let request =
+                commit_stored(app, document, &key, &validated, DocumentState::PendingFetch).await?;
+            if let Some(request) = request {
+                let slot = recorded.slot.clone();
+                notify(
+                    app,
+                    &request,
+                    domain::messages::documents::item_received(&request, &slot),
+                )
+                .await;
+            }
+            Ok(())
+        }
+        Err(FetchError::Rejected(rejection)) => {
+            tracing::info!(ticket = %ticket.as_str(), document = %document.document_id, reason = %rejection, "media rejected");
+            let reason = rejection.resend_reason();
+            let mut rejected = document.clone();
+            rejected.state = DocumentState::Rejected;
+            rejected.failure = Some(rejection.to_string());
+            rejected.updated_at = now;
+            finish(app, &rejected, "document_rejected").await?;
+            notify(app, &request, resend_item(&request, &document.slot, reason)).await;
+            Ok(())
+        }
+        Err(FetchError::Gone) => {
+            give_up(
+                app,
+                document,
+                "media no longer available on WhatsApp",
+                Some(&request),
+            )
+            .await
+        }
+        Err(FetchError::Temporary(reason)) if document.attempts >= app.max_fetch_attempts => {
+            give_up(
+                app,
+                document,
+                &format!(
+                    "gave up after {} attempts: {reason}",
+                    app.max_fetch_attempts
+                ),
+                Some(&request),
+            )
+            .await
+        }
+        Err(FetchError::Temporary(reason)) => {
+            // Free the lease at once so the stream's retry does not have to wait for it.
+            let mut pending = document.clone();
+            pending.failure = Some(reason.clone());
+            pending.updated_at = now;
+            app.documents
+                .finish_document(&pending, DocumentState::PendingFetch, None, &[])
+                .await?;
+            Err(ProcessError::Temporary(reason))
+        }
+    }
+}
+
+/// Marks the document failed and, when there is a request, asks the resident to send it again.
+async fn give_up(
+    app: &Documents,
+    document: Document,
+    reason: &str,
+    request: Option<&domain::Request>,
+) -> Result<(), ProcessError> {
+    tracing::warn!(ticket = %document.ticket.as_str(), document = %document.document_id, reason, "media fetch failed for good");
+    let mut failed = document.clone();
+    failed.state = DocumentState::Failed;
+    failed.failure = Some(reason.to_owned());
+    failed.updated_at = app.clock.now();
+    finish(app, &failed, "document_failed").await?;
+    if let Some(request) = request {
+        notify(
+            app,
+            request,
+            resend_item(request, &document.slot, ResendReason::Unavailable),
+        )
+        .await;
+    }
+    Ok(())
+}
+
+/// Records a rejected or failed document with its audit event; a lost race means another
+/// delivery already finished it.
+async fn finish(app: &Documents, document: &Document, action: &str) -> Result<(), ProcessError> {
+    let event = system_event(app, document, action, document.failure.clone());
+    match app
+        .documents
+        .finish_document(document, DocumentState::PendingFetch, None, &[event])
+        .await
+    {
+        Ok(()) | Err(shared::ports::StoreError::Conflict) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug)]
+enum FetchError {
+    Rejected(Rejection),
+    Gone,
+    Temporary(String),
+}
+
+impl From<MediaError> for FetchError {
+    fn from(err: MediaError) -> Self {
+        match err {
+            MediaError::Gone => FetchError::Gone,
+            other => FetchError::Temporary(other.to_string()),
+        }
+    }
+}
+
+/// Downloads the media (re-fetching an expired URL once), validating and uploading as it goes.
+/// Nothing is left in the bucket unless every check passed.
+async fn copy_media(
+    app: &Documents,
+    document: &Document,
+) -> Result<(String, Validated), FetchError> {
+    let DocumentSource::WhatsApp {
+        media_id,
+        sha256,
+        filename,
+        ..
+    } = &document.source
+    else {
+        return Err(FetchError::Gone);
+    };
+    let mut info: MediaInfo = app.media.media_info(media_id).await?;
+    let body = match app.media.download(&info.url).await {
+        Err(MediaError::UrlExpired) => {
+            // URLs live 5 minutes (SPEC 6): ask for a fresh one, once.
+            info = app.media.media_info(media_id).await?;
+            app.media.download(&info.url).await?
+        }
+        other => other?,
+    };
+    // The checksum of the message itself; the media endpoint's when the message had none.
+    let expected = if sha256.trim().is_empty() {
+        &info.sha256
+    } else {
+        sha256
+    };
+    let mut validator = Validator::new(None, Some(expected));
+    validator
+        .check_declared_size(info.file_size)
+        .map_err(FetchError::Rejected)?;
+    let mut metadata = vec![("document-id".to_owned(), document.document_id.clone())];
+    if let Some(name) = filename
+        .as_deref()
+        .map(metadata_filename)
+        .filter(|n| !n.is_empty())
+    {
+        metadata.push(("original-filename".to_owned(), name));
+    }
+    let mut sink = Sink {
+        app,
+        document,
+        metadata,
+        upload: None,
+        held: Vec::new(),
+        key: None,
+    };
+    match stream_into(body, &mut validator, info.file_size, &mut sink).await {
+        Ok(()) => {}
+        Err(err) => {
+            sink.abort().await;
+            return Err(err);
+        }
+    }
+    let validated = match validator.finish() {
+        Ok(v) => v,
+        Err(rejection) => {
+            sink.abort().await;
+            return Err(FetchError::Rejected(rejection));
+        }
+    };
+    // A file shorter than the sniffing window is only opened now.
+    sink.open(validated.kind).await?;
+    let key = sink.key.clone().unwrap_or_default();
+    sink.finish().await?;
+    Ok((key, validated))
+}
+
+async fn stream_into(
+    mut body: Box<dyn ChunkStream>,
+    validator: &mut Validator,
+    declared: Option<u64>,
+    sink: &mut Sink<'_>,
+) -> Result<(), FetchError> {
+    while let Some(chunk) = body.next_chunk().await? {
+        validator.push(&chunk).map_err(FetchError::Rejected)?;
+        match validator.kind() {
+            Some(kind) if sink.upload.is_none() => {
+                validator
+                    .check_declared_size(declared)
+                    .map_err(FetchError::Rejected)?;
+                sink.open(kind).await?;
+                sink.write(&chunk).await?;
+            }
+            Some(_) => sink.write(&chunk).await?,
+            // Fewer bytes than needed to tell the type: hold them (a few bytes at most).
+            None => sink.held.extend_from_slice(&chunk),
+        }
+    }
+    Ok(())
+}
+
+/// The upload of one document, opened once its kind (and so its key) is known.
+struct Sink<'a> {
+    app: &'a Documents,
+    document: &'a Document,
+    metadata: Vec<(String, String)>,
+    upload: Option<Box<dyn ObjectUpload>>,
+    held: Vec<u8>,
+    key: Option<String>,
+}
+
+impl Sink<'_> {
+    async fn open(&mut self, kind: crate::validate::FileKind) -> Result<(), FetchError> {
+        if self.upload.is_some() {
+            return Ok(());
+        }
+        let key = object_key(
+            Area::Scans,
+            &self.document.ticket,
+            &self.document.document_id,
+            kind,
+        );
+        let meta = ObjectMeta {
+            content_type: kind.content_type().to_owned(),
+            metadata: self.metadata.clone(),
+        };
+        let mut upload = self
+            .app
+            .objects
+            .begin_upload(&key, &meta)
+            .await
+            .map_err(|e| FetchError::Temporary(e.to_string()))?;
+        let held = std::mem::take(&mut self.held);
+        if !held.is_empty() {
+            upload
+                .write(&held)
+                .await
+                .map_err(|e| FetchError::Temporary(e.to_string()))?;
+        }
+        self.upload = Some(upload);
+        self.key = Some(key);
+        Ok(())
+    }
+
+    async fn write(&mut self, chunk: &[u8]) -> Result<(), FetchError> {
+        match self.upload.as_mut() {
+            Some(upload) => upload
+                .write(chunk)
+                .await
+                .map_err(|e| FetchError::Temporary(e.to_string())),
+            None => Err(FetchError::Temporary("upload not open".into())),
+        }
+    }
+
+    async fn finish(&mut self) -> Result<(), FetchError> {
+        match self.upload.take() {
+            Some(upload) => upload
+                .finish()
+                .await
+                .map_err(|e| FetchError::Temporary(e.to_string())),
+            None => Err(FetchError::Temporary("upload not open".into())),
+        }
+    }
+
+    async fn abort(&mut self) {
+        if let Some(upload) = self.upload.take()
+            && let Err(err) = upload.abort().await
+        {
+            // The bucket's lifecycle rule removes incomplete multipart uploads after a day.
+            tracing::warn!(error = %err, "aborting an upload failed");
+        }
+    }
+}

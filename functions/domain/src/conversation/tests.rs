@@ -1,0 +1,661 @@
+//! The engine driven through whole conversations against an in-memory world that applies its
+//! writes and answers its needs the way the webhook and the store do.
+
+use super::*;
+use crate::catalog::services;
+use crate::reply::Reply;
+use std::collections::BTreeMap;
+use time::macros::datetime;
+
+/// What the store would hold, reduced to what the engine reads.
+struct World {
+    conversations: BTreeMap<ResidentId, Conversation>,
+    requests: BTreeMap<TicketId, Request>,
+    guards: BTreeMap<(String, ServiceCode), TicketId>,
+    availability: BTreeMap<ServiceCode, Availability>,
+    documents: Vec<Document>,
+    thread: Vec<ThreadMessage>,
+    events: Vec<RequestEvent>,
+    entropy: u64,
+    now: OffsetDateTime,
+    wamid: u64,
+}
+
+const NOW: OffsetDateTime = datetime!(2026-11-27 02:00 UTC);
+
+impl World {
+    fn new() -> Self {
+        World {
+            conversations: BTreeMap::new(),
+            requests: BTreeMap::new(),
+            guards: BTreeMap::new(),
+            availability: BTreeMap::new(),
+            documents: Vec::new(),
+            thread: Vec::new(),
+            events: Vec::new(),
+            entropy: 0x5eed,
+            now: NOW,
+            wamid: 0,
+        }
+    }
+
+    /// Sends one inbound message; returns the replies.
+    fn send(&mut self, resident: &ResidentId, inbound: Inbound) -> Vec<Reply> {
+        let region = Region::load("1708").unwrap();
+        self.wamid += 1;
+        self.entropy = self
+            .entropy
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let wamid = format!("wamid.T{}", self.wamid);
+        let input = Input {
+            inbound: &inbound,
+            wamid: &wamid,
+            now: self.now,
+            display_name: Some("Siti"),
+            entropy: self.entropy,
+            region: &region,
+            holidays: &[],
+            idle_expiry: Duration::hours(24),
+        };
+        let mut facts = Facts::default();
+        let state = self.conversations.get(resident).cloned();
+        for _ in 0..6 {
+            match step(state.as_ref(), resident, &input, &facts) {
+                Ok(outcome) => {
+                    self.apply(outcome.writes);
+                    self.conversations
+                        .insert(resident.clone(), outcome.conversation);
+                    return outcome.replies;
+                }
+                Err(need) => self.load(need, resident, &mut facts),
+            }
+        }
+        panic!("engine kept asking for facts");
+    }
+
+    fn text(&mut self, resident: &ResidentId, body: &str) -> Vec<Reply> {
+        self.send(resident, Inbound::Text { body: body.into() })
+    }
+
+    fn choose(&mut self, resident: &ResidentId, id: &str) -> Vec<Reply> {
+        self.send(
+            resident,
+            Inbound::Choice {
+                id: id.into(),
+                title: String::new(),
+            },
+        )
+    }
+
+    fn photo(&mut self, resident: &ResidentId) -> Vec<Reply> {
+        self.send(
+            resident,
+            Inbound::Media(MediaRef {
+                media_id: format!("media-{}", self.wamid),
+                mime_type: "image/jpeg".into(),
+                sha256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".into(),
+                filename: None,
+                caption: None,
+            }),
+        )
+    }
+
+    fn load(&self, need: Need, resident: &ResidentId, facts: &mut Facts) {
+        match need {
+            Need::Availability(code) => {
+                let a = self
+                    .availability
+                    .get(&code)
+                    .cloned()
+                    .unwrap_or_else(|| service(code).default_availability());
+                facts.availability.insert(code, a);
+            }
+            Need::Request(ticket) => {
+                facts
+                    .requests
+                    .insert(ticket, self.requests.get(&ticket).cloned());
+            }
+            Need::OpenRequest { nik, service } => {
+                let holder = self
+                    .guards
+                    .get(&(nik.as_str().to_owned(), service))
+                    .copied();
+                let holder_open = holder
+                    .and_then(|t| self.requests.get(&t))
+                    .is_some_and(|r| r.status.is_open());
+                facts.guards.insert(
+                    (nik.as_str().to_owned(), service),
+                    Guard {
+                        holder,
+                        holder_open,
+                    },
+                );
+            }
+            Need::ResidentRequests => {
+                facts.resident_requests = Some(
+                    self.requests
+                        .values()
+                        .filter(|r| &r.resident == resident)
+                        .cloned()
+                        .collect(),
+                );
+            }
+        }
+    }
+
+    fn apply(&mut self, writes: Vec<Write>) {
+        for write in writes {
+            match write {
+                Write::CreateRequest(r) => {
+                    assert!(!self.requests.contains_key(&r.ticket), "ticket reused");
+                    self.requests.insert(r.ticket, r);
+                }
+                Write::UpdateRequest {
+                    request,
+                    expected_version,
+                } => {
+                    assert_eq!(
+                        self.requests[&request.ticket].version, expected_version,
+                        "stale update"
+                    );
+                    assert_eq!(request.version, expected_version + 1);
+                    self.requests.insert(request.ticket, request);
+                }
+                Write::ClaimGuard {
+                    nik,
+                    service,
+                    ticket,
+                    replaces,
+                } => {
+                    let key = (nik.as_str().to_owned(), service);
+                    assert_eq!(self.guards.get(&key).copied(), replaces, "guard condition");
+                    self.guards.insert(key, ticket);
+                }
+                Write::Document(d) => self.documents.push(d),
+                Write::ThreadMessage(m) => self.thread.push(m),
+                Write::Event(e) => self.events.push(e),
+            }
+        }
+    }
+
+    fn draft_of(&self, resident: &ResidentId) -> Option<&Request> {
+        self.conversations
+            .get(resident)
+            .and_then(|c| c.draft)
+            .and_then(|t| self.requests.get(&t))
+    }
+}
+
+fn siti() -> ResidentId {
+    ResidentId::Phone("6281234567890".into())
+}
+
+fn budi() -> ResidentId {
+    ResidentId::Phone("6285200001111".into())
+}
+
+fn bodies(replies: &[Reply]) -> String {
+    replies
+        .iter()
+        .map(Reply::body)
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}
+
+/// Drives one registration from the menu to submission; returns the ticket.
+fn complete_registration(
+    world: &mut World,
+    resident: &ResidentId,
+    code: ServiceCode,
+    nik: &str,
+) -> TicketId {
+    world.text(resident, "halo");
+    world.choose(
+        resident,
+        &format!("cat:{}", service(code).category.as_str()),
+    );
+    let opened = world.choose(resident, &format!("svc:{}", code.as_str()));
+    let ticket = world.draft_of(resident).expect("draft opened").ticket;
+    assert!(
+        bodies(&opened).contains(ticket.as_str()),
+        "ticket shown at once"
+    );
+    world.text(resident, "Siti Aminah");
+    world.text(resident, nik);
+    world.choose(resident, "kec:170804");
+    if service(code).late_report_after_days.is_some() {
+        let asked = world.text(resident, "01-11-2026");
+        assert!(
+            bodies(&asked).contains("Silakan kirim"),
+            "{}",
+            bodies(&asked)
+        );
+    }
+    let required = service(code).required_slots().count();
+    let mut last = Vec::new();
+    for _ in 0..required {
+        last = world.photo(resident);
+    }
+    assert!(
+        matches!(last.as_slice(), [Reply::Buttons { .. }]),
+        "submit offered: {}",
+        bodies(&last)
+    );
+    let done = world.choose(resident, SUBMIT_ID);
+    assert!(
+        bodies(&done).contains("sudah kami terima"),
+        "{}",
+        bodies(&done)
+    );
+    let request = &world.requests[&ticket];
+    assert_eq!(request.status, RequestStatus::Submitted);
+    assert!(request.due_date.is_some());
+    ticket
+}
+
+#[test]
+fn every_registration_service_goes_from_menu_to_submitted() {
+    for definition in services()
+        .iter()
+        .filter(|s| s.kind == ServiceKind::Registration)
+    {
+        let mut world = World::new();
+        world
+            .availability
+            .insert(definition.code, Availability::Available);
+        let ticket =
+            complete_registration(&mut world, &siti(), definition.code, "1708014508900001");
+        let request = &world.requests[&ticket];
+        assert_eq!(
+            request.applicant.as_ref().unwrap().kecamatan.as_deref(),
+            Some("170804")
+        );
+        assert_eq!(
+            world.documents.len(),
+            definition.required_slots().count(),
+            "{}",
+            definition.code
+        );
+        let status = world.text(
+            &siti(),
+            &format!("status {}", ticket.as_str().to_lowercase()),
+        );
+        assert!(
+            bodies(&status).contains("Diterima, menunggu pemeriksaan"),
+            "{}",
+            definition.code
+        );
+    }
+}
+
+#[test]
+fn complaints_and_consultations_open_a_thread() {
+    for code in [ServiceCode::Complaint, ServiceCode::Consultation] {
+        let mut world = World::new();
+        world.text(&siti(), "menu");
+        world.choose(&siti(), "cat:aduan_konsultasi");
+        world.choose(&siti(), &format!("svc:{}", code.as_str()));
+        let opened = world.text(&siti(), "KTP saya belum jadi sudah 3 bulan");
+        let request = world
+            .requests
+            .values()
+            .next()
+            .expect("request created")
+            .clone();
+        assert_eq!(request.status, RequestStatus::Submitted);
+        assert!(bodies(&opened).contains(request.ticket.as_str()));
+        world.text(&siti(), "ini tambahan info");
+        world.photo(&siti());
+        assert_eq!(world.thread.len(), 2);
+        assert_eq!(world.documents.len(), 1);
+        assert_eq!(world.documents[0].slot, ATTACHMENT_SLOT);
+        let closed = world.text(&siti(), "selesai");
+        assert!(bodies(&closed).contains(request.ticket.as_str()));
+        assert_eq!(world.conversations[&siti()].step, Step::MainMenu);
+    }
+}
+
+#[test]
+fn suspended_services_answer_with_their_notice_and_open_nothing() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "cat:ktp_el");
+    let replies = world.choose(&siti(), "svc:KTP_NEW");
+    assert!(bodies(&replies).contains("tidak tersedia"));
+    assert!(world.requests.is_empty());
+
+    world.availability.insert(
+        ServiceCode::KkNew,
+        Availability::Suspended {
+            notice: "Sedang pemeliharaan sistem.".into(),
+        },
+    );
+    let replies = world.choose(&siti(), "svc:KK_NEW");
+    assert!(bodies(&replies).contains("Sedang pemeliharaan sistem."));
+    assert!(world.requests.is_empty());
+}
+
+#[test]
+fn invalid_niks_say_which_part_is_wrong_and_ask_again() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:KK_NEW");
+    world.text(&siti(), "Siti Aminah");
+    for bad in [
+        "12345",            // length
+        "9908014508900001", // province
+        "1708013208900001", // day 32 (male)
+        "1708017208900001", // day 72 (female range ends at 71)
+        "1708014513900001", // month 13
+        "1708013102900001", // 31 February
+        "1708014508900000", // serial 0000
+    ] {
+        let replies = world.text(&siti(), bad);
+        assert!(
+            bodies(&replies).contains("ketik ulang NIK"),
+            "{bad}: {}",
+            bodies(&replies)
+        );
+        assert!(
+            matches!(world.conversations[&siti()].step, Step::AskNik { .. }),
+            "{bad}"
+        );
+    }
+    // Female (day + 40) and male forms both pass.
+    world.text(&siti(), "1708 0145 0890 0001");
+    assert_eq!(world.conversations[&siti()].step, Step::AskDistrict);
+}
+
+#[test]
+fn a_second_open_request_for_the_same_nik_and_service_points_to_the_first() {
+    let mut world = World::new();
+    let first = complete_registration(&mut world, &siti(), ServiceCode::KkNew, "1708014508900001");
+    // Another resident (a relative's phone) tries the same NIK and service.
+    world.text(&budi(), "menu");
+    world.choose(&budi(), "svc:KK_NEW");
+    world.text(&budi(), "Siti Aminah");
+    let replies = world.text(&budi(), "1708014508900001");
+    assert!(
+        bodies(&replies).contains(first.as_str()),
+        "{}",
+        bodies(&replies)
+    );
+    let cancelled: Vec<_> = world
+        .requests
+        .values()
+        .filter(|r| r.status == RequestStatus::Cancelled)
+        .collect();
+    assert_eq!(cancelled.len(), 1);
+    assert!(world.draft_of(&budi()).is_none());
+    // A different service for the same NIK is fine.
+    world.text(&budi(), "menu");
+    world.choose(&budi(), "svc:KK_LOST_DAMAGED");
+    world.text(&budi(), "Siti Aminah");
+    let replies = world.text(&budi(), "1708014508900001");
+    assert!(
+        bodies(&replies).contains("kecamatan"),
+        "{}",
+        bodies(&replies)
+    );
+}
+
+#[test]
+fn a_guard_of_an_ended_request_is_stale() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:KK_NEW");
+    world.text(&siti(), "Siti Aminah");
+    world.text(&siti(), "1708014508900001");
+    let first = world.draft_of(&siti()).unwrap().ticket;
+    // An officer rejected it elsewhere: status changed, guard left behind.
+    world.requests.get_mut(&first).unwrap().status = RequestStatus::Rejected;
+    world.choose(&siti(), "svc:KK_NEW");
+    world.text(&siti(), "Siti Aminah");
+    let replies = world.text(&siti(), "1708014508900001");
+    assert!(
+        bodies(&replies).contains("kecamatan"),
+        "{}",
+        bodies(&replies)
+    );
+}
+
+#[test]
+fn status_never_shows_another_residents_ticket() {
+    let mut world = World::new();
+    let ticket = complete_registration(&mut world, &siti(), ServiceCode::KkNew, "1708014508900001");
+    let foreign = world.text(&budi(), &format!("status {}", ticket.as_str()));
+    let unknown = world.text(&budi(), "status ZZZZ-ZZZZ");
+    assert_eq!(
+        foreign, unknown,
+        "same answer as a ticket that does not exist"
+    );
+    assert!(!bodies(&foreign).contains("KK baru"));
+    let own = world.text(&siti(), "status");
+    assert!(bodies(&own).contains(ticket.as_str()));
+    let none = world.text(&budi(), "status");
+    assert!(bodies(&none).contains("belum memiliki permohonan"));
+}
+
+#[test]
+fn keywords_tolerate_case_and_one_typo() {
+    for word in ["MENU", "Menu", "mneu", "menuu", "meni"] {
+        assert_eq!(command(word).map(|c| c.0), Some(Command::Menu), "{word}");
+    }
+    assert_eq!(
+        command("stats ABCD-2345"),
+        Some((Command::Status, "ABCD-2345"))
+    );
+    assert_eq!(command("Batall"), Some((Command::Cancel, "")));
+    assert_eq!(command("bantuan!"), Some((Command::Help, "")));
+    assert_eq!(command("cek"), Some((Command::Status, "")));
+    assert_eq!(command("cak"), None, "short words must match exactly");
+    assert_eq!(command("Siti Aminah"), None);
+}
+
+#[test]
+fn numbered_text_fallback_navigates_the_menus() {
+    let mut world = World::new();
+    world.text(&siti(), "halo");
+    world.text(&siti(), "2"); // Kartu Keluarga
+    assert_eq!(
+        world.conversations[&siti()].step,
+        Step::ChoosingService {
+            category: Category::KartuKeluarga
+        }
+    );
+    world.text(&siti(), "1"); // KK baru
+    assert_eq!(world.draft_of(&siti()).unwrap().service, ServiceCode::KkNew);
+    world.text(&siti(), "Siti");
+    world.text(&siti(), "1708014508900001");
+    world.text(&siti(), "kepahiang");
+    assert!(matches!(
+        world.conversations[&siti()].step,
+        Step::CollectDocuments { .. }
+    ));
+}
+
+#[test]
+fn cancel_ends_the_draft_and_releases_the_guard() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:KK_NEW");
+    world.text(&siti(), "Siti Aminah");
+    world.text(&siti(), "1708014508900001");
+    let ticket = world.draft_of(&siti()).unwrap().ticket;
+    let replies = world.text(&siti(), "batal");
+    assert!(bodies(&replies).contains("dibatalkan"));
+    assert_eq!(world.requests[&ticket].status, RequestStatus::Cancelled);
+    // The guard stays but is stale: the same NIK and service can be requested again.
+    world.choose(&siti(), "svc:KK_NEW");
+    world.text(&siti(), "Siti Aminah");
+    let replies = world.text(&siti(), "1708014508900001");
+    assert!(
+        bodies(&replies).contains("kecamatan"),
+        "{}",
+        bodies(&replies)
+    );
+    world.text(&siti(), "batal");
+    let again = world.text(&siti(), "batal");
+    assert!(bodies(&again).contains("Tidak ada permohonan"));
+}
+
+#[test]
+fn idle_conversations_expire_and_the_draft_can_be_resumed() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:KK_NEW");
+    world.text(&siti(), "Siti Aminah");
+    let ticket = world.draft_of(&siti()).unwrap().ticket;
+    world.now += Duration::hours(30);
+    let replies = world.text(&siti(), "1708014508900001");
+    assert!(bodies(&replies).contains("berakhir"));
+    assert!(bodies(&replies).contains("lanjut"));
+    assert_eq!(world.conversations[&siti()].step, Step::MainMenu);
+    let resumed = world.text(&siti(), "lanjut");
+    assert!(
+        bodies(&resumed).contains("nama lengkap"),
+        "{}",
+        bodies(&resumed)
+    );
+    assert_eq!(world.draft_of(&siti()).unwrap().ticket, ticket);
+}
+
+#[test]
+fn documents_fill_slots_in_order_or_the_picked_slot_and_list_what_is_missing() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:KIA");
+    world.text(&siti(), "Budi Kecil");
+    world.text(&siti(), "1708010508150001");
+    world.choose(&siti(), "kec:170801");
+    let definition = service(ServiceCode::Kia);
+    let last_required = definition.required_slots().last().unwrap();
+    world.choose(&siti(), &format!("slot:{}", last_required.id));
+    let replies = world.photo(&siti());
+    let draft = world.draft_of(&siti()).unwrap();
+    assert!(draft.is_filled(last_required.id));
+    let text = bodies(&replies);
+    assert!(text.contains("Masih diperlukan"));
+    for slot in draft.missing_slots().filter(|s| s.required) {
+        assert!(
+            text.contains(slot.label),
+            "all missing listed at once: {}",
+            slot.label
+        );
+    }
+    let early = world.text(&siti(), "kirim");
+    assert!(bodies(&early).contains("belum dapat dikirim"));
+}
+
+#[test]
+fn unsupported_and_stray_media_get_polite_answers() {
+    let mut world = World::new();
+    let replies = world.send(
+        &siti(),
+        Inbound::Unsupported {
+            kind: "sticker".into(),
+        },
+    );
+    assert!(bodies(&replies).contains("teks, foto atau PDF"));
+    let replies = world.photo(&siti());
+    assert!(bodies(&replies).contains("belum ada permohonan"));
+    assert!(world.documents.is_empty());
+}
+
+#[test]
+fn late_reports_are_flagged_not_refused() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:BIRTH");
+    world.text(&siti(), "Bayi Siti");
+    world.text(&siti(), "1708014508900001");
+    world.choose(&siti(), "kec:170804");
+    let replies = world.text(&siti(), "01-01-2026");
+    assert!(
+        bodies(&replies).contains("melewati batas waktu"),
+        "{}",
+        bodies(&replies)
+    );
+    assert!(world.draft_of(&siti()).unwrap().event_date.is_some());
+    let future = {
+        let mut w = World::new();
+        w.text(&siti(), "menu");
+        w.choose(&siti(), "svc:DEATH");
+        w.text(&siti(), "Almarhum");
+        w.text(&siti(), "1708010508500001");
+        w.choose(&siti(), "kec:170804");
+        w.text(&siti(), "01-01-2030")
+    };
+    assert!(bodies(&future).contains("masa depan"));
+}
+
+#[test]
+fn versions_increase_by_one_per_committed_step() {
+    let mut world = World::new();
+    world.text(&siti(), "a");
+    world.text(&siti(), "b");
+    assert_eq!(world.conversations[&siti()].version, 2);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn inbound() -> impl Strategy<Value = Inbound> {
+        prop_oneof![
+            ".{0,64}".prop_map(|body| Inbound::Text { body }),
+            prop_oneof![
+                Just("menu".to_owned()),
+                Just("status".to_owned()),
+                Just("batal".to_owned()),
+                Just("lanjut".to_owned()),
+                Just("kirim".to_owned()),
+                Just("1708014508900001".to_owned()),
+                Just("1".to_owned()),
+                Just("Siti".to_owned()),
+            ]
+            .prop_map(|body| Inbound::Text { body }),
+            prop_oneof![
+                Just("cat:kartu_keluarga".to_owned()),
+                Just("svc:KK_NEW".to_owned()),
+                Just("svc:COMPLAINT".to_owned()),
+                Just("kec:170804".to_owned()),
+                Just(SUBMIT_ID.to_owned()),
+                Just(CANCEL_ID.to_owned()),
+                ".{0,20}",
+            ]
+            .prop_map(|id| Inbound::Choice {
+                id,
+                title: String::new()
+            }),
+            Just(Inbound::Media(MediaRef {
+                media_id: "m".into(),
+                mime_type: "image/jpeg".into(),
+                sha256: "x".into(),
+                filename: None,
+                caption: None,
+            })),
+            ".{0,10}".prop_map(|kind| Inbound::Unsupported { kind }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// Any sequence of messages: no panic, always a reply within WhatsApp's limits, and the
+        /// world's invariants (no stale update, no reused ticket, guard conditions) hold, since
+        /// `World::apply` asserts them.
+        #[test]
+        fn the_engine_never_panics_and_always_answers(messages in proptest::collection::vec(inbound(), 1..25)) {
+            let mut world = World::new();
+            for m in messages {
+                let replies = world.send(&siti(), m);
+                prop_assert!(!replies.is_empty());
+                for r in &replies {
+                    prop_assert!(r.body().chars().count() <= crate::reply::TEXT_MAX);
+                }
+                world.now += Duration::minutes(3);
+            }
+        }
+    }
+}

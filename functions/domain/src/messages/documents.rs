@@ -1,0 +1,168 @@
+//! What residents are told about the documents they send and receive: received (and what is
+//! still missing), please resend (and why), and the finished document.
+
+use crate::catalog::{ServiceDefinition, service};
+use crate::reply::Reply;
+use crate::request::Request;
+
+/// Why an item has to be sent again. The documents function maps its validation outcome onto
+/// these; the wording lives here so every resident-facing sentence stays in the catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResendReason {
+    /// Not a PDF, JPEG or PNG (checked on the bytes, not the declared type).
+    WrongType,
+    /// Larger than allowed for its type.
+    TooLarge { max_mb: u64 },
+    /// The bytes did not match WhatsApp's checksum: damaged in transit.
+    Damaged,
+    /// Could not be downloaded from WhatsApp after several attempts, or the media has expired.
+    Unavailable,
+}
+
+/// The label residents know a slot by (`KTP-el pemohon`), or a generic word for free attachments.
+pub fn slot_label(definition: &ServiceDefinition, slot: &str) -> String {
+    definition
+        .slot(slot)
+        .map(|s| s.label.to_owned())
+        .unwrap_or_else(|| "lampiran".to_owned())
+}
+
+/// "Received X" plus what is still required, or that everything is complete.
+pub fn item_received(request: &Request, slot: &str) -> Reply {
+    let definition = service(request.service);
+    let received = slot_label(definition, slot);
+    let missing: Vec<&str> = definition
+        .required_slots()
+        .filter(|s| !request.is_filled(s.id))
+        .map(|s| s.label)
+        .collect();
+    let ticket = request.ticket.as_str();
+    let body = if definition.slots.is_empty() || definition.slot(slot).is_none() {
+        format!(
+            "Terima kasih, Bapak/Ibu. Lampiran untuk permohonan {ticket} sudah kami terima dan tersimpan dengan aman."
+        )
+    } else if missing.is_empty() {
+        format!(
+            "Terima kasih, Bapak/Ibu. *{received}* untuk permohonan {ticket} sudah kami terima. Semua dokumen wajib sudah lengkap."
+        )
+    } else {
+        let list: Vec<String> = missing.iter().map(|m| format!("- {m}")).collect();
+        format!(
+            "Terima kasih, Bapak/Ibu. *{received}* untuk permohonan {ticket} sudah kami terima.\n\nDokumen yang masih kami perlukan:\n{}",
+            list.join("\n")
+        )
+    };
+    Reply::text(body)
+}
+
+/// "Please send X again", with the reason in plain words. The slot stays open.
+pub fn resend_item(request: &Request, slot: &str, reason: ResendReason) -> Reply {
+    let label = slot_label(service(request.service), slot);
+    let why = match reason {
+        ResendReason::WrongType => {
+            "jenis berkasnya tidak dapat kami terima. Mohon kirim dalam bentuk foto (JPG/PNG) atau PDF".to_owned()
+        }
+        ResendReason::TooLarge { max_mb } => format!(
+            "ukuran berkasnya melebihi batas {max_mb} MB. Mohon kirim berkas yang lebih kecil, misalnya foto dengan resolusi lebih rendah"
+        ),
+        ResendReason::Damaged => {
+            "berkasnya rusak saat dikirim. Mohon kirim ulang berkas yang sama".to_owned()
+        }
+        ResendReason::Unavailable => {
+            "berkasnya tidak dapat kami unduh dari WhatsApp. Mohon kirim ulang berkas tersebut".to_owned()
+        }
+    };
+    Reply::text(format!(
+        "Mohon maaf, Bapak/Ibu. *{label}* untuk permohonan {} belum dapat kami terima: {why}.",
+        request.ticket.as_str()
+    ))
+}
+
+/// Caption of the finished document sent to the resident (WhatsApp caps captions at 1024).
+pub fn result_caption(request: &Request) -> String {
+    let definition = service(request.service);
+    crate::reply::clip(
+        &format!(
+            "Bapak/Ibu, dokumen hasil permohonan {} ({}) sudah selesai. Silakan simpan berkas ini. Terima kasih telah menggunakan layanan {}.",
+            request.ticket.as_str(),
+            definition.short_name,
+            super::OFFICE_NAME
+        ),
+        1024,
+    )
+}
+
+/// File name the resident sees for the finished document: no personal data, only the ticket.
+pub fn result_filename(request: &Request, extension: &str) -> String {
+    format!(
+        "{}-{}.{extension}",
+        service(request.service).code.as_str().to_ascii_lowercase(),
+        request.ticket.as_str()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ResidentId, ServiceCode, SlotFill, TicketId};
+    use time::macros::datetime;
+
+    fn request(service: ServiceCode) -> Request {
+        Request::open(
+            TicketId::parse("ABCD-EFGH").unwrap(),
+            service,
+            ResidentId::Phone("6281234567890".into()),
+            datetime!(2026-11-28 02:00 UTC),
+        )
+    }
+
+    #[test]
+    fn received_lists_what_is_still_missing() {
+        let mut r = request(ServiceCode::KkNew);
+        let first = service(r.service).required_slots().next().unwrap();
+        r.slots.push(SlotFill {
+            slot: first.id.into(),
+            document_id: "d1".into(),
+        });
+        let body = item_received(&r, first.id).body().to_owned();
+        assert!(body.contains(first.label), "{body}");
+        assert!(body.contains("Bapak/Ibu"));
+        for other in service(r.service).required_slots().skip(1) {
+            assert!(body.contains(other.label), "{body}");
+        }
+    }
+
+    #[test]
+    fn received_says_complete_when_nothing_is_missing() {
+        let mut r = request(ServiceCode::KkNew);
+        for slot in service(r.service).required_slots() {
+            r.slots.push(SlotFill {
+                slot: slot.id.into(),
+                document_id: slot.id.into(),
+            });
+        }
+        let first = service(r.service).required_slots().next().unwrap();
+        assert!(item_received(&r, first.id).body().contains("sudah lengkap"));
+    }
+
+    #[test]
+    fn resend_names_the_item_and_the_reason() {
+        let r = request(ServiceCode::KkNew);
+        let slot = service(r.service).required_slots().next().unwrap();
+        let body = resend_item(&r, slot.id, ResendReason::TooLarge { max_mb: 5 })
+            .body()
+            .to_owned();
+        assert!(body.contains(slot.label) && body.contains("5 MB"), "{body}");
+        let body = resend_item(&r, "attachment", ResendReason::WrongType)
+            .body()
+            .to_owned();
+        assert!(body.contains("lampiran") && body.contains("PDF"), "{body}");
+    }
+
+    #[test]
+    fn result_texts_carry_no_personal_data() {
+        let r = request(ServiceCode::KkNew);
+        assert_eq!(result_filename(&r, "pdf"), "kk_new-ABCD-EFGH.pdf");
+        assert!(result_caption(&r).contains("ABCD-EFGH"));
+    }
+}

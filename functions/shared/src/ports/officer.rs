@@ -1,0 +1,191 @@
+//! Ports of the officers' API (issue #5): the queue, a ticket's records, the conversation thread,
+//! notification records, service configuration and the UU PDP erasure.
+
+use super::{AuditEvent, BlobError, StoreError};
+use async_trait::async_trait;
+use domain::{Availability, Request, RequestStatus, ResidentId, ServiceCode, TicketId};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Who wrote a message of a request's thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageAuthor {
+    Officer,
+    Resident,
+}
+
+/// One message of a request's conversation thread (`REQ#<ticket>` / `MSG#<time>#<id>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadMessage {
+    pub ticket: TicketId,
+    pub message_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub author: MessageAuthor,
+    /// Officer subject, or the resident key.
+    pub actor: String,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotificationState {
+    Sent,
+    Failed,
+}
+
+/// What happened to one notification to a resident (`REQ#<ticket>` / `NTF#<time>#<id>`): a failed
+/// send never undoes the status change, it is recorded here and shown in the detail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationRecord {
+    pub ticket: TicketId,
+    pub notification_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The action or `message` that caused it.
+    pub cause: String,
+    /// `text` (inside the 24-hour window) or `template`.
+    pub via: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    pub state: NotificationState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graph_message_id: Option<String>,
+    /// Why the send failed (WhatsApp error, never the message text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Everything stored under one ticket, read in one query.
+#[derive(Clone, Debug, Default)]
+pub struct TicketRecords {
+    pub request: Option<Request>,
+    pub events: Vec<AuditEvent>,
+    pub messages: Vec<ThreadMessage>,
+    pub notifications: Vec<NotificationRecord>,
+    /// Document records of the documents function, as stored (minus keys).
+    pub documents: Vec<serde_json::Value>,
+}
+
+/// A position in a status queue: the last request returned (its queue sort key and ticket).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePosition {
+    pub sort_key: String,
+    pub ticket: TicketId,
+}
+
+/// One page of a status queue as the store read it (before any filtering).
+#[derive(Clone, Debug, Default)]
+pub struct QueueBatch {
+    pub requests: Vec<Request>,
+    /// Where the next read starts; `None` when the queue is exhausted.
+    pub next: Option<QueuePosition>,
+}
+
+/// A service's run-time configuration (`SVC#<code>` / `CONFIG`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSetting {
+    pub code: ServiceCode,
+    pub availability: Availability,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub updated_at: Option<OffsetDateTime>,
+}
+
+/// The officers' reads and writes beyond [`super::RequestRepository`].
+#[async_trait]
+pub trait OfficerRepository: Send + Sync {
+    /// The request, its audit trail, thread, notifications and documents (one query).
+    async fn ticket_records(&self, ticket: &TicketId) -> Result<TicketRecords, StoreError>;
+    /// Up to `limit` requests of one status queue after `after` (GSI1 query, never a scan).
+    async fn queue_batch(
+        &self,
+        status: RequestStatus,
+        oldest_first: bool,
+        after: Option<&QueuePosition>,
+        limit: i32,
+    ) -> Result<QueueBatch, StoreError>;
+    /// Every request of one status queued (submitted, or created for drafts) in `[from, to)`.
+    async fn queued_between(
+        &self,
+        status: RequestStatus,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<Request>, StoreError>;
+    /// Stores a thread message with its audit event, in one transaction.
+    async fn add_thread_message(
+        &self,
+        message: &ThreadMessage,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError>;
+    async fn record_notification(&self, record: &NotificationRecord) -> Result<(), StoreError>;
+    /// Replaces a request whose stored version is `expected_version` and appends `events`, in one
+    /// transaction; `Conflict` when someone changed it first. (Same contract as
+    /// `RequestRepository::update_request`, whose condition names the reserved word `request`
+    /// without an expression attribute name and is refused by DynamoDB.)
+    async fn save_change(
+        &self,
+        request: &Request,
+        expected_version: u64,
+        events: &[AuditEvent],
+    ) -> Result<(), StoreError>;
+    /// When the resident last wrote (the 24-hour customer-service window); `None` if never or
+    /// forgotten.
+    async fn last_inbound_at(
+        &self,
+        resident: &ResidentId,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
+}
+
+/// Service availability a supervisor changes at run time (read by the webhook too).
+#[async_trait]
+pub trait ServiceConfigRepository: Send + Sync {
+    /// The stored availability, or the catalog default.
+    async fn service_availability(&self, code: ServiceCode) -> Result<Availability, StoreError>;
+    /// Every service, stored setting or catalog default, in catalog order (one batch read).
+    async fn service_settings(&self) -> Result<Vec<ServiceSetting>, StoreError>;
+    async fn put_service_setting(&self, setting: &ServiceSetting) -> Result<(), StoreError>;
+}
+
+/// Erasure of one resident's personal data from the table (UU PDP).
+#[async_trait]
+pub trait ErasureRepository: Send + Sync {
+    /// Deletes the request and everything personal under its ticket (thread, notifications,
+    /// documents); audit events stay, stripped of the resident's key and of free-text notes,
+    /// and `event` records the erasure.
+    async fn erase_ticket(
+        &self,
+        ticket: &TicketId,
+        resident: &ResidentId,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Deletes everything under the resident's own partition (conversation and the like).
+    async fn erase_resident_items(&self, resident: &ResidentId) -> Result<usize, StoreError>;
+}
+
+/// Deletion of stored document bytes (every version), for erasure.
+#[async_trait]
+pub trait ObjectEraser: Send + Sync {
+    /// Deletes every object version under `prefix`; returns how many were deleted.
+    async fn erase_prefix(&self, prefix: &str) -> Result<usize, BlobError>;
+}
+
+/// Sends pre-approved template messages (the only kind WhatsApp delivers outside the 24-hour
+/// window).
+#[async_trait]
+pub trait TemplateMessenger: Send + Sync {
+    /// Sends template `name` in `language` with these body parameters; returns WhatsApp's id.
+    async fn send_template(
+        &self,
+        to: &ResidentId,
+        name: &str,
+        language: &str,
+        body_params: &[String],
+    ) -> Result<String, super::SendError>;
+}

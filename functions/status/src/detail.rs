@@ -1,0 +1,66 @@
+//! `GET /requests/{ticket}`: the full request with history, thread, notifications and documents,
+//! read in one query; the read is audit-logged before any personal data leaves.
+
+use crate::Status;
+use crate::context::Caller;
+use crate::error::ApiError;
+use domain::officer_actions::ActionKind;
+use domain::{Request as ServiceRequest, ServiceKind, TicketId};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use shared::http::json;
+use shared::ports::AuditEvent;
+use shared::ports::officer::{NotificationRecord, ThreadMessage};
+
+#[derive(Serialize)]
+pub struct Detail {
+    /// The stored request as is (full NIK: officers need it to process the request).
+    #[serde(flatten)]
+    pub request: ServiceRequest,
+    pub service_name: &'static str,
+    pub kind: ServiceKind,
+    pub late_report: bool,
+    pub overdue: bool,
+    pub allowed_actions: Vec<ActionKind>,
+    pub history: Vec<AuditEvent>,
+    pub messages: Vec<ThreadMessage>,
+    pub notifications: Vec<NotificationRecord>,
+    pub documents: Vec<serde_json::Value>,
+}
+
+pub async fn get(
+    app: &Status,
+    caller: &Caller,
+    ticket: TicketId,
+) -> Result<Response<Body>, ApiError> {
+    let records = app.officer.ticket_records(&ticket).await?;
+    let request = records
+        .request
+        .ok_or(ApiError::NotFound("no request with this ticket"))?;
+    caller.check_scope(&request)?;
+    let now = app.clock.now();
+    let read = caller.event(&ticket, "read", now);
+    // No audit record, no personal data.
+    app.requests.append_audit(&read).await?;
+    let mut history = records.events;
+    history.push(read);
+    let today = domain::jakarta_date(now);
+    let definition = domain::service(request.service);
+    let detail = Detail {
+        service_name: definition.name,
+        kind: definition.kind,
+        late_report: request.event_date.is_some_and(|event| {
+            let reported = domain::jakarta_date(request.submitted_at.unwrap_or(request.created_at));
+            definition.is_late_report(event, reported)
+        }),
+        overdue: request.is_overdue(today),
+        allowed_actions: ActionKind::allowed(definition.kind, request.status),
+        history,
+        messages: records.messages,
+        notifications: records.notifications,
+        documents: records.documents,
+        request,
+    };
+    Ok(json(StatusCode::OK, &detail))
+}

@@ -1,0 +1,310 @@
+//! `GET /requests`: one status queue (GSI1, never a scan), filtered by service, kecamatan and
+//! overdue, oldest or newest first, in pages continued by a signed cursor. NIKs are masked.
+//!
+//! Filters are applied here rather than as DynamoDB filter expressions: the read cost is the same
+//! (DynamoDB bills filtered-out items too), and the rules (overdue = open and past the due date
+//! in Jakarta) stay in one place with the domain. A page reads batches of `limit + 1` until it has
+//! `limit + 1` matches (the extra one says whether there is a next page), at most
+//! [`MAX_BATCHES`] batches so a very selective filter cannot run the function into its timeout.
+
+use crate::Status;
+use crate::context::Caller;
+use crate::cursor::{self, Cursor};
+use crate::error::ApiError;
+use domain::{Request as ServiceRequest, RequestStatus, ServiceCode};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Serialize;
+use shared::http::json;
+use shared::ports::officer::QueuePosition;
+use time::Date;
+
+pub const DEFAULT_LIMIT: usize = 50;
+pub const MAX_LIMIT: usize = 100;
+const MAX_BATCHES: usize = 10;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueueQuery {
+    pub status: RequestStatus,
+    pub service: Option<ServiceCode>,
+    pub kecamatan: Option<String>,
+    pub overdue_only: bool,
+    pub oldest_first: bool,
+    pub limit: usize,
+    pub cursor: Option<String>,
+}
+
+impl QueueQuery {
+    /// Parses the query string; every bad value is a 422 naming its parameter.
+    pub fn parse(get: impl Fn(&str) -> Option<String>) -> Result<Self, ApiError> {
+        let status = match get("status") {
+            None => RequestStatus::Submitted,
+            Some(s) => s
+                .parse()
+                .map_err(|_| ApiError::invalid("status", "unknown status"))?,
+        };
+        let service = get("service")
+            .map(|s| s.parse::<ServiceCode>())
+            .transpose()
+            .map_err(|_| ApiError::invalid("service", "unknown service code"))?;
+        let kecamatan = get("kecamatan").filter(|k| !k.is_empty());
+        if kecamatan
+            .as_ref()
+            .is_some_and(|k| k.len() > 16 || !k.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(ApiError::invalid("kecamatan", "a kecamatan code is digits"));
+        }
+        let overdue_only = match get("overdue").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return Err(ApiError::invalid("overdue", "true or false")),
+        };
+        let oldest_first = match get("order").as_deref() {
+            None | Some("oldest") => true,
+            Some("newest") => false,
+            Some(_) => return Err(ApiError::invalid("order", "oldest or newest")),
+        };
+        let limit = match get("limit") {
+            None => DEFAULT_LIMIT,
+            Some(l) => l
+                .parse::<usize>()
+                .ok()
+                .filter(|l| (1..=MAX_LIMIT).contains(l))
+                .ok_or_else(|| ApiError::invalid("limit", format!("1 to {MAX_LIMIT}")))?,
+        };
+        Ok(Self {
+            status,
+            service,
+            kecamatan,
+            overdue_only,
+            oldest_first,
+            limit,
+            cursor: get("cursor").filter(|c| !c.is_empty()),
+        })
+    }
+
+    /// What a cursor is bound to: everything but the page size and the cursor itself.
+    fn fingerprint(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}",
+            self.status,
+            self.service.map_or("", |s| s.as_str()),
+            self.kecamatan.as_deref().unwrap_or(""),
+            self.overdue_only,
+            self.oldest_first
+        )
+    }
+
+    pub fn matches(&self, request: &ServiceRequest, today: Date) -> bool {
+        self.service.is_none_or(|s| s == request.service)
+            && self.kecamatan.as_ref().is_none_or(|k| {
+                request
+                    .applicant
+                    .as_ref()
+                    .and_then(|a| a.kecamatan.as_ref())
+                    == Some(k)
+            })
+            && (!self.overdue_only || request.is_overdue(today))
+    }
+}
+
+/// One queue row: enough to pick the next request, with the NIK masked.
+#[derive(Serialize)]
+pub struct QueueItem {
+    pub ticket: String,
+    pub service: ServiceCode,
+    pub service_name: &'static str,
+    pub status: RequestStatus,
+    pub version: u64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub submitted_at: Option<time::OffsetDateTime>,
+    pub due_date: Option<String>,
+    pub overdue: bool,
+    pub assigned_to: Option<String>,
+    pub applicant: Option<ApplicantSummary>,
+}
+
+#[derive(Serialize)]
+pub struct ApplicantSummary {
+    pub name: String,
+    pub nik_masked: String,
+    pub kecamatan: Option<String>,
+}
+
+impl QueueItem {
+    pub fn new(request: &ServiceRequest, today: Date) -> Self {
+        Self {
+            ticket: request.ticket.as_str().to_owned(),
+            service: request.service,
+            service_name: domain::service(request.service).name,
+            status: request.status,
+            version: request.version,
+            created_at: request.created_at,
+            submitted_at: request.submitted_at,
+            due_date: request.due_date.map(|d| d.to_string()),
+            overdue: request.is_overdue(today),
+            assigned_to: request.assigned_to.clone(),
+            applicant: request.applicant.as_ref().map(|a| ApplicantSummary {
+                name: a.name.clone(),
+                nik_masked: a.nik.masked(),
+                kecamatan: a.kecamatan.clone(),
+            }),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Page {
+    items: Vec<QueueItem>,
+    next_cursor: Option<String>,
+}
+
+pub async fn list(
+    app: &Status,
+    caller: &Caller,
+    request: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let params = request.query_string_parameters_ref();
+    let mut query =
+        QueueQuery::parse(|name| params.and_then(|p| p.first(name)).map(str::to_owned))?;
+    // An officer limited to a kecamatan sees only that kecamatan's queue.
+    if let Some(scope) = &caller.officer.kecamatan {
+        match &query.kecamatan {
+            Some(k) if k != scope => {
+                return Err(ApiError::Forbidden("kecamatan is outside your scope"));
+            }
+            _ => query.kecamatan = Some(scope.clone()),
+        }
+    }
+    let key = cursor_key(app).await?;
+    let mut position = match &query.cursor {
+        None => None,
+        Some(raw) => {
+            let cursor = cursor::decode(&key, raw)
+                .map_err(|_| ApiError::invalid("cursor", "invalid or tampered cursor"))?;
+            if cursor.query != query.fingerprint() {
+                return Err(ApiError::invalid(
+                    "cursor",
+                    "the cursor belongs to a query with other filters",
+                ));
+            }
+            Some(cursor.position)
+        }
+    };
+    let today = domain::jakarta_date(app.clock.now());
+    let batch_size = i32::try_from(query.limit + 1).unwrap_or(i32::MAX);
+    let mut matched: Vec<ServiceRequest> = Vec::new();
+    let mut exhausted = false;
+    for _ in 0..MAX_BATCHES {
+        let batch = app
+            .officer
+            .queue_batch(
+                query.status,
+                query.oldest_first,
+                position.as_ref(),
+                batch_size,
+            )
+            .await?;
+        for r in batch.requests {
+            // Where the next read resumes if the page ends on a budget (the last row read).
+            position = Some(QueuePosition {
+                sort_key: shared::store::keys::request_queue_sk(&r),
+                ticket: r.ticket,
+            });
+            if query.matches(&r, today) {
+                matched.push(r);
+                if matched.len() > query.limit {
+                    break;
+                }
+            }
+        }
+        if matched.len() > query.limit {
+            break;
+        }
+        if batch.next.is_none() {
+            exhausted = true;
+            break;
+        }
+    }
+    let next = if matched.len() > query.limit {
+        matched.truncate(query.limit);
+        matched.last().map(|r| QueuePosition {
+            sort_key: shared::store::keys::request_queue_sk(r),
+            ticket: r.ticket,
+        })
+    } else if exhausted {
+        None
+    } else {
+        position
+    };
+    let next_cursor = next.map(|position| {
+        cursor::encode(
+            &key,
+            &Cursor {
+                query: query.fingerprint(),
+                position,
+            },
+        )
+    });
+    let page = Page {
+        items: matched.iter().map(|r| QueueItem::new(r, today)).collect(),
+        next_cursor,
+    };
+    Ok(json(StatusCode::OK, &page))
+}
+
+async fn cursor_key(app: &Status) -> Result<Vec<u8>, ApiError> {
+    let secrets = app
+        .secrets
+        .get()
+        .await
+        .map_err(|e| ApiError::Store(shared::ports::StoreError::Unavailable(e.to_string())))?;
+    Ok(cursor::derive_key(&secrets.app_secret))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<QueueQuery, ApiError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        QueueQuery::parse(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_and_bad_values() {
+        let q = parse(&[]).unwrap();
+        assert_eq!(q.status, RequestStatus::Submitted);
+        assert!(q.oldest_first);
+        assert_eq!(q.limit, DEFAULT_LIMIT);
+        for (k, v) in [
+            ("status", "x"),
+            ("service", "x"),
+            ("overdue", "yes"),
+            ("order", "up"),
+            ("limit", "0"),
+            ("limit", "101"),
+            ("kecamatan", "abc"),
+        ] {
+            match parse(&[(k, v)]) {
+                Err(ApiError::Invalid { field, .. }) => assert_eq!(field, k),
+                other => panic!("{k}={v}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn fingerprints_differ_by_filter() {
+        let a = parse(&[("service", "KK_NEW")]).unwrap();
+        let b = parse(&[("service", "BIRTH")]).unwrap();
+        let c = parse(&[("service", "KK_NEW"), ("limit", "5")]).unwrap();
+        assert_ne!(a.fingerprint(), b.fingerprint());
+        assert_eq!(a.fingerprint(), c.fingerprint());
+    }
+}

@@ -1,0 +1,133 @@
+//! `GET /residents/{resident}/export` and `POST /residents/{resident}/erase` (supervisor): the UU
+//! PDP rights of access and erasure. `{resident}` is the resident key (`wa:<phone>` or
+//! `user:<id>`). Erasure deletes scans and results (every version), the requests and everything
+//! personal under them, and the resident's conversation; audit events stay, keeping ids only.
+
+use crate::Status;
+use crate::context::Caller;
+use crate::error::ApiError;
+use domain::ResidentId;
+use domain::conversation::Conversation;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use serde::Serialize;
+use shared::http::json;
+use shared::ports::AuditEvent;
+use shared::ports::officer::{NotificationRecord, ThreadMessage};
+
+#[derive(Serialize)]
+struct ExportedRequest {
+    request: domain::Request,
+    history: Vec<AuditEvent>,
+    messages: Vec<ThreadMessage>,
+    notifications: Vec<NotificationRecord>,
+    documents: Vec<serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Export {
+    resident: String,
+    #[serde(with = "time::serde::rfc3339")]
+    exported_at: time::OffsetDateTime,
+    conversation: Option<Conversation>,
+    requests: Vec<ExportedRequest>,
+}
+
+#[derive(Serialize)]
+struct Erased {
+    resident: String,
+    erased_requests: usize,
+    erased_objects: usize,
+    erased_items: usize,
+    #[serde(with = "time::serde::rfc3339")]
+    erased_at: time::OffsetDateTime,
+}
+
+fn resident(raw: Option<&str>) -> Result<ResidentId, ApiError> {
+    raw.and_then(|r| ResidentId::parse_key(r).ok())
+        .ok_or_else(|| {
+            ApiError::invalid("resident", "a resident key: wa:<phone> or user:<user id>")
+        })
+}
+
+/// Supervisors limited to a kecamatan may only handle residents whose requests are all theirs.
+fn check_scope(caller: &Caller, requests: &[domain::Request]) -> Result<(), ApiError> {
+    requests.iter().try_for_each(|r| caller.check_scope(r))
+}
+
+pub async fn export(
+    app: &Status,
+    caller: &Caller,
+    raw: Option<&str>,
+) -> Result<Response<Body>, ApiError> {
+    caller.require_supervisor()?;
+    let resident = resident(raw)?;
+    let requests = app.requests.requests_of_resident(&resident).await?;
+    check_scope(caller, &requests)?;
+    let now = app.clock.now();
+    let mut exported = Vec::new();
+    for request in requests {
+        // The export is a read of personal data: audited per request before it is returned.
+        app.requests
+            .append_audit(&caller.event(&request.ticket, "export", now))
+            .await?;
+        let records = app.officer.ticket_records(&request.ticket).await?;
+        exported.push(ExportedRequest {
+            request: records.request.unwrap_or(request),
+            history: records.events,
+            messages: records.messages,
+            notifications: records.notifications,
+            documents: records.documents,
+        });
+    }
+    let conversation = app.conversations.get_conversation(&resident).await?;
+    tracing::info!(audit = "export", resident = %resident.masked(), officer = %caller.officer.subject, requests = exported.len(), "resident data exported");
+    Ok(json(
+        StatusCode::OK,
+        &Export {
+            resident: resident.key(),
+            exported_at: now,
+            conversation,
+            requests: exported,
+        },
+    ))
+}
+
+pub async fn erase(
+    app: &Status,
+    caller: &Caller,
+    raw: Option<&str>,
+) -> Result<Response<Body>, ApiError> {
+    caller.require_supervisor()?;
+    let resident = resident(raw)?;
+    let requests = app.requests.requests_of_resident(&resident).await?;
+    check_scope(caller, &requests)?;
+    let now = app.clock.now();
+    let mut erased_objects = 0;
+    for request in &requests {
+        // Bytes first: if the call fails halfway, the request is still there to find the rest.
+        for prefix in ["requests", "results"] {
+            erased_objects += app
+                .objects
+                .erase_prefix(&format!("{prefix}/{}/", request.ticket.as_str()))
+                .await?;
+        }
+        let mut event = caller.event(&request.ticket, "erase", now);
+        event.from_status = Some(request.status.as_str().to_owned());
+        app.erasure
+            .erase_ticket(&request.ticket, &resident, &event)
+            .await?;
+    }
+    let erased_items = app.erasure.erase_resident_items(&resident).await?;
+    tracing::info!(audit = "erase", resident = %resident.masked(), officer = %caller.officer.subject, requests = requests.len(), objects = erased_objects, "resident data erased");
+    Ok(json(
+        StatusCode::OK,
+        &Erased {
+            resident: resident.masked(),
+            erased_requests: requests.len(),
+            erased_objects,
+            erased_items,
+            erased_at: now,
+        },
+    ))
+}

@@ -1,0 +1,60 @@
+//! The webhook's CPU path per message, without I/O: signature check over the raw body, envelope
+//! parsing, mapping to the engine's input, and one engine step. Target: under 50 µs for a typical
+//! text message (issue #3). Run: `cargo bench -p webhook --bench cpu_path`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use domain::ResidentId;
+use domain::conversation::{self, Conversation, Facts, Input, Step};
+use domain::region::Region;
+use std::hint::black_box;
+use time::macros::datetime;
+use webhook::envelope::{self, MessagesValue};
+use webhook::{inbound, signature};
+
+const TEXT: &[u8] = include_bytes!("../../../../shared/fixtures/whatsapp/text.json");
+
+fn cpu_path(c: &mut Criterion) {
+    let secret = b"local-app-secret";
+    let header = signature::sign(secret, TEXT);
+    let region = Region::load("1708").expect("bundled region");
+    let now = datetime!(2026-11-28 02:00 UTC);
+    let state = Conversation {
+        resident: ResidentId::Phone("6281234567890".into()),
+        version: 7,
+        step: Step::MainMenu,
+        last_inbound_at: datetime!(2026-11-28 01:55 UTC),
+        draft: None,
+        window_closed_at: None,
+    };
+    c.bench_function("webhook text message: verify + parse + engine step", |b| {
+        b.iter(|| {
+            signature::verify(secret, black_box(TEXT), Some(&header)).expect("signed");
+            let envelope = envelope::parse(black_box(TEXT)).expect("envelope");
+            for change in &envelope.entry[0].changes {
+                let value: MessagesValue =
+                    serde_json::from_value(change.value.clone()).expect("value");
+                for message in &value.messages {
+                    let resident = inbound::sender(message).expect("sender");
+                    let inbound = inbound::inbound(message);
+                    let input = Input {
+                        inbound: &inbound,
+                        wamid: &message.id,
+                        now,
+                        display_name: Some("Siti Aminah"),
+                        entropy: 42,
+                        region: &region,
+                        holidays: &[],
+                        idle_expiry: time::Duration::hours(24),
+                    };
+                    let outcome =
+                        conversation::step(Some(&state), &resident, &input, &Facts::default())
+                            .expect("main menu needs no facts");
+                    black_box(outcome);
+                }
+            }
+        })
+    });
+}
+
+criterion_group!(benches, cpu_path);
+criterion_main!(benches);

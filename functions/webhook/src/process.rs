@@ -1,0 +1,433 @@
+//! One inbound message, exactly once: read the conversation, run the pure engine (loading the
+//! facts it asks for), commit everything it decided in one transaction with the message's dedupe
+//! record, then send the replies it owes.
+
+use crate::Webhook;
+use crate::envelope::{Message, MessagesValue, Status};
+use crate::inbound::{inbound, sender};
+use domain::conversation::{self, Facts, Guard, Input, Need, Write};
+use domain::{Nik, ResidentId, ServiceCode, reply::Reply};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use shared::ports::officer::{MessageAuthor, ThreadMessage};
+use shared::ports::{
+    AuditEvent, Change, CommitOutcome, DeliveryStatus, DeliveryUpdate, InboundCommit, OwedReply,
+    ReplyState, StoreError,
+};
+use shared::store::millis;
+use time::OffsetDateTime;
+
+/// Attempts when another message of the same resident changes the conversation concurrently
+/// (or a fresh ticket collides).
+const COMMIT_ATTEMPTS: usize = 5;
+/// Fact loads one engine step may ask for before something is wrong.
+const MAX_NEEDS: usize = 6;
+
+/// Why one message could not be finished now.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// Let Meta retry the whole POST: store or WhatsApp down, a reply still owed.
+    #[error("temporary: {0}")]
+    Temporary(String),
+    /// Retrying cannot help (a bug or bad data): record it for officers and answer 200.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+impl From<StoreError> for ProcessError {
+    fn from(err: StoreError) -> Self {
+        if err.is_transient() {
+            ProcessError::Temporary(err.to_string())
+        } else {
+            ProcessError::Permanent(err.to_string())
+        }
+    }
+}
+
+/// The key of the open-request guard hashes, derived from the app secret so no NIK is ever
+/// stored in a key. (Rotating the app secret orphans existing guards; they are only an
+/// optimisation against duplicates and rebuild as requests open.)
+pub fn guard_key(app_secret: &str) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    mac.update(b"adminduk open-request guard v1");
+    mac.finalize().into_bytes().to_vec()
+}
+
+fn guard_id(key: &[u8], nik: &Nik, service: ServiceCode) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    mac.update(nik.as_str().as_bytes());
+    mac.update(b"#");
+    mac.update(service.as_str().as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+pub async fn message(
+    app: &Webhook,
+    guard_key: &[u8],
+    value: &MessagesValue,
+    message: &Message,
+) -> Result<(), ProcessError> {
+    // System notices are not the resident talking: no reply. A number change moves the
+    // resident's conversation and open requests to the new number.
+    if message.kind == "system" {
+        return number_change(app, message).await;
+    }
+    let resident = sender(message)
+        .ok_or_else(|| ProcessError::Permanent("message without a usable sender id".into()))?;
+    let display_name = value
+        .contact_for(message)
+        .and_then(|c| c.profile.as_ref())
+        .and_then(|p| p.name.clone());
+    let inbound = inbound(message);
+
+    for _ in 0..COMMIT_ATTEMPTS {
+        let now = app.clock.now();
+        let state = app.conversations.get_conversation(&resident).await?;
+        let input = Input {
+            inbound: &inbound,
+            wamid: &message.id,
+            now,
+            display_name: display_name.as_deref(),
+            entropy: rand::random(),
+            region: &app.region,
+            holidays: &app.holidays,
+            idle_expiry: app.idle_expiry,
+        };
+        let outcome = run_engine(app, guard_key, state.as_ref(), &resident, &input).await?;
+        let replies = owed_replies(
+            &message.id,
+            &resident,
+            outcome.replies,
+            now + app.reply_lease,
+        );
+        let commit = InboundCommit {
+            wamid: message.id.clone(),
+            received_at: now,
+            previous_version: state.as_ref().map(|s| s.version),
+            conversation: outcome.conversation,
+            replies: replies.clone(),
+            changes: changes(guard_key, &message.id, &resident, outcome.writes),
+        };
+        match app.conversations.commit_inbound(&commit).await {
+            Ok(CommitOutcome::Committed) => {
+                tracing::info!(wamid = %message.id, resident = %resident, kind = %message.kind, "message committed");
+                for reply in &replies {
+                    deliver(app, reply).await?;
+                }
+                return Ok(());
+            }
+            Ok(CommitOutcome::Duplicate) => return resume_owed_replies(app, &message.id).await,
+            // Another message of the same resident moved the conversation first, or the new
+            // ticket was taken: re-read and decide again.
+            Err(StoreError::Conflict) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(ProcessError::Temporary(
+        "conversation kept changing concurrently".into(),
+    ))
+}
+
+/// Calls the engine until it has every fact it asked for.
+async fn run_engine(
+    app: &Webhook,
+    guard_key: &[u8],
+    state: Option<&conversation::Conversation>,
+    resident: &ResidentId,
+    input: &Input<'_>,
+) -> Result<conversation::Outcome, ProcessError> {
+    let mut facts = Facts::default();
+    for _ in 0..MAX_NEEDS {
+        match conversation::step(state, resident, input, &facts) {
+            Ok(outcome) => return Ok(outcome),
+            Err(need) => load(app, guard_key, resident, need, &mut facts).await?,
+        }
+    }
+    Err(ProcessError::Permanent(
+        "the engine kept asking for facts".into(),
+    ))
+}
+
+async fn load(
+    app: &Webhook,
+    guard_key: &[u8],
+    resident: &ResidentId,
+    need: Need,
+    facts: &mut Facts,
+) -> Result<(), StoreError> {
+    match need {
+        Need::Availability(code) => {
+            let availability = app.services.service_availability(code).await?;
+            facts.availability.insert(code, availability);
+        }
+        Need::Request(ticket) => {
+            let request = app.requests.get_request(&ticket).await?;
+            facts.requests.insert(ticket, request);
+        }
+        Need::OpenRequest { nik, service } => {
+            let holder = app
+                .conversations
+                .get_guard(&guard_id(guard_key, &nik, service))
+                .await?
+                .map(|g| g.ticket);
+            let holder_open = match holder {
+                Some(ticket) => app
+                    .requests
+                    .get_request(&ticket)
+                    .await?
+                    .is_some_and(|r| r.status.is_open()),
+                None => false,
+            };
+            facts.guards.insert(
+                (nik.as_str().to_owned(), service),
+                Guard {
+                    holder,
+                    holder_open,
+                },
+            );
+        }
+        Need::ResidentRequests => {
+            facts.resident_requests = Some(app.requests.requests_of_resident(resident).await?);
+        }
+    }
+    Ok(())
+}
+
+/// The engine's writes as store changes: NIKs become keyed hashes, resident actions become audit
+/// events whose ids derive from the wamid (so a retried commit cannot duplicate them).
+fn changes(
+    guard_key: &[u8],
+    wamid: &str,
+    resident: &ResidentId,
+    writes: Vec<Write>,
+) -> Vec<Change> {
+    writes
+        .into_iter()
+        .enumerate()
+        .map(|(i, write)| match write {
+            Write::CreateRequest(request) => Change::CreateRequest(request),
+            Write::UpdateRequest {
+                request,
+                expected_version,
+            } => Change::UpdateRequest {
+                request,
+                expected_version,
+            },
+            Write::ClaimGuard {
+                nik,
+                service,
+                ticket,
+                replaces,
+            } => Change::ClaimGuard {
+                guard_id: guard_id(guard_key, &nik, service),
+                ticket,
+                replaces,
+            },
+            Write::Document(document) => Change::Document(document),
+            Write::ThreadMessage(message) => Change::ThreadMessage(ThreadMessage {
+                ticket: message.ticket,
+                message_id: message.message_id,
+                at: message.at,
+                author: MessageAuthor::Resident,
+                actor: resident.key(),
+                text: message.body,
+            }),
+            Write::Event(event) => Change::Audit(AuditEvent {
+                ticket: event.ticket,
+                event_id: format!("{wamid}.{i}"),
+                at: event.at,
+                actor: resident.key(),
+                role: "resident".into(),
+                action: event.action.into(),
+                from_status: event.from.map(|s| s.as_str().to_owned()),
+                to_status: event.to.map(|s| s.as_str().to_owned()),
+                note: event.note,
+                source_ip: None,
+                request_id: Some(wamid.to_owned()),
+            }),
+        })
+        .collect()
+}
+
+fn owed_replies(
+    wamid: &str,
+    to: &ResidentId,
+    replies: Vec<Reply>,
+    lease_until: OffsetDateTime,
+) -> Vec<OwedReply> {
+    replies
+        .into_iter()
+        .enumerate()
+        .map(|(i, reply)| OwedReply {
+            wamid: wamid.to_owned(),
+            seq: u8::try_from(i).unwrap_or(u8::MAX),
+            to: to.clone(),
+            reply,
+            state: ReplyState::Sending,
+            lease_until_ms: millis(lease_until),
+            graph_message_id: None,
+        })
+        .collect()
+}
+
+/// A duplicate delivery: the effects are committed, but a reply may still be owed if the
+/// attempt that committed them could not send it.
+async fn resume_owed_replies(app: &Webhook, wamid: &str) -> Result<(), ProcessError> {
+    let mut still_owed = false;
+    for reply in app.conversations.owed_replies(wamid).await? {
+        if reply.state != ReplyState::Sending {
+            continue;
+        }
+        let now = app.clock.now();
+        if app
+            .conversations
+            .claim_reply(wamid, reply.seq, now, now + app.reply_lease)
+            .await?
+        {
+            deliver(app, &reply).await?;
+        } else {
+            // Another delivery holds the lease and may yet fail: keep Meta retrying.
+            still_owed = true;
+        }
+    }
+    if still_owed {
+        return Err(ProcessError::Temporary(
+            "a reply is being sent by another delivery".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn deliver(app: &Webhook, owed: &OwedReply) -> Result<(), ProcessError> {
+    match app.messenger.send(&owed.to, &owed.reply).await {
+        Ok(graph_id) => {
+            app.conversations
+                .finish_reply(&owed.wamid, owed.seq, ReplyState::Sent, Some(&graph_id))
+                .await?;
+            Ok(())
+        }
+        Err(err) if err.is_transient() => Err(ProcessError::Temporary(err.to_string())),
+        Err(err) => {
+            // Meta refuses this reply for good (e.g. outside the 24-hour window): record it so
+            // it is not retried forever.
+            tracing::warn!(wamid = %owed.wamid, seq = owed.seq, error = %err, "reply not deliverable");
+            app.conversations
+                .finish_reply(&owed.wamid, owed.seq, ReplyState::Failed, None)
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+/// `user_changed_number`: the resident's open requests and conversation follow the new number.
+/// Each step is idempotent (a request already moved is no longer listed under the old number),
+/// so a retried delivery finishes what a failed one started.
+async fn number_change(app: &Webhook, message: &Message) -> Result<(), ProcessError> {
+    let Some(system) = &message.system else {
+        return Ok(());
+    };
+    if system.kind.as_deref() != Some("user_changed_number") {
+        return Ok(());
+    }
+    let (Some(old), Some(new)) = (
+        sender(message),
+        ResidentId::from_sender(system.wa_id.as_deref(), None),
+    ) else {
+        return Err(ProcessError::Permanent(
+            "number change without both numbers".into(),
+        ));
+    };
+    let now = app.clock.now();
+    for request in app.requests.requests_of_resident(&old).await? {
+        if !request.status.is_open() {
+            continue;
+        }
+        let expected = request.version;
+        let mut moved = request.clone();
+        moved.resident = new.clone();
+        moved.version += 1;
+        moved.updated_at = now;
+        let event = AuditEvent {
+            ticket: request.ticket,
+            event_id: format!("{}.moved", message.id),
+            at: now,
+            actor: "system".into(),
+            role: "system".into(),
+            action: "resident_number_changed".into(),
+            from_status: None,
+            to_status: None,
+            note: None,
+            source_ip: None,
+            request_id: Some(message.id.clone()),
+        };
+        match app
+            .requests
+            .update_request(&moved, expected, &[event])
+            .await
+        {
+            // Moved concurrently by a duplicate delivery: fine.
+            Ok(()) | Err(StoreError::Conflict) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    if let Some(mut conversation) = app.conversations.get_conversation(&old).await? {
+        let existing = app.conversations.get_conversation(&new).await?;
+        conversation.resident = new.clone();
+        conversation.version = existing.as_ref().map_or(1, |c| c.version + 1);
+        let commit = InboundCommit {
+            wamid: message.id.clone(),
+            received_at: now,
+            previous_version: existing.map(|c| c.version),
+            conversation,
+            replies: Vec::new(),
+            changes: Vec::new(),
+        };
+        match app.conversations.commit_inbound(&commit).await {
+            Ok(_) | Err(StoreError::Conflict) => {}
+            Err(err) => return Err(err.into()),
+        }
+    }
+    tracing::info!(from = %old, to = %new, "resident changed number");
+    Ok(())
+}
+
+/// WhatsApp's "outside the 24-hour window" error: only templates reach the resident now.
+const OUTSIDE_WINDOW: i64 = 131047;
+
+/// A delivery status of a message we sent: recorded so that only a later state wins; a 131047
+/// failure closes the resident's window so the next notification is a template.
+pub async fn delivery_status(app: &Webhook, status: &Status) -> Result<(), StoreError> {
+    let Some(delivery) = DeliveryStatus::parse(&status.status) else {
+        tracing::info!(status = %status.status, "unknown delivery status ignored");
+        return Ok(());
+    };
+    let at = status
+        .timestamp
+        .as_deref()
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+        .unwrap_or_else(|| app.clock.now());
+    let error_code = status.errors.first().map(|e| e.code);
+    let applied = app
+        .conversations
+        .record_delivery(&DeliveryUpdate {
+            message_id: status.id.clone(),
+            status: delivery,
+            at,
+            error_code,
+        })
+        .await?;
+    if delivery == DeliveryStatus::Failed {
+        tracing::warn!(message = %status.id, code = ?error_code, "outbound message failed");
+        if error_code == Some(OUTSIDE_WINDOW)
+            && let Some(resident) = ResidentId::from_sender(status.recipient_id.as_deref(), None)
+        {
+            app.conversations.close_window(&resident, at).await?;
+        }
+    } else if !applied {
+        tracing::debug!(message = %status.id, "stale or duplicate status ignored");
+    }
+    Ok(())
+}

@@ -1,0 +1,456 @@
+//! What Lambda's triggers do in AWS, done locally: the table's stream and the bucket's
+//! `ObjectCreated` notifications are turned into the real event shapes (`DynamoDbEvent`,
+//! `S3Event`) and handed to the `documents` function, as its event source mapping and S3 trigger
+//! in `template.yaml` would. The stream's filter, batch size and retry bound are read from the
+//! template, so the local stack behaves as deployed.
+//!
+//! Both pollers run every ~200 ms in background tasks; they stop with the process (tests, `make
+//! run`).
+
+use crate::gateway::Gateway;
+use crate::template::Template;
+use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// Lambda retries an asynchronous invocation (S3) twice.
+const S3_RETRIES: u32 = 2;
+
+/// The stream trigger of `DocumentsFunction` as the template declares it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamTrigger {
+    /// Lambda event filter patterns; a record is delivered when any matches (none = all).
+    pub patterns: Vec<Value>,
+    pub batch_size: usize,
+    pub max_retries: u32,
+}
+
+impl StreamTrigger {
+    /// Reads the first `DynamoDB` event of `DocumentsFunction`.
+    pub fn from_template(template: &Template) -> Option<Self> {
+        let props = template.properties("DocumentsFunction").ok()?;
+        let events = props.get("Events")?.as_object()?;
+        let event = events
+            .values()
+            .find(|e| e.get("Type").and_then(Value::as_str) == Some("DynamoDB"))?;
+        let p = event.get("Properties")?;
+        let patterns = p
+            .pointer("/FilterCriteria/Filters")
+            .and_then(Value::as_array)
+            .map(|filters| {
+                filters
+                    .iter()
+                    .filter_map(|f| f.get("Pattern").and_then(Value::as_str))
+                    .filter_map(|s| serde_json::from_str(s).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let number =
+            |name: &str, default: u64| p.get(name).and_then(Value::as_u64).unwrap_or(default);
+        Some(Self {
+            patterns,
+            batch_size: usize::try_from(number("BatchSize", 100))
+                .unwrap_or(100)
+                .max(1),
+            // Lambda's default for streams is "until the record expires"; locally, bounded.
+            max_retries: u32::try_from(number("MaximumRetryAttempts", 3)).unwrap_or(3),
+        })
+    }
+
+    pub fn accepts(&self, record: &Value) -> bool {
+        self.patterns.is_empty() || self.patterns.iter().any(|p| pattern_matches(p, record))
+    }
+}
+
+/// The subset of Lambda event filtering the template uses: nested objects, and arrays of
+/// accepted scalar values (`{"eventName": ["INSERT"]}`).
+pub fn pattern_matches(pattern: &Value, value: &Value) -> bool {
+    match pattern {
+        Value::Object(fields) => fields.iter().all(|(name, sub)| match value.get(name) {
+            Some(v) => pattern_matches(sub, v),
+            None => false,
+        }),
+        Value::Array(accepted) => accepted.iter().any(|a| a == value),
+        other => other == value,
+    }
+}
+
+/// Starts both pollers for the table and bucket.
+pub fn spawn(
+    gateway: Arc<Gateway>,
+    sdk: &shared::aws::SdkConfig,
+    template: &Template,
+    table: &str,
+    bucket: &str,
+) {
+    let trigger = StreamTrigger::from_template(template);
+    if let Some(trigger) = trigger {
+        let streams = aws_sdk_dynamodbstreams::Client::new(sdk);
+        let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+        let gateway = gateway.clone();
+        let table = table.to_owned();
+        tokio::spawn(async move {
+            poll_stream(gateway, dynamodb, streams, table, trigger).await;
+        });
+    } else {
+        tracing::warn!(
+            "template.yaml has no DynamoDB event on DocumentsFunction; stream not polled"
+        );
+    }
+    let s3 = shared::aws::s3_client(sdk);
+    let bucket = bucket.to_owned();
+    tokio::spawn(async move {
+        poll_bucket(gateway, s3, bucket).await;
+    });
+}
+
+/// The wire form of an attribute value (`{"S": "..."}`), as stream events carry it.
+fn attribute_json(value: &AttributeValue) -> Value {
+    let b64 = |b: &aws_sdk_dynamodbstreams::primitives::Blob| {
+        Value::String(base64::engine::general_purpose::STANDARD.encode(b.as_ref()))
+    };
+    match value {
+        AttributeValue::S(s) => json!({ "S": s }),
+        AttributeValue::N(n) => json!({ "N": n }),
+        AttributeValue::B(b) => json!({ "B": b64(b) }),
+        AttributeValue::Bool(b) => json!({ "BOOL": b }),
+        AttributeValue::Null(n) => json!({ "NULL": n }),
+        AttributeValue::Ss(v) => json!({ "SS": v }),
+        AttributeValue::Ns(v) => json!({ "NS": v }),
+        AttributeValue::Bs(v) => json!({ "BS": v.iter().map(b64).collect::<Vec<_>>() }),
+        AttributeValue::L(items) => {
+            json!({ "L": items.iter().map(attribute_json).collect::<Vec<_>>() })
+        }
+        AttributeValue::M(map) => json!({ "M": item_json(map) }),
+        _ => Value::Null,
+    }
+}
+
+fn item_json(item: &HashMap<String, AttributeValue>) -> Value {
+    Value::Object(
+        item.iter()
+            .map(|(k, v)| (k.clone(), attribute_json(v)))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+fn stream_record_json(
+    record: &aws_sdk_dynamodbstreams::types::Record,
+    stream_arn: &str,
+    region: &str,
+) -> Option<Value> {
+    let change = record.dynamodb()?;
+    let mut dynamodb = json!({
+        "ApproximateCreationDateTime": change
+            .approximate_creation_date_time()
+            .map_or(0.0, |t| t.as_secs_f64()),
+        "SequenceNumber": change.sequence_number(),
+        "SizeBytes": change.size_bytes().unwrap_or(0),
+        "StreamViewType": change.stream_view_type().map(|v| v.as_str().to_owned()),
+    });
+    if let Some(keys) = change.keys() {
+        dynamodb["Keys"] = item_json(keys);
+    }
+    if let Some(image) = change.new_image() {
+        dynamodb["NewImage"] = item_json(image);
+    }
+    if let Some(image) = change.old_image() {
+        dynamodb["OldImage"] = item_json(image);
+    }
+    Some(json!({
+        "eventID": record.event_id(),
+        "eventName": record.event_name().map(|n| n.as_str().to_owned()),
+        "eventVersion": record.event_version().unwrap_or("1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.aws_region().unwrap_or(region),
+        "eventSourceARN": stream_arn,
+        "dynamodb": dynamodb,
+    }))
+}
+
+async fn poll_stream(
+    gateway: Arc<Gateway>,
+    dynamodb: aws_sdk_dynamodb::Client,
+    streams: aws_sdk_dynamodbstreams::Client,
+    table: String,
+    trigger: StreamTrigger,
+) {
+    let region = streams
+        .config()
+        .region()
+        .map(|r| r.as_ref().to_owned())
+        .unwrap_or_default();
+    let stream_arn = loop {
+        match dynamodb.describe_table().table_name(&table).send().await {
+            Ok(out) => match out.table().and_then(|t| t.latest_stream_arn()) {
+                Some(arn) => break arn.to_owned(),
+                None => {
+                    tracing::warn!(%table, "table has no stream; stream events disabled");
+                    return;
+                }
+            },
+            Err(err) => {
+                tracing::debug!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(err), "describe_table failed; retrying");
+                tokio::time::sleep(POLL_INTERVAL).await;
+            }
+        }
+    };
+    // Shard id → iterator; new shards are picked up as they appear.
+    let mut iterators: HashMap<String, Option<String>> = HashMap::new();
+    // (record, attempts so far) waiting for redelivery after a reported failure.
+    let mut retries: VecDeque<(Value, u32)> = VecDeque::new();
+    loop {
+        if let Ok(described) = streams
+            .describe_stream()
+            .stream_arn(&stream_arn)
+            .send()
+            .await
+        {
+            for shard in described
+                .stream_description()
+                .map(|d| d.shards())
+                .unwrap_or_default()
+            {
+                let Some(id) = shard.shard_id() else { continue };
+                if iterators.contains_key(id) {
+                    continue;
+                }
+                let iterator = streams
+                    .get_shard_iterator()
+                    .stream_arn(&stream_arn)
+                    .shard_id(id)
+                    .shard_iterator_type(ShardIteratorType::TrimHorizon)
+                    .send()
+                    .await
+                    .ok()
+                    .and_then(|o| o.shard_iterator().map(str::to_owned));
+                iterators.insert(id.to_owned(), iterator);
+            }
+        }
+        let mut fresh: Vec<(Value, u32)> = retries.drain(..).collect();
+        for iterator in iterators.values_mut() {
+            let Some(current) = iterator.clone() else {
+                continue;
+            };
+            match streams.get_records().shard_iterator(current).send().await {
+                Ok(out) => {
+                    *iterator = out.next_shard_iterator().map(str::to_owned);
+                    for record in out.records() {
+                        if let Some(json) = stream_record_json(record, &stream_arn, &region)
+                            && trigger.accepts(&json)
+                        {
+                            fresh.push((json, 0));
+                        }
+                    }
+                }
+                Err(err) => {
+                    tracing::debug!(error = %aws_sdk_dynamodbstreams::error::DisplayErrorContext(err), "get_records failed");
+                }
+            }
+        }
+        for batch in fresh.chunks(trigger.batch_size) {
+            let failed = deliver_stream_batch(&gateway, batch).await;
+            for (record, attempts) in batch {
+                let sequence = record
+                    .pointer("/dynamodb/SequenceNumber")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if !failed.contains(sequence) {
+                    continue;
+                }
+                if *attempts < trigger.max_retries {
+                    retries.push_back((record.clone(), attempts + 1));
+                } else {
+                    // Deployed, this goes to the on-failure destination.
+                    tracing::warn!(sequence, "stream record dropped after the last retry");
+                }
+            }
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// Invokes the function with one batch; returns the sequence numbers it reported as failed (all
+/// of them when the invocation itself failed).
+async fn deliver_stream_batch(gateway: &Gateway, batch: &[(Value, u32)]) -> HashSet<String> {
+    let records: Vec<Value> = batch.iter().map(|(r, _)| r.clone()).collect();
+    let all = || {
+        records
+            .iter()
+            .filter_map(|r| {
+                r.pointer("/dynamodb/SequenceNumber")
+                    .and_then(Value::as_str)
+            })
+            .map(str::to_owned)
+            .collect::<HashSet<_>>()
+    };
+    match documents::invoke(&gateway.functions.documents, json!({ "Records": records })).await {
+        Ok(response) => response
+            .get("batchItemFailures")
+            .and_then(Value::as_array)
+            .map(|failures| {
+                failures
+                    .iter()
+                    .filter_map(|f| f.get("itemIdentifier").and_then(Value::as_str))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Err(err) => {
+            tracing::warn!(error = %err, "documents function failed on a stream batch");
+            all()
+        }
+    }
+}
+
+async fn poll_bucket(gateway: Arc<Gateway>, s3: aws_sdk_s3::Client, bucket: String) {
+    let region = s3
+        .config()
+        .region()
+        .map(|r| r.as_ref().to_owned())
+        .unwrap_or_default();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut first = true;
+    loop {
+        let mut current = Vec::new();
+        let mut marker: (Option<String>, Option<String>) = (None, None);
+        loop {
+            let page = s3
+                .list_object_versions()
+                .bucket(&bucket)
+                .set_key_marker(marker.0.clone())
+                .set_version_id_marker(marker.1.clone())
+                .send()
+                .await;
+            let Ok(page) = page else { break };
+            for v in page.versions() {
+                if let Some(key) = v.key() {
+                    current.push((
+                        key.to_owned(),
+                        v.version_id().unwrap_or("null").to_owned(),
+                        v.size().unwrap_or(0),
+                        v.e_tag().unwrap_or_default().to_owned(),
+                    ));
+                }
+            }
+            if page.is_truncated() != Some(true) {
+                break;
+            }
+            marker = (
+                page.next_key_marker().map(str::to_owned),
+                page.next_version_id_marker().map(str::to_owned),
+            );
+        }
+        for (key, version, size, etag) in current {
+            if !seen.insert((key.clone(), version.clone())) || first {
+                continue;
+            }
+            let event = s3_event(&bucket, &region, &key, &version, size, &etag);
+            let gateway = gateway.clone();
+            // Asynchronous, like S3's invocation of Lambda: one slow object does not hold up the
+            // next.
+            tokio::spawn(async move {
+                for attempt in 0..=S3_RETRIES {
+                    match documents::invoke(&gateway.functions.documents, event.clone()).await {
+                        Ok(_) => return,
+                        Err(err) => {
+                            tracing::warn!(error = %err, attempt, "documents function failed on an S3 event");
+                            tokio::time::sleep(Duration::from_millis(500)).await;
+                        }
+                    }
+                }
+            });
+        }
+        first = false;
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// The S3 notification Lambda receives for one new object version.
+fn s3_event(bucket: &str, region: &str, key: &str, version: &str, size: i64, etag: &str) -> Value {
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    json!({
+        "Records": [{
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": region,
+            "eventTime": now,
+            "eventName": "ObjectCreated:Put",
+            "userIdentity": { "principalId": "local" },
+            "requestParameters": { "sourceIPAddress": "127.0.0.1" },
+            "responseElements": {},
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": "local",
+                "bucket": {
+                    "name": bucket,
+                    "ownerIdentity": { "principalId": "local" },
+                    "arn": format!("arn:aws:s3:::{bucket}"),
+                },
+                "object": {
+                    "key": encode_key(key),
+                    "size": size,
+                    "eTag": etag.trim_matches('"'),
+                    "versionId": version,
+                    "sequencer": format!("{:016X}", time::OffsetDateTime::now_utc().unix_timestamp_nanos()),
+                },
+            },
+        }],
+    })
+}
+
+/// S3 notifications URL-encode keys, with `+` for spaces.
+fn encode_key(key: &str) -> String {
+    let mut out = String::new();
+    for b in key.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' | b'~' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_patterns_match_like_lambda() {
+        let pattern = json!({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"doc_state": {"S": ["PENDING_FETCH"]}}}});
+        let record = |name: &str, state: &str| json!({"eventName": name, "dynamodb": {"NewImage": {"doc_state": {"S": state}, "PK": {"S": "x"}}}});
+        assert!(pattern_matches(
+            &pattern,
+            &record("INSERT", "PENDING_FETCH")
+        ));
+        assert!(!pattern_matches(
+            &pattern,
+            &record("MODIFY", "PENDING_FETCH")
+        ));
+        assert!(!pattern_matches(&pattern, &record("INSERT", "STORED")));
+        assert!(!pattern_matches(&pattern, &json!({"eventName": "INSERT"})));
+    }
+
+    #[test]
+    fn the_template_declares_the_stream_trigger() {
+        let template = Template::load(&crate::StackConfig::repo_template()).unwrap();
+        let trigger = StreamTrigger::from_template(&template).expect("a DynamoDB event");
+        assert_eq!(trigger.patterns.len(), 1);
+        assert!(trigger.max_retries >= 1);
+    }
+
+    #[test]
+    fn keys_are_encoded_like_s3() {
+        assert_eq!(encode_key("requests/AB-CD/01.pdf"), "requests/AB-CD/01.pdf");
+        assert_eq!(encode_key("a b+c"), "a+b%2Bc");
+    }
+}

@@ -1,0 +1,142 @@
+//! The stream handler's batch semantics, invoked directly with the real `DynamoDbEvent` shape
+//! (as Lambda's event source mapping would), next to the local stack's own delivery of the same
+//! records: duplicates store nothing twice, and failures are reported per record.
+
+mod documents_support;
+
+use documents_support::*;
+use domain::document::DocumentState;
+use integration_tests::Harness;
+use serde_json::json;
+use shared::ports::RequestRepository;
+use shared::ports::documents::DocumentRepository;
+
+#[tokio::test]
+async fn a_duplicate_stream_record_stores_nothing_twice() {
+    let h = Harness::start().await;
+    let request = seed_request(&h, "ABCD-EFGH").await;
+    let (slot, _) = two_required_slots(&request);
+    let pdf = pdf_bytes(20_000);
+    let doc = whatsapp_document(&h, &request, slot, &pdf, "application/pdf", None, None).await;
+    let event = json!({ "Records": [insert_record(&doc, "100")] });
+    let app = &h.stack.gateway.functions.documents;
+
+    // The stack's own poller delivers the insert too: four deliveries race for one document.
+    let (a, b, c) = tokio::join!(
+        documents::invoke(app, event.clone()),
+        documents::invoke(app, event.clone()),
+        documents::invoke(app, event.clone()),
+    );
+    for response in [a, b, c] {
+        response.expect("the invocation itself succeeds");
+    }
+    let stored = wait_for_state(&h, &request, &doc.document_id, DocumentState::Stored).await;
+    // A late duplicate, after everything finished: a no-op, not a failure.
+    let late = documents::invoke(app, event).await.unwrap();
+    assert_eq!(late["batchItemFailures"], json!([]));
+
+    let key = stored.key.unwrap();
+    assert_eq!(
+        versions_under(&h, &key).await.len(),
+        1,
+        "one object version"
+    );
+    let after = h
+        .store()
+        .get_request(&request.ticket)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.slots.iter().filter(|s| s.slot == slot).count(), 1);
+    assert_eq!(after.version, request.version + 1, "slot filled once");
+    let received = outbox_texts(&h)
+        .iter()
+        .filter(|t| t.contains("sudah kami terima"))
+        .count();
+    assert_eq!(received, 1, "the resident is told once");
+}
+
+#[tokio::test]
+async fn failures_are_reported_per_record() {
+    let h = Harness::start().await;
+    let request = seed_request(&h, "ABCD-EFGH").await;
+    let (first, second) = two_required_slots(&request);
+    // Another delivery holds the second document's lease (taken right after the insert, well
+    // before the stack's 200 ms poller looks): it cannot be finished now.
+    let busy = whatsapp_document(
+        &h,
+        &request,
+        second,
+        &jpeg_bytes(5_000),
+        "image/jpeg",
+        None,
+        None,
+    )
+    .await;
+    let now = time::OffsetDateTime::now_utc();
+    h.store()
+        .claim_document(
+            &request.ticket,
+            &busy.document_id,
+            DocumentState::PendingFetch,
+            now,
+            now + time::Duration::minutes(10),
+        )
+        .await
+        .unwrap()
+        .expect("lease taken");
+    let good = whatsapp_document(
+        &h,
+        &request,
+        first,
+        &pdf_bytes(5_000),
+        "application/pdf",
+        None,
+        None,
+    )
+    .await;
+    // The stack's own delivery of the first record has stored it; the batch re-delivers it.
+    wait_for_state(&h, &request, &good.document_id, DocumentState::Stored).await;
+
+    let event = json!({ "Records": [insert_record(&good, "200"), insert_record(&busy, "201")] });
+    let response = documents::invoke(&h.stack.gateway.functions.documents, event)
+        .await
+        .unwrap();
+    assert_eq!(
+        response["batchItemFailures"],
+        json!([{ "itemIdentifier": "201" }]),
+        "only the record that can succeed later is retried"
+    );
+    wait_for_state(&h, &request, &good.document_id, DocumentState::Stored).await;
+    assert_eq!(
+        document(&h, &request, &busy.document_id).await.state,
+        DocumentState::PendingFetch
+    );
+}
+
+#[tokio::test]
+async fn media_that_never_downloads_is_marked_failed_and_the_resident_asked_again() {
+    let h = Harness::start().await;
+    let request = seed_request(&h, "ABCD-EFGH").await;
+    let (slot, _) = two_required_slots(&request);
+    // Every download answers 404, even right after a fresh URL.
+    h.stack.whatsapp.expire_next_media_downloads(1000);
+    let doc = whatsapp_document(
+        &h,
+        &request,
+        slot,
+        &pdf_bytes(5_000),
+        "application/pdf",
+        None,
+        None,
+    )
+    .await;
+    let failed = wait_for_state(&h, &request, &doc.document_id, DocumentState::Failed).await;
+    assert!(failed.attempts >= 3, "bounded retries: {}", failed.attempts);
+    assert!(
+        outbox_texts(&h)
+            .iter()
+            .any(|t| t.contains("tidak dapat kami unduh"))
+    );
+    assert_nothing_stored(&h, &request, slot).await;
+}

@@ -1,0 +1,751 @@
+//! The officers' API (issue #5) through the local stack's JWT authorizer, against the emulator and
+//! the fake WhatsApp server.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use domain::{Applicant, Nik, Request, RequestStatus, ResidentId, ServiceCode, TicketId};
+use integration_tests::Harness;
+use serde_json::{Value, json};
+use shared::ports::RequestRepository;
+use shared::ports::officer::{OfficerRepository, ServiceConfigRepository};
+use std::collections::HashSet;
+use time::OffsetDateTime;
+use time::macros::date;
+
+const PHONE: &str = "6281234567890";
+const NIK: &str = "1708014508900001";
+
+fn resident() -> ResidentId {
+    ResidentId::Phone(PHONE.into())
+}
+
+/// A request as the webhook leaves it once the resident submitted it.
+fn submitted(ticket: &str, service: ServiceCode, kecamatan: &str, at: OffsetDateTime) -> Request {
+    let mut r = Request::open(TicketId::parse(ticket).unwrap(), service, resident(), at);
+    r.status = RequestStatus::Submitted;
+    r.submitted_at = Some(at);
+    r.due_date = Some(date!(2026 - 12 - 03));
+    r.applicant = Some(Applicant {
+        name: "Siti Aminah".into(),
+        nik: Nik::parse(NIK, date!(2026 - 11 - 28)).unwrap(),
+        kecamatan: Some(kecamatan.into()),
+    });
+    r
+}
+
+async fn seed(h: &Harness, ticket: &str, service: ServiceCode) -> Request {
+    let r = submitted(ticket, service, "170804", OffsetDateTime::now_utc());
+    h.store().create_request(&r).await.unwrap();
+    r
+}
+
+async fn call(
+    h: &Harness,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = h.http.request(method, h.url(path));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        request = request.json(&b);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn action(h: &Harness, token: &str, ticket: &str, body: Value) -> (u16, Value) {
+    call(
+        h,
+        "POST",
+        &format!("/requests/{ticket}/actions"),
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+/// The resident writes now (opens WhatsApp's 24-hour window), through the real webhook.
+async fn resident_writes(h: &Harness) {
+    let mut payload: Value =
+        serde_json::from_slice(&integration_tests::fixture("text.json")).unwrap();
+    let message = &mut payload["entry"][0]["changes"][0]["value"]["messages"][0];
+    message["timestamp"] = json!(OffsetDateTime::now_utc().unix_timestamp().to_string());
+    message["id"] = json!(format!(
+        "wamid.status-{}",
+        OffsetDateTime::now_utc().unix_timestamp_nanos()
+    ));
+    let response = h.post_webhook(&serde_json::to_vec(&payload).unwrap()).await;
+    assert_eq!(response.status(), 200);
+}
+
+/// Messages the status function sent about `ticket` (the webhook's menus are not about one).
+fn notifications_about(h: &Harness, ticket: &str) -> Vec<fake_whatsapp::OutboundMessage> {
+    h.stack
+        .whatsapp
+        .outbox()
+        .into_iter()
+        .filter(|m| m.body.to_string().contains(ticket))
+        .collect()
+}
+
+fn text_of(m: &fake_whatsapp::OutboundMessage) -> String {
+    match m.r#type.as_str() {
+        "text" => m.body["text"]["body"].as_str().unwrap_or("").to_owned(),
+        _ => m.body["template"].to_string(),
+    }
+}
+
+/// (method, path, body, as petugas, as supervisor, as an officer of another kecamatan)
+type MatrixRow = (&'static str, String, Option<Value>, u16, u16, u16);
+
+#[tokio::test]
+async fn authorization_matrix_for_every_route() {
+    let h = Harness::start().await;
+    seed(&h, "ABCD-EFGH", ServiceCode::KkNew).await;
+    let petugas = h.token("officer-1", "petugas", None).await;
+    let supervisor = h.token("boss", "supervisor", None).await;
+    let other_kecamatan = h.token("officer-2", "petugas", Some("170801")).await;
+    let outsider = h.token("someone", "visitors", None).await;
+    let resident_key = format!("wa:{PHONE}");
+
+    // (method, path, body, petugas, supervisor, other kecamatan)
+    let routes: Vec<MatrixRow> = vec![
+        ("GET", "/requests".into(), None, 200, 200, 200),
+        (
+            "GET",
+            "/requests?kecamatan=170804".into(),
+            None,
+            200,
+            200,
+            403,
+        ),
+        ("GET", "/requests/ABCD-EFGH".into(), None, 200, 200, 403),
+        (
+            "POST",
+            "/requests/ABCD-EFGH/actions".into(),
+            // A stale version: every authorised caller gets as far as the version check.
+            Some(json!({"action": "claim", "expected_version": 99})),
+            409,
+            409,
+            403,
+        ),
+        (
+            "POST",
+            "/requests/ABCD-EFGH/messages".into(),
+            Some(json!({"text": "Berkas sudah kami terima."})),
+            201,
+            201,
+            403,
+        ),
+        ("GET", "/stats".into(), None, 200, 200, 200),
+        ("GET", "/services".into(), None, 200, 200, 200),
+        (
+            "PUT",
+            "/services/LEGALIZATION".into(),
+            Some(json!({"available": true})),
+            403,
+            200,
+            403,
+        ),
+        (
+            "GET",
+            format!("/residents/{resident_key}/export"),
+            None,
+            403,
+            200,
+            403,
+        ),
+        (
+            "POST",
+            "/residents/wa:6280000000000/erase".into(),
+            None,
+            403,
+            200,
+            403,
+        ),
+    ];
+    for (method, path, body, as_petugas, as_supervisor, as_other) in routes {
+        let (anonymous, _) = call(&h, method, &path, None, body.clone()).await;
+        assert_eq!(anonymous, 401, "anonymous {method} {path}");
+        let (forged, _) = call(
+            &h,
+            method,
+            &path,
+            Some("eyJhbGciOiJIUzI1NiJ9.e30.x"),
+            body.clone(),
+        )
+        .await;
+        assert_eq!(forged, 401, "forged {method} {path}");
+        let (wrong_group, problem) = call(&h, method, &path, Some(&outsider), body.clone()).await;
+        assert_eq!(wrong_group, 403, "outsider {method} {path}");
+        assert_eq!(problem["status"], 403);
+        for (token, expected, who) in [
+            (&petugas, as_petugas, "petugas"),
+            (&supervisor, as_supervisor, "supervisor"),
+            (&other_kecamatan, as_other, "other kecamatan"),
+        ] {
+            let (status, body) = call(&h, method, &path, Some(token), body.clone()).await;
+            assert_eq!(status, expected, "{who} {method} {path}: {body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_officers_race_to_claim_and_one_wins() {
+    let h = Harness::start().await;
+    seed(&h, "RACE-2345", ServiceCode::KkNew).await;
+    let a = h.token("officer-a", "petugas", None).await;
+    let b = h.token("officer-b", "petugas", None).await;
+    let claim = json!({"action": "claim", "expected_version": 1});
+    let (ra, rb) = tokio::join!(
+        action(&h, &a, "RACE-2345", claim.clone()),
+        action(&h, &b, "RACE-2345", claim.clone())
+    );
+    let mut statuses = [ra.0, rb.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{ra:?} {rb:?}");
+    let loser = if ra.0 == 409 { &ra.1 } else { &rb.1 };
+    assert_eq!(loser["current_version"], 2);
+    assert_eq!(loser["field"], "expected_version");
+    let stored = h
+        .store()
+        .get_request(&TicketId::parse("RACE-2345").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, 2);
+    assert_eq!(stored.status, RequestStatus::InReview);
+    let winner = if ra.0 == 200 {
+        "officer-a"
+    } else {
+        "officer-b"
+    };
+    assert_eq!(stored.assigned_to.as_deref(), Some(winner));
+}
+
+#[tokio::test]
+async fn a_request_goes_from_submission_to_completion_and_the_resident_hears_each_step() {
+    let h = Harness::start().await;
+    resident_writes(&h).await;
+    seed(&h, "LYFE-2345", ServiceCode::KkNew).await;
+    let officer = h.token("officer-1", "petugas", Some("170804")).await;
+    let slot = domain::service(ServiceCode::KkNew).slots[0];
+
+    // Transitions outside SPEC 5 are 409 with what is allowed.
+    let (status, problem) = action(
+        &h,
+        &officer,
+        "LYFE-2345",
+        json!({"action": "approve", "expected_version": 1}),
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert_eq!(problem["allowed_actions"], json!(["claim"]));
+    // Malformed bodies name the field.
+    let (status, problem) = action(
+        &h,
+        &officer,
+        "LYFE-2345",
+        json!({"action": "fly", "expected_version": 1}),
+    )
+    .await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("action")));
+    let (status, problem) = action(&h, &officer, "LYFE-2345", json!({"action": "claim"})).await;
+    assert_eq!(
+        (status, problem["field"].as_str()),
+        (422, Some("expected_version"))
+    );
+
+    let steps = [
+        json!({"action": "claim", "expected_version": 1}),
+        json!({"action": "request_revision", "expected_version": 2, "items": [
+            {"slot": slot.id, "reason": "foto buram"},
+            {"slot": "lainnya", "reason": "lampirkan surat nikah"}
+        ]}),
+    ];
+    for step in steps {
+        let (status, body) = action(&h, &officer, "LYFE-2345", step.clone()).await;
+        assert_eq!(status, 200, "{step}: {body}");
+        assert_eq!(body["notification"]["state"], "SENT");
+        assert_eq!(body["notification"]["via"], "text");
+    }
+    // The resident sends the missing items: the webhook moves it back to SUBMITTED.
+    let store = h.store();
+    let ticket = TicketId::parse("LYFE-2345").unwrap();
+    let mut r = store.get_request(&ticket).await.unwrap().unwrap();
+    r.status = RequestStatus::Submitted;
+    r.version = 4;
+    store.save_change(&r, 3, &[]).await.unwrap();
+
+    // Outside the window (Meta answers 131047) the same change goes out as a template.
+    h.stack.whatsapp.fail_next_sends(1, 400, 131047);
+    let (status, body) = action(
+        &h,
+        &officer,
+        "LYFE-2345",
+        json!({"action": "claim", "expected_version": 4}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["notification"]["via"], "template");
+    for (version, step) in [(5, "approve"), (6, "complete")] {
+        let (status, body) = action(
+            &h,
+            &officer,
+            "LYFE-2345",
+            json!({"action": step, "expected_version": version}),
+        )
+        .await;
+        assert_eq!(status, 200, "{step}: {body}");
+    }
+    let sent = notifications_about(&h, "LYFE-2345");
+    let texts: Vec<String> = sent.iter().map(text_of).collect();
+    assert_eq!(sent.len(), 5, "{texts:#?}");
+    assert!(texts[0].contains("sedang diperiksa"));
+    assert!(
+        texts[1].contains("foto buram") && texts[1].contains("lampirkan surat nikah"),
+        "one message lists everything"
+    );
+    assert_eq!(sent[2].r#type, "template");
+    assert_eq!(sent[2].body["template"]["name"], "status_update");
+    assert!(texts[3].contains("disetujui"));
+    assert!(texts[4].contains("selesai"));
+    for m in &sent {
+        assert_eq!(m.to.as_deref(), Some(PHONE));
+    }
+
+    // The detail shows history, notifications, and the read itself is audited.
+    let (status, detail) = call(&h, "GET", "/requests/LYFE-2345", Some(&officer), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(detail["status"], "COMPLETED");
+    assert_eq!(detail["version"], 7);
+    assert_eq!(detail["allowed_actions"], json!([]));
+    let actions: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "claim",
+            "request_revision",
+            "claim",
+            "approve",
+            "complete",
+            "read"
+        ]
+    );
+    let first = &detail["history"][0];
+    assert_eq!(first["actor"], "officer-1");
+    assert_eq!(first["role"], "petugas");
+    assert_eq!(
+        (first["from_status"].as_str(), first["to_status"].as_str()),
+        (Some("SUBMITTED"), Some("IN_REVIEW"))
+    );
+    assert!(first["source_ip"].is_string() && first["request_id"].is_string());
+    assert_eq!(detail["notifications"].as_array().unwrap().len(), 5);
+    assert_eq!(detail["applicant"]["nik"], NIK);
+}
+
+#[tokio::test]
+async fn a_failed_send_keeps_the_change_and_is_visible_in_the_detail() {
+    let h = Harness::start().await;
+    seed(&h, "FALL-2345", ServiceCode::Complaint).await;
+    let officer = h.token("officer-1", "petugas", None).await;
+    // Outside the window from the start: a template, and Meta refuses it for good.
+    h.stack.whatsapp.fail_next_sends(1, 400, 100);
+    let (status, body) = action(
+        &h,
+        &officer,
+        "FALL-2345",
+        json!({"action": "claim", "expected_version": 1}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "IN_REVIEW");
+    assert_eq!(body["notification"]["state"], "FAILED");
+    let (_, detail) = call(&h, "GET", "/requests/FALL-2345", Some(&officer), None).await;
+    assert_eq!(detail["status"], "IN_REVIEW");
+    let n = &detail["notifications"][0];
+    assert_eq!(n["state"], "FAILED");
+    assert_eq!(n["via"], "template");
+    assert!(n["error"].as_str().unwrap().contains("100"));
+}
+
+#[tokio::test]
+async fn officers_write_to_the_resident_in_the_thread() {
+    let h = Harness::start().await;
+    resident_writes(&h).await;
+    seed(&h, "MSGS-2345", ServiceCode::Consultation).await;
+    let officer = h.token("officer-1", "petugas", None).await;
+    let (status, body) = call(
+        &h,
+        "POST",
+        "/requests/MSGS-2345/messages",
+        Some(&officer),
+        Some(json!({"text": "Silakan datang hari Senin."})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["notification"]["via"], "text");
+    let sent = notifications_about(&h, "MSGS-2345");
+    assert_eq!(sent.len(), 1);
+    assert!(text_of(&sent[0]).contains("Silakan datang hari Senin."));
+    let (_, detail) = call(&h, "GET", "/requests/MSGS-2345", Some(&officer), None).await;
+    assert_eq!(detail["messages"][0]["text"], "Silakan datang hari Senin.");
+    assert_eq!(detail["messages"][0]["author"], "officer");
+    assert_eq!(detail["history"][0]["action"], "message");
+    let (status, problem) = call(
+        &h,
+        "POST",
+        "/requests/MSGS-2345/messages",
+        Some(&officer),
+        Some(json!({"text": "x".repeat(5000)})),
+    )
+    .await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("text")));
+    let (status, problem) = call(
+        &h,
+        "POST",
+        "/requests/MSGS-2345/messages",
+        Some(&officer),
+        Some(json!({"txt": "x"})),
+    )
+    .await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("txt")));
+}
+
+#[tokio::test]
+async fn pagination_over_250_requests_returns_each_exactly_once() {
+    let h = Harness::start().await;
+    let store = h.store();
+    let start = OffsetDateTime::now_utc() - time::Duration::days(1);
+    let mut seeded = HashSet::new();
+    for n in 0..250u64 {
+        let ticket = TicketId::from_random(n * 7919 + 13);
+        let mut r = submitted(
+            ticket.as_str(),
+            ServiceCode::KkNew,
+            if n % 5 == 0 { "170801" } else { "170804" },
+            start + time::Duration::seconds(n as i64),
+        );
+        r.ticket = ticket;
+        store.create_request(&r).await.unwrap();
+        seeded.insert(ticket.as_str().to_owned());
+    }
+    let officer = h.token("officer-1", "petugas", None).await;
+    for order in ["oldest", "newest"] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let mut path = format!("/requests?status=SUBMITTED&limit=100&order={order}");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&cursor={c}"));
+            }
+            let (status, page) = call(&h, "GET", &path, Some(&officer), None).await;
+            assert_eq!(status, 200, "{page}");
+            pages += 1;
+            for item in page["items"].as_array().unwrap() {
+                seen.push(item["ticket"].as_str().unwrap().to_owned());
+                assert_eq!(item["applicant"]["nik_masked"], "1708********0001");
+                assert!(item["applicant"].get("nik").is_none());
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 3);
+        assert_eq!(seen.len(), 250);
+        assert_eq!(seen.iter().cloned().collect::<HashSet<_>>(), seeded);
+        let mut sorted = seen.clone();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 250);
+    }
+    // Filters: a kecamatan-scoped officer sees only theirs, across pages.
+    let scoped = h.token("officer-2", "petugas", Some("170801")).await;
+    let (_, page) = call(&h, "GET", "/requests?limit=100", Some(&scoped), None).await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 50);
+    assert!(page["next_cursor"].is_null());
+    // A tampered or foreign cursor is refused.
+    let (_, first) = call(&h, "GET", "/requests?limit=10", Some(&officer), None).await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let tampered = format!("A{}", &cursor[1..]);
+    let (status, problem) = call(
+        &h,
+        "GET",
+        &format!("/requests?limit=10&cursor={tampered}"),
+        Some(&officer),
+        None,
+    )
+    .await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("cursor")));
+    let (status, _) = call(
+        &h,
+        "GET",
+        &format!("/requests?limit=10&order=newest&cursor={cursor}"),
+        Some(&officer),
+        None,
+    )
+    .await;
+    assert_eq!(status, 422);
+}
+
+#[tokio::test]
+async fn supervisors_suspend_a_service_and_the_webhook_store_sees_it() {
+    let h = Harness::start().await;
+    let boss = h.token("boss", "supervisor", None).await;
+    let (status, problem) = call(
+        &h,
+        "PUT",
+        "/services/KTP_DATA_CHANGE",
+        Some(&boss),
+        Some(json!({"available": false})),
+    )
+    .await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("notice")));
+    let (status, _) = call(
+        &h,
+        "PUT",
+        "/services/NOPE",
+        Some(&boss),
+        Some(json!({"available": true})),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let notice = "Mohon maaf, layanan ini dihentikan sementara.";
+    let (status, body) = call(
+        &h,
+        "PUT",
+        "/services/KTP_DATA_CHANGE",
+        Some(&boss),
+        Some(json!({"available": false, "notice": notice})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let availability = h
+        .store()
+        .service_availability(ServiceCode::KtpDataChange)
+        .await
+        .unwrap();
+    assert_eq!(availability.notice(), Some(notice));
+    let (_, list) = call(&h, "GET", "/services", Some(&boss), None).await;
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), ServiceCode::ALL.len());
+    let changed = list
+        .iter()
+        .find(|s| s["code"] == "KTP_DATA_CHANGE")
+        .unwrap();
+    assert_eq!(
+        (
+            changed["available"].as_bool(),
+            changed["updated_by"].as_str()
+        ),
+        (Some(false), Some("boss"))
+    );
+    let ktp_new = list.iter().find(|s| s["code"] == "KTP_NEW").unwrap();
+    assert_eq!(
+        ktp_new["available"], false,
+        "the catalog default applies until changed"
+    );
+}
+
+#[tokio::test]
+async fn stats_count_a_date_range() {
+    let h = Harness::start().await;
+    let officer = h.token("officer-1", "petugas", None).await;
+    seed(&h, "STAT-2345", ServiceCode::Legalization).await;
+    seed(&h, "STAT-2346", ServiceCode::Legalization).await;
+    for step in ["claim", "approve", "complete"] {
+        let version = match step {
+            "claim" => 1,
+            "approve" => 2,
+            _ => 3,
+        };
+        let (status, _) = action(
+            &h,
+            &officer,
+            "STAT-2345",
+            json!({"action": step, "expected_version": version}),
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    let (status, stats) = call(&h, "GET", "/stats", Some(&officer), None).await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["total"], 2);
+    assert_eq!(stats["by_status"]["COMPLETED"], 1);
+    assert_eq!(stats["by_status"]["SUBMITTED"], 1);
+    assert_eq!(stats["by_service"]["LEGALIZATION"], 2);
+    assert!(stats["completion_hours_median"].is_number());
+    let (status, problem) = call(
+        &h,
+        "GET",
+        "/stats?from=2026-12-01&to=2026-11-01",
+        Some(&officer),
+        None,
+    )
+    .await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("from")));
+    let (status, problem) = call(&h, "GET", "/stats?from=yesterday", Some(&officer), None).await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("from")));
+}
+
+fn contains_personal_data(value: &AttributeValue) -> bool {
+    match value {
+        AttributeValue::S(s) => {
+            s.contains(PHONE)
+                || s.contains(NIK)
+                || s.contains("Siti Aminah")
+                || s.contains("tolong")
+        }
+        AttributeValue::M(m) => m.values().any(contains_personal_data),
+        AttributeValue::L(l) => l.iter().any(contains_personal_data),
+        _ => false,
+    }
+}
+
+#[tokio::test]
+async fn export_then_erase_leaves_no_personal_data_of_the_resident() {
+    // Raw objects are seeded below; the documents function would validate them away.
+    let h = Harness::start_without_events().await;
+    let officer = h.token("officer-1", "petugas", None).await;
+    let boss = h.token("boss", "supervisor", None).await;
+    seed(&h, "ERAS-2345", ServiceCode::KkNew).await;
+    seed(&h, "ERAS-2346", ServiceCode::Complaint).await;
+    // Someone else's request stays untouched.
+    let mut other = submitted(
+        "KEEP-2345",
+        ServiceCode::KkNew,
+        "170804",
+        OffsetDateTime::now_utc(),
+    );
+    other.resident = ResidentId::Phone("6289999999999".into());
+    h.store().create_request(&other).await.unwrap();
+    action(
+        &h,
+        &officer,
+        "ERAS-2345",
+        json!({"action": "claim", "expected_version": 1}),
+    )
+    .await;
+    action(
+        &h,
+        &officer,
+        "ERAS-2345",
+        json!({"action": "reject", "expected_version": 2, "reason": "tolong kirim ulang"}),
+    )
+    .await;
+    call(
+        &h,
+        "POST",
+        "/requests/ERAS-2346/messages",
+        Some(&officer),
+        Some(json!({"text": "tolong lengkapi"})),
+    )
+    .await;
+    for key in [
+        "requests/ERAS-2345/d1.jpg",
+        "results/ERAS-2345/r1.pdf",
+        "requests/ERAS-2346/d2.pdf",
+        "requests/KEEP-2345/d3.jpg",
+    ] {
+        for _ in 0..2 {
+            // Two versions each: erasure must remove every version.
+            h.s3.put_object()
+                .bucket(h.bucket())
+                .key(key)
+                .body(b"scan".to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+
+    let (status, export) = call(
+        &h,
+        "GET",
+        &format!("/residents/wa:{PHONE}/export"),
+        Some(&boss),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{export}");
+    assert_eq!(export["requests"].as_array().unwrap().len(), 2);
+    assert!(export.to_string().contains(NIK));
+    assert!(export.to_string().contains("tolong lengkapi"));
+    let (status, problem) = call(&h, "GET", "/residents/nobody/export", Some(&boss), None).await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("resident")));
+
+    let (status, erased) = call(
+        &h,
+        "POST",
+        &format!("/residents/wa:{PHONE}/erase"),
+        Some(&boss),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{erased}");
+    assert_eq!(erased["erased_requests"], 2);
+    assert_eq!(erased["erased_objects"], 6);
+    assert!(!erased.to_string().contains(PHONE));
+
+    let mut remaining_events = 0;
+    for item in h.items().await {
+        let pk = item["PK"].as_s().unwrap().clone();
+        if pk == "REQ#KEEP-2345" {
+            continue;
+        }
+        assert!(
+            !item.values().any(contains_personal_data),
+            "personal data left in {pk} {:?}",
+            item.get("SK")
+        );
+        if pk.starts_with("REQ#ERAS") {
+            assert!(
+                item["SK"].as_s().unwrap().starts_with("EVT#"),
+                "only audit events stay: {pk}"
+            );
+            remaining_events += 1;
+        }
+    }
+    assert!(remaining_events >= 4, "audit events keep ids");
+    let versions =
+        h.s3.list_object_versions()
+            .bucket(h.bucket())
+            .send()
+            .await
+            .unwrap();
+    let keys: Vec<&str> = versions.versions().iter().filter_map(|v| v.key()).collect();
+    assert!(
+        keys.iter().all(|k| k.starts_with("requests/KEEP-2345/")),
+        "{keys:?}"
+    );
+    assert!(versions.delete_markers().is_empty());
+    assert!(
+        h.store()
+            .get_request(&TicketId::parse("KEEP-2345").unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    // Nothing is left to export.
+    let (_, export) = call(
+        &h,
+        "GET",
+        &format!("/residents/wa:{PHONE}/export"),
+        Some(&boss),
+        None,
+    )
+    .await;
+    assert_eq!(export["requests"], json!([]));
+}
