@@ -31,15 +31,20 @@ fn emulator_url() -> String {
 
 impl Harness {
     pub async fn start() -> Self {
-        Self::start_with(true).await
+        Self::start_with(true, &[]).await
     }
 
     /// A stack whose bucket and stream events are not delivered (tests that seed raw objects).
     pub async fn start_without_events() -> Self {
-        Self::start_with(false).await
+        Self::start_with(false, &[]).await
     }
 
-    async fn start_with(deliver_events: bool) -> Self {
+    /// A stack whose handlers see these extra environment values.
+    pub async fn start_with_env(values: &[(&str, &str)]) -> Self {
+        Self::start_with(true, values).await
+    }
+
+    async fn start_with(deliver_events: bool, values: &[(&str, &str)]) -> Self {
         // Handler logs show in a failing test's output (`RUST_LOG=warn` for more).
         shared::telemetry::init();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -54,8 +59,10 @@ impl Harness {
             bucket: format!("test-{unique}"),
             template: StackConfig::repo_template(),
             listen: "127.0.0.1:0".parse().expect("literal address"),
-            // A short reply lease so tests can watch an owed reply being resumed.
-            overrides: HashMap::from([("WEBHOOK_REPLY_LEASE_SECONDS".to_owned(), "1".to_owned())]),
+            overrides: values
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
             deliver_events,
         };
         let stack = local_stack::start(config)

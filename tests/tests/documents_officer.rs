@@ -32,19 +32,6 @@ async fn grant(
     response.json().await.unwrap()
 }
 
-async fn put(h: &Harness, grant: &serde_json::Value, bytes: Vec<u8>) {
-    let mut put = h.http.put(grant["upload"]["url"].as_str().unwrap());
-    for (name, value) in grant["upload"]["headers"].as_object().unwrap() {
-        put = put.header(name, value.as_str().unwrap());
-    }
-    let uploaded = put.body(bytes).send().await.unwrap();
-    assert!(
-        uploaded.status().is_success(),
-        "upload status {}",
-        uploaded.status()
-    );
-}
-
 async fn audit_actions(h: &Harness) -> Vec<String> {
     h.items_with_pk_prefix("REQ#ABCD-EFGH")
         .await
@@ -62,7 +49,7 @@ async fn an_officer_uploads_a_result_and_the_resident_receives_it() {
     let pdf = pdf_bytes(120_000);
     let grant = grant(&h, &token, "result", "application/pdf", pdf.len()).await;
     let id = grant["document_id"].as_str().unwrap().to_owned();
-    put(&h, &grant, pdf.clone()).await;
+    put_granted(&h, &grant, pdf.clone()).await;
 
     let stored = wait_for_state(&h, &request, &id, DocumentState::Stored).await;
     assert_eq!(stored.sha256.as_deref(), Some(sha256_b64(&pdf).as_str()));
@@ -132,7 +119,7 @@ async fn an_invalid_upload_is_deleted_and_the_reason_recorded() {
         key.starts_with("results/ABCD-EFGH/") && !key.contains("hasil"),
         "{key}"
     );
-    put(&h, &grant, exe).await;
+    put_granted(&h, &grant, exe).await;
 
     let rejected = wait_for_state(&h, &request, &id, DocumentState::Rejected).await;
     assert!(rejected.failure.unwrap().contains("not a PDF"));

@@ -19,9 +19,19 @@ pub async fn seed_request(h: &Harness, ticket: &str) -> Request {
 }
 
 pub async fn seed_request_in(h: &Harness, ticket: &str, status: RequestStatus) -> Request {
+    seed_service_request(h, ticket, ServiceCode::KkAddMember, status).await
+}
+
+/// A request of `service` in `status`, as the webhook would have opened it.
+pub async fn seed_service_request(
+    h: &Harness,
+    ticket: &str,
+    service: ServiceCode,
+    status: RequestStatus,
+) -> Request {
     let mut request = Request::open(
         TicketId::parse(ticket).unwrap(),
-        ServiceCode::KkAddMember,
+        service,
         ResidentId::Phone(RESIDENT.into()),
         time::OffsetDateTime::now_utc(),
     );
@@ -122,6 +132,21 @@ pub async fn whatsapp_document(
     let document = pending_fetch(request, slot, &media_id, mime_type, &sha, filename);
     h.store().create_document(&document).await.unwrap();
     document
+}
+
+/// PUTs `bytes` to an upload grant's presigned URL with exactly the headers the grant lists, as
+/// an officer app does.
+pub async fn put_granted(h: &Harness, grant: &serde_json::Value, bytes: Vec<u8>) {
+    let mut put = h.http.put(grant["upload"]["url"].as_str().unwrap());
+    for (name, value) in grant["upload"]["headers"].as_object().unwrap() {
+        put = put.header(name, value.as_str().unwrap());
+    }
+    let uploaded = put.body(bytes).send().await.unwrap();
+    assert!(
+        uploaded.status().is_success(),
+        "upload status {}",
+        uploaded.status()
+    );
 }
 
 pub async fn document(h: &Harness, request: &Request, id: &str) -> Document {

@@ -2,12 +2,15 @@
 //! the fake WhatsApp server.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use domain::document::{Document, DocumentSource, DocumentState, RESULT_SLOT};
 use domain::{Applicant, Nik, Request, RequestStatus, ResidentId, ServiceCode, TicketId};
 use integration_tests::Harness;
 use serde_json::{Value, json};
 use shared::ports::RequestRepository;
+use shared::ports::documents::DocumentRepository;
 use shared::ports::officer::{OfficerRepository, ServiceConfigRepository};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use time::macros::date;
 
@@ -614,10 +617,81 @@ fn contains_personal_data(value: &AttributeValue) -> bool {
     }
 }
 
+/// A document as the documents function keeps it once its bytes are in the bucket: a `STORED`
+/// record naming the key, so the function's `ObjectCreated` handling recognises the object and
+/// keeps it (an object without a record is deleted as unknown).
+fn stored_document(ticket: &str, id: &str, slot: &str, key: &str) -> Document {
+    let now = OffsetDateTime::now_utc();
+    Document {
+        ticket: TicketId::parse(ticket).unwrap(),
+        document_id: id.into(),
+        slot: slot.into(),
+        state: DocumentState::Stored,
+        source: if slot == RESULT_SLOT {
+            DocumentSource::Officer {
+                officer: "officer-1".into(),
+                filename: Some("kk-siti-aminah.pdf".into()),
+            }
+        } else {
+            DocumentSource::WhatsApp {
+                wamid: format!("wamid.{id}"),
+                media_id: format!("media-{id}"),
+                mime_type: "image/jpeg".into(),
+                sha256: "c2Nhbg==".into(),
+                filename: None,
+                caption: Some("tolong dicek".into()),
+            }
+        },
+        key: Some(key.into()),
+        content_type: Some("image/jpeg".into()),
+        size: Some(4),
+        sha256: Some("c2Nhbg==".into()),
+        attempts: 1,
+        failure: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Every object version and delete marker in the bucket, as `key` / `marker:key`.
+async fn bucket_contents(h: &Harness) -> Vec<String> {
+    let listing =
+        h.s3.list_object_versions()
+            .bucket(h.bucket())
+            .send()
+            .await
+            .unwrap();
+    let versions = listing
+        .versions()
+        .iter()
+        .filter_map(|v| v.key())
+        .map(str::to_owned);
+    let markers = listing
+        .delete_markers()
+        .iter()
+        .filter_map(|m| m.key())
+        .map(|k| format!("marker:{k}"));
+    versions.chain(markers).collect()
+}
+
+/// The object erasure items (`ERASE#…`), once every one of them is `DONE`.
+async fn object_erasures_done(h: &Harness) -> Option<Vec<HashMap<String, AttributeValue>>> {
+    let items = h.items_with_pk_prefix("ERASE#").await;
+    let done = !items.is_empty()
+        && items.iter().all(|i| {
+            i.get("erasure_state")
+                .and_then(|s| s.as_s().ok())
+                .map(String::as_str)
+                == Some("DONE")
+        });
+    done.then_some(items)
+}
+
 #[tokio::test]
 async fn export_then_erase_leaves_no_personal_data_of_the_resident() {
-    // Raw objects are seeded below; the documents function would validate them away.
-    let h = Harness::start_without_events().await;
+    // Events on, as deployed: the documents function sees every seeded object, and the purge
+    // after erasure comes through the local stack's delivery of the table's stream.
+    let h = Harness::start().await;
     let officer = h.token("officer-1", "petugas", None).await;
     let boss = h.token("boss", "supervisor", None).await;
     seed(&h, "ERAS-2345", ServiceCode::KkNew).await;
@@ -653,12 +727,18 @@ async fn export_then_erase_leaves_no_personal_data_of_the_resident() {
         Some(json!({"text": "tolong lengkapi"})),
     )
     .await;
-    for key in [
-        "requests/ERAS-2345/d1.jpg",
-        "results/ERAS-2345/r1.pdf",
-        "requests/ERAS-2346/d2.pdf",
-        "requests/KEEP-2345/d3.jpg",
-    ] {
+    // The result last: its arrival is what the test waits for below.
+    let documents = [
+        ("ERAS-2346", "0d2", "ktp", "requests/ERAS-2346/0d2.jpg"),
+        ("KEEP-2345", "0d3", "ktp", "requests/KEEP-2345/0d3.jpg"),
+        ("ERAS-2345", "0d1", "ktp", "requests/ERAS-2345/0d1.jpg"),
+        ("ERAS-2345", "0e1", RESULT_SLOT, "results/ERAS-2345/0e1.pdf"),
+    ];
+    for (ticket, id, slot, key) in documents {
+        h.store()
+            .create_document(&stored_document(ticket, id, slot, key))
+            .await
+            .unwrap();
         for _ in 0..2 {
             // Two versions each: erasure must remove every version.
             h.s3.put_object()
@@ -670,6 +750,35 @@ async fn export_then_erase_leaves_no_personal_data_of_the_resident() {
                 .unwrap();
         }
     }
+    // The documents function handled the result (ERAS-2345 is rejected, so it records that the
+    // result was not delivered) and kept it; the scans, notified in the same or earlier polls,
+    // were recognised and kept too. From here on only the erasure may remove an object.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let records = h
+            .store()
+            .ticket_records(&TicketId::parse("ERAS-2345").unwrap())
+            .await
+            .unwrap();
+        if records
+            .events
+            .iter()
+            .any(|e| e.action == "result_not_delivered")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the result object was never handled"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        bucket_contents(&h).await.len(),
+        8,
+        "every seeded version kept"
+    );
 
     let (status, export) = call(
         &h,
@@ -696,8 +805,52 @@ async fn export_then_erase_leaves_no_personal_data_of_the_resident() {
     .await;
     assert_eq!(status, 200, "{erased}");
     assert_eq!(erased["erased_requests"], 2);
-    assert_eq!(erased["erased_objects"], 6);
+    let mut tickets: Vec<&str> = erased["erased_tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    tickets.sort_unstable();
+    assert_eq!(tickets, ["ERAS-2345", "ERAS-2346"]);
+    assert_eq!(erased["object_deletion"], "scheduled");
+    let erasure_id = erased["erasure_id"].as_str().unwrap().to_owned();
     assert!(!erased.to_string().contains(PHONE));
+
+    // The documents function purges the bucket from the stream: bounded wait for it.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let erasures = loop {
+        if let Some(items) = object_erasures_done(&h).await
+            && bucket_contents(&h)
+                .await
+                .iter()
+                .all(|k| k.starts_with("requests/KEEP-2345/"))
+        {
+            break items;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "objects not purged in 15 s: {:?}",
+            bucket_contents(&h).await
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(erasures.len(), 2, "one object erasure per ticket");
+    let mut purged = 0;
+    for item in &erasures {
+        assert_eq!(item["PK"].as_s().unwrap(), &format!("ERASE#{erasure_id}"));
+        assert_eq!(item["entity"].as_s().unwrap(), "OBJECT_ERASURE");
+        assert!(item.contains_key("expires_at"), "erasure items expire");
+        purged += item["deleted_versions"]
+            .as_n()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap();
+    }
+    assert_eq!(
+        purged, 6,
+        "the purge, not anything else, deleted the six versions"
+    );
 
     let mut remaining_events = 0;
     for item in h.items().await {
@@ -719,18 +872,11 @@ async fn export_then_erase_leaves_no_personal_data_of_the_resident() {
         }
     }
     assert!(remaining_events >= 4, "audit events keep ids");
-    let versions =
-        h.s3.list_object_versions()
-            .bucket(h.bucket())
-            .send()
-            .await
-            .unwrap();
-    let keys: Vec<&str> = versions.versions().iter().filter_map(|v| v.key()).collect();
-    assert!(
-        keys.iter().all(|k| k.starts_with("requests/KEEP-2345/")),
-        "{keys:?}"
+    assert_eq!(
+        bucket_contents(&h).await,
+        ["requests/KEEP-2345/0d3.jpg", "requests/KEEP-2345/0d3.jpg"],
+        "someone else's versions stay; no delete marker anywhere"
     );
-    assert!(versions.delete_markers().is_empty());
     assert!(
         h.store()
             .get_request(&TicketId::parse("KEEP-2345").unwrap())

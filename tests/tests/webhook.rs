@@ -158,7 +158,8 @@ async fn twenty_concurrent_duplicates_take_effect_once_and_reply_once() {
 
 #[tokio::test]
 async fn a_failed_send_is_retried_by_meta_and_then_sent_once() {
-    let h = Harness::start().await;
+    // A one-second reply lease, so the test can watch an owed reply being resumed.
+    let h = Harness::start_with_env(&[("WEBHOOK_REPLY_LEASE_SECONDS", "1")]).await;
     h.stack.whatsapp.fail_next_sends(1, 500, 2);
     let body = fixture("text.json");
     assert_eq!(h.post_webhook(&body).await.status(), 503, "Meta must retry");

@@ -2,7 +2,9 @@
 //! webhook recorded as `PENDING_FETCH`. Each record is processed on its own and reported in
 //! `batchItemFailures` only when a later attempt can succeed.
 
-use crate::validate::{Area, Rejection, Validated, Validator, metadata_filename, object_key};
+use crate::validate::{
+    Area, Rejection, Validated, Validator, metadata_filename, object_key, object_tags,
+};
 use crate::{Documents, ProcessError, commit_stored, notify, system_event};
 use aws_lambda_events::dynamodb::{Event as DynamoDbEvent, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
@@ -40,6 +42,11 @@ pub async fn handle_stream(app: &Documents, event: DynamoDbEvent) -> DynamoDbEve
 async fn process_record(app: &Documents, record: &EventRecord) -> Result<(), ProcessError> {
     if record.event_name != "INSERT" {
         return Ok(());
+    }
+    // Object erasures come through the same stream trigger (their own filter), in the same
+    // batches, so they are told apart record by record.
+    if crate::erasure::is_object_erasure(record) {
+        return crate::erasure::process_record(app, record).await;
     }
     let item: StreamedItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
         Ok(item) => item,
@@ -86,11 +93,17 @@ pub async fn fetch_document(app: &Documents, recorded: &Document) -> Result<(), 
     let Some(request) = app.requests.get_request(&ticket).await? else {
         return give_up(app, document, "no request with this ticket", None).await;
     };
-    match copy_media(app, &document).await {
+    // The webhook fills the slot and acknowledges the item when the message arrives; a second
+    // "received" would only repeat it. Items it did not acknowledge are confirmed here.
+    let acknowledged = request
+        .slots
+        .iter()
+        .any(|s| s.document_id == document.document_id);
+    match copy_media(app, &document, request.service).await {
         Ok((key, validated)) => {
             let request =
                 commit_stored(app, document, &key, &validated, DocumentState::PendingFetch).await?;
-            if let Some(request) = request {
+            if let Some(request) = request.filter(|_| !acknowledged) {
                 let slot = recorded.slot.clone();
                 notify(
                     app,
@@ -205,6 +218,7 @@ impl From<MediaError> for FetchError {
 async fn copy_media(
     app: &Documents,
     document: &Document,
+    service: domain::ServiceCode,
 ) -> Result<(String, Validated), FetchError> {
     let DocumentSource::WhatsApp {
         media_id,
@@ -246,6 +260,7 @@ async fn copy_media(
         app,
         document,
         metadata,
+        tags: object_tags(Area::Scans, service),
         upload: None,
         held: Vec::new(),
         key: None,
@@ -300,6 +315,8 @@ struct Sink<'a> {
     app: &'a Documents,
     document: &'a Document,
     metadata: Vec<(String, String)>,
+    /// The retention tag of the request's service, written with the bytes.
+    tags: Vec<(String, String)>,
     upload: Option<Box<dyn ObjectUpload>>,
     held: Vec<u8>,
     key: Option<String>,
@@ -319,6 +336,7 @@ impl Sink<'_> {
         let meta = ObjectMeta {
             content_type: kind.content_type().to_owned(),
             metadata: self.metadata.clone(),
+            tags: self.tags.clone(),
         };
         let mut upload = self
             .app

@@ -2,7 +2,7 @@
 //! result) and `GET /requests/{ticket}/documents/{document}` (a presigned download, audited).
 
 use crate::Documents;
-use crate::validate::{Area, FileKind, object_key};
+use crate::validate::{Area, FileKind, object_key, object_tags};
 use domain::document::{Document, DocumentSource, DocumentState, RESULT_SLOT};
 use domain::{Request as ServiceRequest, TicketId, service};
 use lambda_http::{Body, Request, RequestExt, Response, http::Method, http::StatusCode};
@@ -199,6 +199,7 @@ async fn create_upload(
             &key,
             kind.content_type(),
             upload.content_length,
+            &object_tags(area, stored.service),
             now,
             app.presign_ttl,
         )

@@ -1,11 +1,13 @@
 //! The `documents` function: every byte of every document (SPEC 2). One Lambda, three triggers:
 //!
 //! - officer routes of the HTTP API (`http`): presigned uploads and downloads;
-//! - the table's stream (`fetch`): WhatsApp media recorded by the webhook, fetched into S3;
+//! - the table's stream (`fetch`): WhatsApp media recorded by the webhook, fetched into S3, and
+//!   (`erasure`) the objects of tickets erased by `status` (UU PDP), deleted with every version;
 //! - S3 `ObjectCreated` (`uploads`): officers' uploads validated, results delivered.
 //!
 //! [`invoke`] tells the three event shapes apart; `main` only wires.
 
+pub mod erasure;
 pub mod fetch;
 pub mod http;
 pub mod uploads;
@@ -22,7 +24,9 @@ use lambda_http::request::LambdaRequest;
 use serde_json::Value;
 use shared::clock::{Clock, SystemClock};
 use shared::config::{ConfigError, Env, WhatsAppConfig};
+use shared::objects::S3ObjectEraser;
 use shared::ports::documents::{DocumentMessenger, DocumentRepository, MediaSource, ObjectStore};
+use shared::ports::erasure::{ObjectEraser, ObjectErasureRepository};
 use shared::ports::{AuditEvent, BlobError, BlobStore, Messenger, RequestRepository, StoreError};
 use shared::whatsapp::{GraphClient, SecretsProvider};
 use shared::{blob::S3BlobStore, store::DynamoStore};
@@ -44,6 +48,9 @@ pub struct Documents {
     pub documents: Arc<dyn DocumentRepository>,
     pub blobs: Arc<dyn BlobStore>,
     pub objects: Arc<dyn ObjectStore>,
+    /// Erasure (UU PDP): every version under an erased ticket's prefixes.
+    pub eraser: Arc<dyn ObjectEraser>,
+    pub erasures: Arc<dyn ObjectErasureRepository>,
     pub media: Arc<dyn MediaSource>,
     pub messenger: Arc<dyn Messenger>,
     pub document_messenger: Arc<dyn DocumentMessenger>,
@@ -82,12 +89,16 @@ impl Documents {
                 })?,
             );
         let store = Arc::new(DynamoStore::new(shared::aws::dynamodb_client(sdk), table));
-        let s3 = Arc::new(S3BlobStore::new(shared::aws::s3_client(sdk), bucket));
+        let s3_client = shared::aws::s3_client(sdk);
+        let eraser = Arc::new(S3ObjectEraser::new(s3_client.clone(), bucket.clone()));
+        let s3 = Arc::new(S3BlobStore::new(s3_client, bucket));
         Ok(Self {
             requests: store.clone(),
-            documents: store,
+            documents: store.clone(),
+            erasures: store,
             blobs: s3.clone(),
             objects: s3,
+            eraser,
             media: graph.clone(),
             messenger: graph.clone(),
             document_messenger: graph,
@@ -241,6 +252,15 @@ pub(crate) fn system_event(
 /// same slot, except free attachments, which accumulate. Results fill no slot.
 pub(crate) fn fill_slot(request: &ServiceRequest, document: &Document) -> Option<ServiceRequest> {
     if document.slot == RESULT_SLOT {
+        return None;
+    }
+    // The webhook fills the slot when the media arrives; rewriting the same fill would only bump
+    // the version and make the resident's next message retry its commit.
+    let already = SlotFill {
+        slot: document.slot.clone(),
+        document_id: document.document_id.clone(),
+    };
+    if request.slots.contains(&already) {
         return None;
     }
     let mut next = request.clone();

@@ -90,6 +90,9 @@ async fn process_object(
             tracing::warn!(%key, "object without a document record deleted");
             Ok(())
         }
+        // WhatsApp media this function is fetching: the object lands before the record names
+        // its key, so the event can arrive first. Not an intruder: leave it to the fetch.
+        Some(d) if d.state == DocumentState::PendingFetch => Ok(()),
         Some(d) if d.key.as_deref() != Some(key) => {
             app.objects.delete(key, version).await?;
             tracing::warn!(%key, "object under a key that was not granted deleted");

@@ -219,6 +219,28 @@ impl Area {
     }
 }
 
+/// The object tag the bucket's lifecycle rules select on (template.yaml, `DocumentsBucket`).
+pub const RETENTION_TAG: &str = "retention";
+/// The retention tag of finished documents, kept `ResultRetentionDays`.
+pub const RESULT_RETENTION: &str = "result";
+
+impl Area {
+    /// The retention tag value of a document of this area for a request of `service`: scans
+    /// follow their service's class (catalog data), results have their own period.
+    pub fn retention(self, service: domain::ServiceCode) -> &'static str {
+        match self {
+            Area::Scans => service.definition().scan_retention.as_str(),
+            Area::Results => RESULT_RETENTION,
+        }
+    }
+}
+
+/// The tags an object is written with. Every write under `requests/` and `results/` carries
+/// them: an untagged scan falls to the bucket's catch-all rule instead of its service's period.
+pub fn object_tags(area: Area, service: domain::ServiceCode) -> Vec<(String, String)> {
+    vec![(RETENTION_TAG.to_owned(), area.retention(service).to_owned())]
+}
+
 /// `requests/<ticket>/<document id>.<ext>`: built only from values the system chose.
 pub fn object_key(
     area: Area,
@@ -390,6 +412,25 @@ mod tests {
             "requests/ABCD-EFGH/.pdf",
         ] {
             assert_eq!(parse_key(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn objects_are_tagged_with_their_retention() {
+        use domain::ServiceCode;
+        assert_eq!(
+            object_tags(Area::Scans, ServiceCode::Birth),
+            [("retention".to_owned(), "long".to_owned())]
+        );
+        assert_eq!(Area::Scans.retention(ServiceCode::Complaint), "short");
+        assert_eq!(Area::Scans.retention(ServiceCode::KkAddMember), "standard");
+        // A result is kept for its own period, whatever the service.
+        for code in ServiceCode::ALL {
+            assert_eq!(Area::Results.retention(code), "result");
+            assert_eq!(
+                Area::Scans.retention(code),
+                code.definition().scan_retention.as_str()
+            );
         }
     }
 

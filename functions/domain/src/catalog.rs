@@ -269,6 +269,48 @@ impl Availability {
     }
 }
 
+/// How long a service's supporting scans are kept (SPEC 8: "scans carry a retention period per
+/// service and are deleted after it"). Only the class is catalog data; the number of days per
+/// class is deployment configuration (template parameters), so the office can follow its
+/// archive rules without a code change. Finished documents are not scans and have their own
+/// (longer) period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScanRetention {
+    /// Attachments to complaints and questions: only useful while the case is open.
+    Short,
+    /// Most registrations: kept for checks and objections after the product is issued.
+    Standard,
+    /// Civil-status events (birth, death, marriage, divorce, correction): the source documents
+    /// behind a civil-status deed, which officers may have to re-check years later.
+    Long,
+}
+
+impl ScanRetention {
+    /// Every class, shortest first.
+    pub const ALL: [ScanRetention; 3] = [
+        ScanRetention::Short,
+        ScanRetention::Standard,
+        ScanRetention::Long,
+    ];
+
+    /// Stable value (same as the serde form): stored on every scan as its retention tag and
+    /// matched by the bucket's lifecycle rules, so it must never change for an existing class.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ScanRetention::Short => "short",
+            ScanRetention::Standard => "standard",
+            ScanRetention::Long => "long",
+        }
+    }
+}
+
+impl fmt::Display for ScanRetention {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One catalog entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ServiceDefinition {
@@ -289,6 +331,8 @@ pub struct ServiceDefinition {
     pub late_report_after_days: Option<u16>,
     /// Whether the applicant's NIK is asked for (anonymous-ish consultation does not need it).
     pub needs_applicant_identity: bool,
+    /// How long the resident's and officers' scans for this service are kept.
+    pub scan_retention: ScanRetention,
 }
 
 impl ServiceDefinition {
@@ -395,11 +439,17 @@ const fn registration(
         default_suspension_notice: None,
         late_report_after_days: None,
         needs_applicant_identity: true,
+        scan_retention: ScanRetention::Standard,
     }
 }
 
 const fn late_after(mut def: ServiceDefinition, days: u16) -> ServiceDefinition {
     def.late_report_after_days = Some(days);
+    def
+}
+
+const fn retained(mut def: ServiceDefinition, retention: ScanRetention) -> ServiceDefinition {
+    def.scan_retention = retention;
     def
 }
 
@@ -524,41 +574,47 @@ static SERVICES: [ServiceDefinition; 20] = [
         ],
         3,
     ),
-    late_after(
-        registration(
-            S::Birth,
-            "Akta Kelahiran",
-            "Akta Kelahiran",
-            C::AktaCatatanSipil,
-            &[
-                req(
-                    "birth_letter_or_sptjm",
-                    "Surat keterangan kelahiran (atau SPTJM kebenaran data kelahiran dengan 2 orang saksi)",
-                ),
-                req(
-                    "marriage_book_or_sptjm",
-                    "Buku nikah / akta perkawinan orang tua (atau SPTJM kebenaran sebagai pasangan suami istri)",
-                ),
-                KK,
-            ],
-            5,
+    retained(
+        late_after(
+            registration(
+                S::Birth,
+                "Akta Kelahiran",
+                "Akta Kelahiran",
+                C::AktaCatatanSipil,
+                &[
+                    req(
+                        "birth_letter_or_sptjm",
+                        "Surat keterangan kelahiran (atau SPTJM kebenaran data kelahiran dengan 2 orang saksi)",
+                    ),
+                    req(
+                        "marriage_book_or_sptjm",
+                        "Buku nikah / akta perkawinan orang tua (atau SPTJM kebenaran sebagai pasangan suami istri)",
+                    ),
+                    KK,
+                ],
+                5,
+            ),
+            60,
         ),
-        60,
+        ScanRetention::Long,
     ),
-    late_after(
-        registration(
-            S::Death,
-            "Akta Kematian",
-            "Akta Kematian",
-            C::AktaCatatanSipil,
-            &[
-                req("death_letter", "Surat keterangan kematian"),
-                req("deceased_kk_ktp_el", "KK dan KTP-el almarhum/almarhumah"),
-                req("reporter_ktp_el", "KTP-el pelapor"),
-            ],
-            5,
+    retained(
+        late_after(
+            registration(
+                S::Death,
+                "Akta Kematian",
+                "Akta Kematian",
+                C::AktaCatatanSipil,
+                &[
+                    req("death_letter", "Surat keterangan kematian"),
+                    req("deceased_kk_ktp_el", "KK dan KTP-el almarhum/almarhumah"),
+                    req("reporter_ktp_el", "KTP-el pelapor"),
+                ],
+                5,
+            ),
+            30,
         ),
-        30,
+        ScanRetention::Long,
     ),
     registration(
         S::MoveOut,
@@ -609,59 +665,68 @@ static SERVICES: [ServiceDefinition; 20] = [
         ],
         1,
     ),
-    late_after(
-        registration(
-            S::Marriage,
-            "Akta Perkawinan (non-Muslim)",
-            "Akta Perkawinan",
-            C::AktaCatatanSipil,
-            &[
-                req(
-                    "religious_leader_letter",
-                    "Surat keterangan perkawinan dari pemuka agama",
-                ),
-                req("couple_photo", "Pas foto berdampingan kedua mempelai"),
-                req("ktp_el_both", "KTP-el kedua mempelai"),
-                req("kk_both", "KK kedua mempelai"),
-            ],
-            14,
+    retained(
+        late_after(
+            registration(
+                S::Marriage,
+                "Akta Perkawinan (non-Muslim)",
+                "Akta Perkawinan",
+                C::AktaCatatanSipil,
+                &[
+                    req(
+                        "religious_leader_letter",
+                        "Surat keterangan perkawinan dari pemuka agama",
+                    ),
+                    req("couple_photo", "Pas foto berdampingan kedua mempelai"),
+                    req("ktp_el_both", "KTP-el kedua mempelai"),
+                    req("kk_both", "KK kedua mempelai"),
+                ],
+                14,
+            ),
+            60,
         ),
-        60,
+        ScanRetention::Long,
     ),
-    late_after(
+    retained(
+        late_after(
+            registration(
+                S::Divorce,
+                "Akta Perceraian",
+                "Akta Perceraian",
+                C::AktaCatatanSipil,
+                &[
+                    req(
+                        "court_decision",
+                        "Putusan pengadilan yang telah berkekuatan hukum tetap",
+                    ),
+                    req("marriage_certificate", "Akta perkawinan"),
+                    KK,
+                    KTP_EL,
+                ],
+                7,
+            ),
+            60,
+        ),
+        ScanRetention::Long,
+    ),
+    retained(
         registration(
-            S::Divorce,
-            "Akta Perceraian",
-            "Akta Perceraian",
+            S::Correction,
+            "Pembetulan akta/data",
+            "Pembetulan akta/data",
             C::AktaCatatanSipil,
             &[
+                req("erroneous_document", "Dokumen yang memuat kesalahan"),
                 req(
-                    "court_decision",
-                    "Putusan pengadilan yang telah berkekuatan hukum tetap",
+                    "base_document",
+                    "Dokumen otentik yang menjadi dasar pembetulan",
                 ),
-                req("marriage_certificate", "Akta perkawinan"),
                 KK,
                 KTP_EL,
             ],
-            7,
+            14,
         ),
-        60,
-    ),
-    registration(
-        S::Correction,
-        "Pembetulan akta/data",
-        "Pembetulan akta/data",
-        C::AktaCatatanSipil,
-        &[
-            req("erroneous_document", "Dokumen yang memuat kesalahan"),
-            req(
-                "base_document",
-                "Dokumen otentik yang menjadi dasar pembetulan",
-            ),
-            KK,
-            KTP_EL,
-        ],
-        14,
+        ScanRetention::Long,
     ),
     ServiceDefinition {
         code: S::Complaint,
@@ -679,6 +744,7 @@ static SERVICES: [ServiceDefinition; 20] = [
         // A resident must be able to complain without handing over a NIK first; when the
         // complaint concerns a record, the officer asks for it in the thread.
         needs_applicant_identity: false,
+        scan_retention: ScanRetention::Short,
     },
     ServiceDefinition {
         code: S::Consultation,
@@ -691,6 +757,7 @@ static SERVICES: [ServiceDefinition; 20] = [
         default_suspension_notice: None,
         late_report_after_days: None,
         needs_applicant_identity: false,
+        scan_retention: ScanRetention::Short,
     },
 ];
 
@@ -867,6 +934,50 @@ mod tests {
         assert_eq!(back, a);
         let json = serde_json::to_value(Availability::Available).unwrap();
         assert_eq!(json, serde_json::json!({"state": "AVAILABLE"}));
+    }
+
+    #[test]
+    fn scan_retention_follows_what_officers_may_need_later() {
+        use ScanRetention::{Long, Short, Standard};
+        for s in services() {
+            let expected = match s.code {
+                // Source documents of civil-status deeds may be re-checked years later.
+                ServiceCode::Birth
+                | ServiceCode::Death
+                | ServiceCode::Marriage
+                | ServiceCode::Divorce
+                | ServiceCode::Correction => Long,
+                // Attachments to complaints and questions matter only while the case is open.
+                ServiceCode::Complaint | ServiceCode::Consultation => Short,
+                _ => Standard,
+            };
+            assert_eq!(s.scan_retention, expected, "{}", s.code);
+        }
+        // Every class is used, so the bucket's rule for each one is not dead configuration.
+        for class in ScanRetention::ALL {
+            assert!(
+                services().iter().any(|s| s.scan_retention == class),
+                "{class}"
+            );
+        }
+    }
+
+    #[test]
+    fn scan_retention_values_are_stable() {
+        // Stored on every object and matched by the bucket's lifecycle rules (template.yaml):
+        // renaming one would leave its objects to the catch-all rule.
+        let values: Vec<_> = ScanRetention::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(values, ["short", "standard", "long"]);
+        for class in ScanRetention::ALL {
+            let json = serde_json::to_string(&class).unwrap();
+            assert_eq!(json, format!("\"{class}\""));
+            let back: ScanRetention = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, class);
+        }
+        // `ALL` is shortest first (the template's catch-all uses the longest class).
+        let mut sorted = ScanRetention::ALL;
+        sorted.sort();
+        assert_eq!(sorted, ScanRetention::ALL);
     }
 
     #[test]

@@ -13,8 +13,8 @@ pub mod ticket;
 
 pub use calendar::{JAKARTA_OFFSET, add_working_days, is_working_day, jakarta_date};
 pub use catalog::{
-    AttachmentSlot, Availability, Category, ServiceCode, ServiceDefinition, ServiceKind,
-    UnknownCategory, UnknownServiceCode, service, services, services_in,
+    AttachmentSlot, Availability, Category, ScanRetention, ServiceCode, ServiceDefinition,
+    ServiceKind, UnknownCategory, UnknownServiceCode, service, services, services_in,
 };
 pub use kk::{KkError, KkNumber};
 pub use nik::{Nik, NikError, NikPart, Sex, is_known_province};
@@ -32,5 +32,6 @@ pub mod resident;
 pub use request::{Applicant, Request, SlotFill};
 pub use resident::ResidentId;
 pub mod document;
+pub mod erasure;
 pub mod officer_actions;
 pub mod region;

@@ -71,13 +71,15 @@ impl BlobStore for S3BlobStore {
         key: &str,
         content_type: &str,
         content_length: u64,
+        tags: &[(String, String)],
         now: OffsetDateTime,
         ttl: Duration,
     ) -> Result<PresignedRequest, BlobError> {
         let length = i64::try_from(content_length)
             .map_err(|_| BlobError::Invalid("content length too large".into()))?;
-        // Content type and length are signed headers: S3 refuses an upload of any other type or
-        // size, which is how the presigned URL enforces the limit.
+        // Content type, length and tagging are signed headers: S3 refuses an upload of any other
+        // type or size, which is how the presigned URL enforces the limit, and one without the
+        // tags, so an officer's upload cannot escape the retention its tags select.
         let presigned = self
             .client
             .put_object()
@@ -85,11 +87,38 @@ impl BlobStore for S3BlobStore {
             .key(key)
             .content_type(content_type)
             .content_length(length)
+            .set_tagging(tagging(tags))
             .presigned(presigning(now, ttl)?)
             .await
             .map_err(|e| BlobError::Unavailable(e.to_string()))?;
         Ok(to_presigned(&presigned, now, ttl))
     }
+}
+
+/// Tags in the `x-amz-tagging` form (a URL query string); `None` for no tags.
+fn tagging(tags: &[(String, String)]) -> Option<String> {
+    fn encode(out: &mut String, text: &str) {
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                out.push(char::from(b));
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    if tags.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for (i, (key, value)) in tags.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        encode(&mut out, key);
+        out.push('=');
+        encode(&mut out, value);
+    }
+    Some(out)
 }
 
 fn presigning(now: OffsetDateTime, ttl: Duration) -> Result<PresigningConfig, BlobError> {
@@ -230,6 +259,7 @@ impl S3Upload {
                 .key(&self.key)
                 .content_type(&self.meta.content_type)
                 .set_metadata(Some(self.metadata()))
+                .set_tagging(tagging(&self.meta.tags))
                 .send()
                 .await
                 .map_err(classify)?;
@@ -296,6 +326,7 @@ impl ObjectUpload for S3Upload {
                 .key(&self.key)
                 .content_type(&self.meta.content_type)
                 .set_metadata(Some(self.metadata()))
+                .set_tagging(tagging(&self.meta.tags))
                 .body(ByteStream::from(body))
                 .send()
                 .await
@@ -337,5 +368,22 @@ impl ObjectUpload for S3Upload {
                 .map_err(classify)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_encoded_as_a_query_string() {
+        assert_eq!(tagging(&[]), None);
+        let one = [("retention".to_owned(), "long".to_owned())];
+        assert_eq!(tagging(&one).as_deref(), Some("retention=long"));
+        let odd = [
+            ("a b".to_owned(), "x=y&z".to_owned()),
+            ("k".to_owned(), "é".to_owned()),
+        ];
+        assert_eq!(tagging(&odd).as_deref(), Some("a%20b=x%3Dy%26z&k=%C3%A9"));
     }
 }

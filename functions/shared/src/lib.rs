@@ -10,6 +10,8 @@ pub mod clock;
 pub mod config;
 pub mod http;
 pub mod identity;
+#[cfg(feature = "s3")]
+pub mod objects;
 pub mod ports;
 pub mod privacy;
 pub mod store;

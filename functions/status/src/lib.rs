@@ -24,11 +24,10 @@ use lambda_http::{Body, Request, Response};
 use shared::clock::{Clock, SystemClock};
 use shared::config::{ConfigError, Env, WhatsAppConfig};
 use shared::ports::officer::{
-    ErasureRepository, ObjectEraser, OfficerRepository, ServiceConfigRepository, TemplateMessenger,
+    ErasureRepository, OfficerRepository, ServiceConfigRepository, TemplateMessenger,
 };
 use shared::ports::{ConversationRepository, Messenger, RequestRepository};
 use shared::store::DynamoStore;
-use shared::store::objects::S3ObjectEraser;
 use shared::whatsapp::{GraphClient, SecretsProvider};
 use std::sync::Arc;
 
@@ -40,7 +39,6 @@ pub struct Status {
     pub services: Arc<dyn ServiceConfigRepository>,
     pub conversations: Arc<dyn ConversationRepository>,
     pub erasure: Arc<dyn ErasureRepository>,
-    pub objects: Arc<dyn ObjectEraser>,
     pub messenger: Arc<dyn Messenger>,
     pub templates: Arc<dyn TemplateMessenger>,
     pub template_names: Templates,
@@ -51,7 +49,6 @@ pub struct Status {
 impl Status {
     pub fn from_env(env: &Env, sdk: &shared::aws::SdkConfig) -> Result<Self, ConfigError> {
         let table = shared::config::table_name(env)?;
-        let bucket = env.required("BUCKET_NAME")?;
         let whatsapp = WhatsAppConfig::from_env(env)?;
         let secrets = Arc::new(SecretsProvider::new(whatsapp.secrets.clone(), sdk));
         let graph = Arc::new(GraphClient::new(&whatsapp, secrets.clone()).map_err(|e| {
@@ -67,7 +64,6 @@ impl Status {
             services: store.clone(),
             conversations: store.clone(),
             erasure: store,
-            objects: Arc::new(S3ObjectEraser::new(shared::aws::s3_client(sdk), bucket)),
             messenger: graph.clone(),
             templates: graph,
             template_names: Templates::from_env(env),

@@ -1,13 +1,17 @@
 //! `GET /residents/{resident}/export` and `POST /residents/{resident}/erase` (supervisor): the UU
 //! PDP rights of access and erasure. `{resident}` is the resident key (`wa:<phone>` or
-//! `user:<id>`). Erasure deletes scans and results (every version), the requests and everything
-//! personal under them, and the resident's conversation; audit events stay, keeping ids only.
+//! `user:<id>`). Erasure deletes the requests and everything personal under them and the
+//! resident's conversation; audit events stay, keeping ids only. Scans and results (every
+//! version) belong to the documents function (SPEC 2): erasure schedules their deletion in the
+//! same write that erases each ticket, and the documents function purges the bucket from the
+//! table's stream within seconds, well inside the law's 3x24 hours.
 
 use crate::Status;
 use crate::context::Caller;
 use crate::error::ApiError;
 use domain::ResidentId;
 use domain::conversation::Conversation;
+use domain::erasure::ObjectErasure;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use serde::Serialize;
@@ -33,11 +37,27 @@ struct Export {
     requests: Vec<ExportedRequest>,
 }
 
+/// What became of the resident's stored objects.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum ObjectDeletion {
+    /// Recorded for the documents function, which deletes every version.
+    Scheduled,
+    /// No ticket, so no objects.
+    None,
+}
+
 #[derive(Serialize)]
 struct Erased {
     resident: String,
     erased_requests: usize,
-    erased_objects: usize,
+    /// Tickets are not personal data: they let the caller follow the object deletion.
+    erased_tickets: Vec<String>,
+    object_deletion: ObjectDeletion,
+    /// Names the scheduled deletions (`ERASE#<id>` items); the same id as the `erase` audit
+    /// events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    erasure_id: Option<String>,
     erased_items: usize,
     #[serde(with = "time::serde::rfc3339")]
     erased_at: time::OffsetDateTime,
@@ -103,29 +123,33 @@ pub async fn erase(
     let requests = app.requests.requests_of_resident(&resident).await?;
     check_scope(caller, &requests)?;
     let now = app.clock.now();
-    let mut erased_objects = 0;
+    let erasure_id = caller.id(now, "erase");
     for request in &requests {
-        // Bytes first: if the call fails halfway, the request is still there to find the rest.
-        for prefix in ["requests", "results"] {
-            erased_objects += app
-                .objects
-                .erase_prefix(&format!("{prefix}/{}/", request.ticket.as_str()))
-                .await?;
-        }
         let mut event = caller.event(&request.ticket, "erase", now);
         event.from_status = Some(request.status.as_str().to_owned());
+        let objects = ObjectErasure::of_ticket(erasure_id.clone(), request.ticket, now);
         app.erasure
-            .erase_ticket(&request.ticket, &resident, &event)
+            .erase_ticket(&request.ticket, &resident, &event, &objects)
             .await?;
     }
     let erased_items = app.erasure.erase_resident_items(&resident).await?;
-    tracing::info!(audit = "erase", resident = %resident.masked(), officer = %caller.officer.subject, requests = requests.len(), objects = erased_objects, "resident data erased");
+    tracing::info!(audit = "erase", resident = %resident.masked(), officer = %caller.officer.subject, requests = requests.len(), %erasure_id, "resident data erased; object deletion scheduled");
+    let (object_deletion, erasure_id) = if requests.is_empty() {
+        (ObjectDeletion::None, None)
+    } else {
+        (ObjectDeletion::Scheduled, Some(erasure_id))
+    };
     Ok(json(
         StatusCode::OK,
         &Erased {
             resident: resident.masked(),
             erased_requests: requests.len(),
-            erased_objects,
+            erased_tickets: requests
+                .iter()
+                .map(|r| r.ticket.as_str().to_owned())
+                .collect(),
+            object_deletion,
+            erasure_id,
             erased_items,
             erased_at: now,
         },

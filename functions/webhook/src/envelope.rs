@@ -34,9 +34,10 @@ pub struct MessagesValue {
     pub metadata: Option<Metadata>,
     #[serde(default)]
     pub contacts: Vec<Contact>,
-    #[serde(default)]
+    /// One malformed item must not drop its neighbours: items are parsed one by one.
+    #[serde(default, deserialize_with = "lenient")]
     pub messages: Vec<Message>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub statuses: Vec<Status>,
     #[serde(default)]
     pub errors: Vec<Value>,
@@ -173,6 +174,28 @@ pub enum EnvelopeError {
     NotWhatsApp,
 }
 
+/// A list whose unreadable items are skipped (and counted in the log) instead of failing the
+/// whole list.
+fn lenient<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let raw: Vec<Value> = Vec::deserialize(deserializer)?;
+    let total = raw.len();
+    let items: Vec<T> = raw
+        .into_iter()
+        .filter_map(|item| serde_json::from_value(item).ok())
+        .collect();
+    if items.len() < total {
+        tracing::warn!(
+            skipped = total - items.len(),
+            "unreadable webhook items skipped"
+        );
+    }
+    Ok(items)
+}
+
 pub fn parse(body: &[u8]) -> Result<Envelope, EnvelopeError> {
     let envelope: Envelope = serde_json::from_slice(body).map_err(EnvelopeError::NotJson)?;
     if envelope.object != "whatsapp_business_account" {
@@ -194,5 +217,107 @@ impl MessagesValue {
             (message.from.is_some() && c.wa_id == message.from)
                 || (message.from_user_id.is_some() && c.user_id == message.from_user_id)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FIXTURES: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/whatsapp"
+    );
+
+    #[test]
+    fn every_fixture_parses_with_all_its_items() {
+        let mut messages = 0;
+        let mut statuses = 0;
+        for entry in std::fs::read_dir(FIXTURES).expect("fixtures") {
+            let path = entry.expect("entry").path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let bytes = std::fs::read(&path).expect("read");
+            let envelope = parse(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            for change in envelope.entry.iter().flat_map(|e| &e.changes) {
+                let value: MessagesValue = serde_json::from_value(change.value.clone())
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                messages += value.messages.len();
+                statuses += value.statuses.len();
+                for m in &value.messages {
+                    let _ = crate::inbound::inbound(m);
+                }
+            }
+        }
+        // 17 fixtures with one message each, batch.json with two; statuses.json (3),
+        // status_failed.json (1) and batch.json (1).
+        assert_eq!((messages, statuses), (17, 5));
+    }
+
+    #[test]
+    fn a_malformed_item_does_not_drop_its_neighbours() {
+        let value: MessagesValue = serde_json::from_value(serde_json::json!({
+            "messages": [
+                { "from": "628", "type": "text" },
+                { "from": "628", "id": "wamid.OK", "type": "text", "text": { "body": "menu" } }
+            ],
+            "statuses": [ { "status": "read" }, { "id": "wamid.OUT1", "status": "sent" } ]
+        }))
+        .expect("value");
+        assert_eq!(value.messages.len(), 1);
+        assert_eq!(value.messages[0].id, "wamid.OK");
+        assert_eq!(value.statuses.len(), 1);
+    }
+
+    #[test]
+    fn media_fields_are_kept() {
+        let bytes = std::fs::read(format!("{FIXTURES}/document.json")).expect("fixture");
+        let envelope = parse(&bytes).expect("parses");
+        let value: MessagesValue =
+            serde_json::from_value(envelope.entry[0].changes[0].value.clone()).expect("value");
+        let document = value.messages[0].document.as_ref().expect("document");
+        assert_eq!(document.filename.as_deref(), Some("buku nikah.pdf"));
+        assert_eq!(document.caption.as_deref(), Some("Surat nikah"));
+        assert_eq!(
+            document.sha256.as_deref(),
+            Some("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = parse(&bytes);
+        }
+
+        #[test]
+        fn arbitrary_envelopes_never_panic(
+            kind in "[a-z_]{0,12}",
+            body in ".{0,40}",
+            from in proptest::option::of("[0-9+ ]{0,16}"),
+            id in ".{0,20}",
+        ) {
+            let raw = serde_json::json!({
+                "object": "whatsapp_business_account",
+                "entry": [{ "changes": [{ "field": "messages", "value": {
+                    "messages": [{ "id": id, "from": from, "type": kind, "text": { "body": body },
+                                   "interactive": { "list_reply": { "id": body } } }],
+                    "statuses": [{ "id": id, "status": kind }]
+                }}]}]
+            });
+            let bytes = serde_json::to_vec(&raw).unwrap_or_default();
+            if let Ok(envelope) = parse(&bytes) {
+                for change in &envelope.entry[0].changes {
+                    if let Ok(value) = serde_json::from_value::<MessagesValue>(change.value.clone()) {
+                        for m in &value.messages {
+                            let _ = crate::inbound::inbound(m);
+                            let _ = crate::inbound::sender(m);
+                        }
+                    }
+                }
+            }
+        }
     }
 }

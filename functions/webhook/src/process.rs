@@ -340,36 +340,9 @@ async fn number_change(app: &Webhook, message: &Message) -> Result<(), ProcessEr
         ));
     };
     let now = app.clock.now();
-    for request in app.requests.requests_of_resident(&old).await? {
-        if !request.status.is_open() {
-            continue;
-        }
-        let expected = request.version;
-        let mut moved = request.clone();
-        moved.resident = new.clone();
-        moved.version += 1;
-        moved.updated_at = now;
-        let event = AuditEvent {
-            ticket: request.ticket,
-            event_id: format!("{}.moved", message.id),
-            at: now,
-            actor: "system".into(),
-            role: "system".into(),
-            action: "resident_number_changed".into(),
-            from_status: None,
-            to_status: None,
-            note: None,
-            source_ip: None,
-            request_id: Some(message.id.clone()),
-        };
-        match app
-            .requests
-            .update_request(&moved, expected, &[event])
-            .await
-        {
-            // Moved concurrently by a duplicate delivery: fine.
-            Ok(()) | Err(StoreError::Conflict) => {}
-            Err(err) => return Err(err.into()),
+    for listed in app.requests.requests_of_resident(&old).await? {
+        if listed.status.is_open() {
+            move_request(app, listed.ticket, &old, &new, &message.id, now).await?;
         }
     }
     if let Some(mut conversation) = app.conversations.get_conversation(&old).await? {
@@ -430,4 +403,56 @@ pub async fn delivery_status(app: &Webhook, status: &Status) -> Result<(), Store
         tracing::debug!(message = %status.id, "stale or duplicate status ignored");
     }
     Ok(())
+}
+
+/// Re-keys one request to the resident's new number, re-reading it when something else (an
+/// officer, the documents function) changed it in between.
+async fn move_request(
+    app: &Webhook,
+    ticket: domain::TicketId,
+    old: &ResidentId,
+    new: &ResidentId,
+    wamid: &str,
+    now: OffsetDateTime,
+) -> Result<(), ProcessError> {
+    for _ in 0..COMMIT_ATTEMPTS {
+        let Some(request) = app.requests.get_request(&ticket).await? else {
+            return Ok(());
+        };
+        if &request.resident != old {
+            // Already moved by an earlier delivery of this notice.
+            return Ok(());
+        }
+        let expected = request.version;
+        let mut moved = request;
+        moved.resident = new.clone();
+        moved.version += 1;
+        moved.updated_at = now;
+        let event = AuditEvent {
+            ticket,
+            event_id: format!("{wamid}.moved"),
+            at: now,
+            actor: "system".into(),
+            role: "system".into(),
+            action: "resident_number_changed".into(),
+            from_status: None,
+            to_status: None,
+            note: None,
+            source_ip: None,
+            request_id: Some(wamid.to_owned()),
+        };
+        match app
+            .requests
+            .update_request(&moved, expected, &[event])
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Conflict) => continue,
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(ProcessError::Temporary(format!(
+        "request {} kept changing while moving it",
+        ticket.as_str()
+    )))
 }

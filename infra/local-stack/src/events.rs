@@ -444,8 +444,32 @@ mod tests {
     fn the_template_declares_the_stream_trigger() {
         let template = Template::load(&crate::StackConfig::repo_template()).unwrap();
         let trigger = StreamTrigger::from_template(&template).expect("a DynamoDB event");
-        assert_eq!(trigger.patterns.len(), 1);
+        assert_eq!(trigger.patterns.len(), 2, "media to fetch, object erasures");
         assert!(trigger.max_retries >= 1);
+    }
+
+    /// Lambda delivers a record when any of the filters matches; each filter's fields must all
+    /// match.
+    #[test]
+    fn the_template_filters_select_media_and_erasures_and_nothing_else() {
+        let template = Template::load(&crate::StackConfig::repo_template()).unwrap();
+        let trigger = StreamTrigger::from_template(&template).expect("a DynamoDB event");
+        let record =
+            |name: &str, image: Value| json!({"eventName": name, "dynamodb": {"NewImage": image}});
+        let media = json!({"entity": {"S": "DOCUMENT"}, "doc_state": {"S": "PENDING_FETCH"}});
+        let erasure = json!({"entity": {"S": "OBJECT_ERASURE"}, "erasure_state": {"S": "PENDING"}});
+        assert!(trigger.accepts(&record("INSERT", media.clone())));
+        assert!(trigger.accepts(&record("INSERT", erasure.clone())));
+        assert!(
+            !trigger.accepts(&record("MODIFY", erasure)),
+            "the done-mark is not redelivered"
+        );
+        assert!(!trigger.accepts(&record("REMOVE", media)));
+        let done = json!({"entity": {"S": "OBJECT_ERASURE"}, "erasure_state": {"S": "DONE"}});
+        assert!(!trigger.accepts(&record("INSERT", done)));
+        let other_pending = json!({"entity": {"S": "REQUEST"}, "erasure_state": {"S": "PENDING"}});
+        assert!(!trigger.accepts(&record("INSERT", other_pending)));
+        assert!(!trigger.accepts(&record("INSERT", json!({"entity": {"S": "REQUEST"}}))));
     }
 
     #[test]

@@ -10,9 +10,9 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
     CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
-    LifecycleRuleFilter, PublicAccessBlockConfiguration, ServerSideEncryption,
-    ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
-    VersioningConfiguration,
+    LifecycleRuleAndOperator, LifecycleRuleFilter, PublicAccessBlockConfiguration,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+    ServerSideEncryptionRule, Tag, VersioningConfiguration,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -268,24 +268,9 @@ pub async fn create_bucket(
     if let Some(Value::Array(rules)) = props.pointer("/LifecycleConfiguration/Rules") {
         let mut lifecycle = BucketLifecycleConfiguration::builder();
         for rule in rules {
-            // Only expiry rules matter locally; they show the retention settings took effect.
-            let Some(days) = rule.get("ExpirationInDays").and_then(Value::as_i64) else {
-                continue;
-            };
-            let prefix = rule.get("Prefix").and_then(Value::as_str).unwrap_or("");
-            lifecycle = lifecycle.rules(
-                LifecycleRule::builder()
-                    .id(rule.get("Id").and_then(Value::as_str).unwrap_or("rule"))
-                    .status(ExpirationStatus::Enabled)
-                    .filter(LifecycleRuleFilter::builder().prefix(prefix).build())
-                    .expiration(
-                        LifecycleExpiration::builder()
-                            .days(i32::try_from(days).map_err(emulator)?)
-                            .build(),
-                    )
-                    .build()
-                    .map_err(emulator)?,
-            );
+            if let Some(rule) = expiry_rule(rule)? {
+                lifecycle = lifecycle.rules(rule);
+            }
         }
         client
             .put_bucket_lifecycle_configuration()
@@ -296,4 +281,117 @@ pub async fn create_bucket(
             .map_err(|e| emulator(aws_sdk_s3::error::DisplayErrorContext(e)))?;
     }
     Ok(())
+}
+
+/// The S3 form of one CloudFormation lifecycle rule with `ExpirationInDays`; `None` for other
+/// rules (only expiry matters locally: it shows the retention settings took effect). The filter
+/// is built the way CloudFormation builds it: `Prefix` alone, one tag alone, or both (or several
+/// tags) under `And`, so a tag-filtered rule keeps its tags locally.
+pub fn expiry_rule(rule: &Value) -> Result<Option<LifecycleRule>, ProvisionError> {
+    let Some(days) = rule.get("ExpirationInDays").and_then(Value::as_i64) else {
+        return Ok(None);
+    };
+    let id = rule.get("Id").and_then(Value::as_str).unwrap_or("rule");
+    let prefix = rule.get("Prefix").and_then(Value::as_str);
+    let mut tags = Vec::new();
+    if let Some(filters) = rule.get("TagFilters") {
+        let Value::Array(filters) = filters else {
+            return Err(ProvisionError::Property(format!(
+                "lifecycle rule {id}: TagFilters is not a list"
+            )));
+        };
+        for filter in filters {
+            let field = |name: &str| {
+                filter.get(name).and_then(Value::as_str).ok_or_else(|| {
+                    ProvisionError::Property(format!(
+                        "lifecycle rule {id}: a tag filter without {name}"
+                    ))
+                })
+            };
+            tags.push(
+                Tag::builder()
+                    .key(field("Key")?)
+                    .value(field("Value")?)
+                    .build()
+                    .map_err(emulator)?,
+            );
+        }
+    }
+    let filter = match (prefix, tags.len()) {
+        (prefix, 0) => LifecycleRuleFilter::builder()
+            .prefix(prefix.unwrap_or(""))
+            .build(),
+        (None, 1) => LifecycleRuleFilter::builder().set_tag(tags.pop()).build(),
+        (prefix, _) => LifecycleRuleFilter::builder()
+            .and(
+                LifecycleRuleAndOperator::builder()
+                    .set_prefix(prefix.map(str::to_owned))
+                    .set_tags(Some(tags))
+                    .build(),
+            )
+            .build(),
+    };
+    let rule = LifecycleRule::builder()
+        .id(id)
+        .status(ExpirationStatus::Enabled)
+        .filter(filter)
+        .expiration(
+            LifecycleExpiration::builder()
+                .days(i32::try_from(days).map_err(emulator)?)
+                .build(),
+        )
+        .build()
+        .map_err(emulator)?;
+    Ok(Some(rule))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_prefix_rule_keeps_its_prefix() {
+        let rule = expiry_rule(&json!({"Id": "r", "Prefix": "results/", "ExpirationInDays": 9}))
+            .unwrap()
+            .unwrap();
+        let filter = rule.filter().unwrap();
+        assert_eq!(filter.prefix(), Some("results/"));
+        assert!(filter.and().is_none());
+        assert_eq!(rule.expiration().unwrap().days(), Some(9));
+    }
+
+    #[test]
+    fn a_prefix_and_tag_rule_becomes_an_and_filter() {
+        let rule = expiry_rule(&json!({
+            "Id": "expire-scans-long", "Prefix": "requests/", "ExpirationInDays": 1825,
+            "TagFilters": [{"Key": "retention", "Value": "long"}],
+        }))
+        .unwrap()
+        .unwrap();
+        assert_eq!(rule.id(), Some("expire-scans-long"));
+        let and = rule.filter().unwrap().and().unwrap();
+        assert_eq!(and.prefix(), Some("requests/"));
+        assert_eq!(and.tags().len(), 1);
+        assert_eq!(and.tags()[0].key(), "retention");
+        assert_eq!(and.tags()[0].value(), "long");
+    }
+
+    #[test]
+    fn a_lone_tag_is_a_tag_filter_and_bad_tags_are_refused() {
+        let rule = expiry_rule(&json!({
+            "ExpirationInDays": 1, "TagFilters": [{"Key": "k", "Value": "v"}],
+        }))
+        .unwrap()
+        .unwrap();
+        assert_eq!(rule.filter().unwrap().tag().unwrap().value(), "v");
+        assert!(
+            expiry_rule(&json!({"ExpirationInDays": 1, "TagFilters": [{"Key": "k"}]})).is_err()
+        );
+        assert!(
+            expiry_rule(&json!({"NoncurrentVersionExpiration": {}}))
+                .unwrap()
+                .is_none()
+        );
+    }
 }

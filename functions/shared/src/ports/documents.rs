@@ -93,6 +93,9 @@ pub struct ObjectMeta {
     pub content_type: String,
     /// User metadata (`x-amz-meta-*`); values ASCII only.
     pub metadata: Vec<(String, String)>,
+    /// Object tags, set in the same write as the bytes: the bucket's lifecycle rules expire
+    /// objects by their tags, so an object must never exist without them.
+    pub tags: Vec<(String, String)>,
 }
 
 /// An object being written. Nothing is visible under the key before `finish`; `abort` leaves

@@ -2,7 +2,7 @@
 //! Graph API); handlers hold them as trait objects so unit tests of pure logic can substitute.
 
 pub mod documents;
-
+pub mod erasure;
 pub mod officer;
 
 use async_trait::async_trait;
@@ -285,12 +285,14 @@ pub enum BlobError {
 /// Document bytes at rest (the bucket).
 #[async_trait]
 pub trait BlobStore: Send + Sync {
-    /// A presigned PUT limited to one key, one content type and one exact length.
+    /// A presigned PUT limited to one key, one content type and one exact length, that stores
+    /// the object with `tags` (signed too: the client must send them as given).
     async fn presign_upload(
         &self,
         key: &str,
         content_type: &str,
         content_length: u64,
+        tags: &[(String, String)],
         now: OffsetDateTime,
         ttl: std::time::Duration,
     ) -> Result<PresignedRequest, BlobError>;

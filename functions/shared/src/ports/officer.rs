@@ -1,8 +1,9 @@
 //! Ports of the officers' API (issue #5): the queue, a ticket's records, the conversation thread,
 //! notification records, service configuration and the UU PDP erasure.
 
-use super::{AuditEvent, BlobError, StoreError};
+use super::{AuditEvent, StoreError};
 use async_trait::async_trait;
+use domain::erasure::ObjectErasure;
 use domain::{Availability, Request, RequestStatus, ResidentId, ServiceCode, TicketId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -158,22 +159,18 @@ pub trait ServiceConfigRepository: Send + Sync {
 pub trait ErasureRepository: Send + Sync {
     /// Deletes the request and everything personal under its ticket (thread, notifications,
     /// documents); audit events stay, stripped of the resident's key and of free-text notes,
-    /// and `event` records the erasure.
+    /// and `event` records the erasure. `objects` is recorded in the same write, before anything
+    /// is deleted: the deletion of the ticket's objects that the documents function owes (this
+    /// function never touches the bucket), so a failure halfway still leaves it scheduled.
     async fn erase_ticket(
         &self,
         ticket: &TicketId,
         resident: &ResidentId,
         event: &AuditEvent,
+        objects: &ObjectErasure,
     ) -> Result<(), StoreError>;
     /// Deletes everything under the resident's own partition (conversation and the like).
     async fn erase_resident_items(&self, resident: &ResidentId) -> Result<usize, StoreError>;
-}
-
-/// Deletion of stored document bytes (every version), for erasure.
-#[async_trait]
-pub trait ObjectEraser: Send + Sync {
-    /// Deletes every object version under `prefix`; returns how many were deleted.
-    async fn erase_prefix(&self, prefix: &str) -> Result<usize, BlobError>;
 }
 
 /// Sends pre-approved template messages (the only kind WhatsApp delivers outside the 24-hour

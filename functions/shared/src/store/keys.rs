@@ -118,6 +118,20 @@ pub fn queue_sk_from(at: OffsetDateTime) -> String {
     sortable_time(at)
 }
 
+// UU PDP erasure: object deletions the documents function owes (status schedules them).
+
+pub const OBJECT_ERASURE_PREFIX: &str = "OBJECTS#";
+
+/// One erasure of a resident; its items list the tickets whose objects must go.
+pub fn erasure_pk(erasure_id: &str) -> String {
+    format!("ERASE#{erasure_id}")
+}
+
+/// The object deletion owed for one erased ticket.
+pub fn object_erasure_sk(ticket: &TicketId) -> String {
+    format!("{OBJECT_ERASURE_PREFIX}{}", ticket.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

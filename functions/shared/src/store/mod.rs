@@ -2,9 +2,8 @@
 //! sparse GSIs (see ARCHITECTURE.md). Items are (de)serialised with `serde_dynamo`.
 
 pub(crate) mod documents;
+pub mod erasure;
 pub mod keys;
-#[cfg(feature = "s3")]
-pub mod objects;
 pub mod officer;
 
 use crate::ports::{

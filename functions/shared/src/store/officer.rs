@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
     AttributeValue, DeleteRequest, KeysAndAttributes, PutRequest, WriteRequest,
 };
+use domain::erasure::ObjectErasure;
 use domain::{Availability, Request, RequestStatus, ResidentId, ServiceCode, TicketId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -315,38 +316,8 @@ impl OfficerRepository for DynamoStore {
         expected_version: u64,
         events: &[AuditEvent],
     ) -> Result<(), StoreError> {
-        // `request` is a DynamoDB reserved word: the condition must go through `#request`.
-        let item = to_item(&RequestItem::new(request))?;
-        let put = aws_sdk_dynamodb::types::Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("#request.version = :expected")
-            .expression_attribute_names("#request", "request")
-            .expression_attribute_values(
-                ":expected",
-                AttributeValue::N(expected_version.to_string()),
-            )
-            .build()
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let mut items = vec![
-            aws_sdk_dynamodb::types::TransactWriteItem::builder()
-                .put(put)
-                .build(),
-        ];
-        for event in events {
-            items.push(self.audit_put(event)?);
-        }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
+        crate::ports::RequestRepository::update_request(self, request, expected_version, events)
             .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Err(StoreError::Conflict),
-            Err(err) => Err(classify(err)),
-        }
     }
 
     async fn record_notification(&self, record: &NotificationRecord) -> Result<(), StoreError> {
@@ -465,9 +436,14 @@ impl ErasureRepository for DynamoStore {
         ticket: &TicketId,
         resident: &ResidentId,
         event: &AuditEvent,
+        objects: &ObjectErasure,
     ) -> Result<(), StoreError> {
         let resident_key = resident.key();
-        let mut writes = Vec::new();
+        // First in the first batch: if a later batch fails, the bytes are still scheduled to
+        // go, and the supervisor's retry (the request is still there) schedules them again.
+        let mut writes = vec![put_request(
+            super::erasure::ObjectErasureItem::pending(objects).to_item()?,
+        )?];
         for item in self.partition(keys::request_pk(ticket)).await? {
             if sk_of(&item).starts_with(keys::AUDIT_PREFIX) {
                 // Audit events are kept (ids, actions, times) but lose whatever could identify

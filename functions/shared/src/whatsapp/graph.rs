@@ -175,7 +175,7 @@ impl Messenger for GraphClient {
 }
 
 impl GraphClient {
-    /// Posts one message body; returns WhatsApp's message id.
+    /// Posts one message body (reply, template or document); returns WhatsApp's message id.
     async fn post(&self, message: &Value) -> Result<String, SendError> {
         let token = &self
             .secrets

@@ -2,7 +2,7 @@
 //! (SPEC 6: `GET /{version}/{media-id}`, then `GET url` with the token and a `User-Agent`), and
 //! sending a finished document.
 
-use super::{GraphClient, GraphErrorBody, SendResponse, classify};
+use super::{GraphClient, GraphErrorBody, classify};
 use crate::ports::SendError;
 use crate::ports::documents::{
     ChunkStream, DocumentMessage, DocumentMessenger, MediaError, MediaInfo, MediaSource,
@@ -173,40 +173,8 @@ impl DocumentMessenger for GraphClient {
         to: &ResidentId,
         document: &DocumentMessage,
     ) -> Result<String, SendError> {
-        let token = self
-            .secrets
-            .get()
-            .await
-            .map_err(|e| SendError::Transient(e.to_string()))?
-            .access_token
-            .clone();
-        let response = self
-            .http
-            .post(&self.messages_url)
-            .bearer_auth(token)
-            .json(&encode_document(to, document))
-            .send()
-            .await
-            .map_err(|e| SendError::Transient(e.without_url().to_string()))?;
-        let status = response.status().as_u16();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| SendError::Transient(e.without_url().to_string()))?;
-        if (200..300).contains(&status) {
-            let sent: SendResponse = serde_json::from_slice(&bytes)
-                .map_err(|e| SendError::Transient(format!("unexpected Graph response: {e}")))?;
-            return sent
-                .messages
-                .into_iter()
-                .next()
-                .map(|m| m.id)
-                .ok_or_else(|| SendError::Transient("Graph response without message id".into()));
-        }
-        match serde_json::from_slice::<GraphErrorBody>(&bytes) {
-            Ok(body) => Err(classify(status, body.error.code, body.error.message)),
-            Err(_) => Err(classify(status, 0, format!("HTTP {status}"))),
-        }
+        // Same endpoint, token and error mapping as every other message (`GraphClient::post`).
+        self.post(&encode_document(to, document)).await
     }
 }
 
