@@ -55,6 +55,16 @@ async fn a_signed_text_is_stored_once_and_answered_with_the_menu_once() {
         1
     );
 
+    // The finished reply keeps its outcome but not the resident's number or the text.
+    let reply = h.items_with_pk_prefix("WAMID#wamid.TEXT0001").await;
+    let reply = reply
+        .iter()
+        .find(|i| i["SK"].as_s().is_ok_and(|sk| sk.starts_with("REPLY#")))
+        .expect("reply record");
+    let owed = reply["owed"].as_m().unwrap();
+    assert_eq!(owed["state"].as_s().unwrap(), "SENT");
+    assert!(!owed.contains_key("to") && !owed.contains_key("reply"));
+
     // Meta retries: same bytes again.
     let again = h.post_webhook(&body).await;
     assert_eq!(again.status(), 200);

@@ -530,8 +530,12 @@ impl ConversationRepository for DynamoStore {
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND begins_with(SK, :reply)")
+            // Finished replies no longer hold their text or recipient (see `finish_reply`).
+            .filter_expression("owed.#state = :sending")
+            .expression_attribute_names("#state", "state")
             .expression_attribute_values(":pk", AttributeValue::S(keys::wamid_pk(wamid)))
             .expression_attribute_values(":reply", AttributeValue::S("REPLY#".into()))
+            .expression_attribute_values(":sending", AttributeValue::S("SENDING".into()))
             .consistent_read(true)
             .send()
             .await
@@ -594,12 +598,18 @@ impl ConversationRepository for DynamoStore {
             .set_key(Some(Self::key(keys::wamid_pk(wamid), &keys::reply_sk(seq))))
             .condition_expression("attribute_exists(PK)")
             .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#to", "to")
             .expression_attribute_values(":state", AttributeValue::S(state.into()));
+        // A finished reply keeps only its outcome: its text and recipient are personal data that
+        // nothing needs any more (only owed replies are ever re-sent), so they do not linger
+        // for the 8 days the dedupe record lives.
         update = match graph_message_id {
             Some(id) => update
-                .update_expression("SET owed.#state = :state, owed.graph_message_id = :id")
+                .update_expression(
+                    "SET owed.#state = :state, owed.graph_message_id = :id REMOVE owed.reply, owed.#to",
+                )
                 .expression_attribute_values(":id", AttributeValue::S(id.into())),
-            None => update.update_expression("SET owed.#state = :state"),
+            None => update.update_expression("SET owed.#state = :state REMOVE owed.reply, owed.#to"),
         };
         update.send().await.map_err(classify)?;
         Ok(())
