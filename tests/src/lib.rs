@@ -183,8 +183,7 @@ impl<'h> Resident<'h> {
         self.sent.set(self.sent.get() + 1);
         // Unique across `Resident` values of the same phone: a reused wamid is a duplicate.
         format!(
-            "wamid.{}.{}.{}",
-            self.phone,
+            "wamid.T{}.{}",
             NEXT.fetch_add(1, Ordering::Relaxed),
             self.sent.get()
         )
