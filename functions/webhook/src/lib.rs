@@ -18,6 +18,7 @@ use shared::config::{ConfigError, Env, WhatsAppConfig};
 use shared::http::{Problem, body_bytes, text};
 use shared::ports::officer::ServiceConfigRepository;
 use shared::ports::{ConversationRepository, Messenger, RequestRepository};
+use shared::privacy::mask_wamid;
 use shared::store::DynamoStore;
 use shared::whatsapp::{GraphClient, SecretsProvider};
 use std::sync::Arc;
@@ -155,10 +156,10 @@ async fn receive(app: &Webhook, request: &Request) -> Response<Body> {
                 Ok(()) => {}
                 Err(ProcessError::Temporary(reason)) => {
                     temporary_failures += 1;
-                    tracing::warn!(wamid = %message.id, %reason, "message deferred to Meta's retry");
+                    tracing::warn!(wamid = %mask_wamid(&message.id), %reason, "message deferred to Meta's retry");
                 }
                 Err(ProcessError::Permanent(reason)) => {
-                    tracing::error!(wamid = %message.id, %reason, "message failed permanently");
+                    tracing::error!(wamid = %mask_wamid(&message.id), %reason, "message failed permanently");
                     let resident = inbound::sender(message);
                     if let Err(err) = app
                         .conversations

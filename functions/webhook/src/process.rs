@@ -14,6 +14,7 @@ use shared::ports::{
     AuditEvent, Change, CommitOutcome, DeliveryStatus, DeliveryUpdate, InboundCommit, OwedReply,
     ReplyState, StoreError,
 };
+use shared::privacy::mask_wamid;
 use shared::store::millis;
 use time::OffsetDateTime;
 
@@ -112,7 +113,7 @@ pub async fn message(
         };
         match app.conversations.commit_inbound(&commit).await {
             Ok(CommitOutcome::Committed) => {
-                tracing::info!(wamid = %message.id, resident = %resident, kind = %message.kind, "message committed");
+                tracing::info!(wamid = %mask_wamid(&message.id), resident = %resident, kind = %message.kind, "message committed");
                 for reply in &replies {
                     deliver(app, reply).await?;
                 }
@@ -312,7 +313,7 @@ async fn deliver(app: &Webhook, owed: &OwedReply) -> Result<(), ProcessError> {
         Err(err) => {
             // Meta refuses this reply for good (e.g. outside the 24-hour window): record it so
             // it is not retried forever.
-            tracing::warn!(wamid = %owed.wamid, seq = owed.seq, error = %err, "reply not deliverable");
+            tracing::warn!(wamid = %mask_wamid(&owed.wamid), seq = owed.seq, error = %err, "reply not deliverable");
             app.conversations
                 .finish_reply(&owed.wamid, owed.seq, ReplyState::Failed, None)
                 .await?;
@@ -393,14 +394,14 @@ pub async fn delivery_status(app: &Webhook, status: &Status) -> Result<(), Store
         })
         .await?;
     if delivery == DeliveryStatus::Failed {
-        tracing::warn!(message = %status.id, code = ?error_code, "outbound message failed");
+        tracing::warn!(message = %mask_wamid(&status.id), code = ?error_code, "outbound message failed");
         if error_code == Some(OUTSIDE_WINDOW)
             && let Some(resident) = ResidentId::from_sender(status.recipient_id.as_deref(), None)
         {
             app.conversations.close_window(&resident, at).await?;
         }
     } else if !applied {
-        tracing::debug!(message = %status.id, "stale or duplicate status ignored");
+        tracing::debug!(message = %mask_wamid(&status.id), "stale or duplicate status ignored");
     }
     Ok(())
 }
