@@ -27,7 +27,7 @@ use shared::config::{ConfigError, Env, WhatsAppConfig};
 use shared::objects::S3ObjectEraser;
 use shared::ports::documents::{DocumentMessenger, DocumentRepository, MediaSource, ObjectStore};
 use shared::ports::erasure::{ObjectEraser, ObjectErasureRepository};
-use shared::ports::{AuditEvent, BlobError, BlobStore, Messenger, RequestRepository, StoreError};
+use shared::ports::{AuditEvent, BlobStore, Messenger, RequestRepository, StoreError};
 use shared::whatsapp::{GraphClient, SecretsProvider};
 use shared::{blob::S3BlobStore, store::DynamoStore};
 use std::sync::Arc;
@@ -110,35 +110,7 @@ impl Documents {
     }
 }
 
-/// Why one record or event could not be finished now.
-#[derive(Debug, thiserror::Error)]
-pub enum ProcessError {
-    /// Store, S3 or WhatsApp down, a race to retry: report it so Lambda delivers it again.
-    #[error("temporary: {0}")]
-    Temporary(String),
-    /// Retrying cannot help (bad data, a bug): logged, never retried.
-    #[error("permanent: {0}")]
-    Permanent(String),
-}
-
-impl From<StoreError> for ProcessError {
-    fn from(err: StoreError) -> Self {
-        if err.is_transient() {
-            ProcessError::Temporary(err.to_string())
-        } else {
-            ProcessError::Permanent(err.to_string())
-        }
-    }
-}
-
-impl From<BlobError> for ProcessError {
-    fn from(err: BlobError) -> Self {
-        match err {
-            BlobError::Unavailable(m) => ProcessError::Temporary(m),
-            BlobError::Invalid(m) => ProcessError::Permanent(m),
-        }
-    }
-}
+pub use shared::ports::ProcessError;
 
 /// The event shapes this function is invoked with.
 #[derive(Debug)]

@@ -24,26 +24,7 @@ const COMMIT_ATTEMPTS: usize = 5;
 /// Fact loads one engine step may ask for before something is wrong.
 const MAX_NEEDS: usize = 6;
 
-/// Why one message could not be finished now.
-#[derive(Debug, thiserror::Error)]
-pub enum ProcessError {
-    /// Let Meta retry the whole POST: store or WhatsApp down, a reply still owed.
-    #[error("temporary: {0}")]
-    Temporary(String),
-    /// Retrying cannot help (a bug or bad data): record it for officers and answer 200.
-    #[error("permanent: {0}")]
-    Permanent(String),
-}
-
-impl From<StoreError> for ProcessError {
-    fn from(err: StoreError) -> Self {
-        if err.is_transient() {
-            ProcessError::Temporary(err.to_string())
-        } else {
-            ProcessError::Permanent(err.to_string())
-        }
-    }
-}
+pub use shared::ports::ProcessError;
 
 /// The key of the open-request guard hashes, derived from the app secret so no NIK is ever
 /// stored in a key. (Rotating the app secret orphans existing guards; they are only an

@@ -30,6 +30,37 @@ impl StoreError {
     }
 }
 
+/// Why a message, record or event could not be finished now, in the terms an event handler
+/// decides on: retry (5xx to Meta, `batchItemFailures` to Lambda) or record and move on.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    /// Store, S3 or WhatsApp down, or a race lost: let the sender deliver it again.
+    #[error("temporary: {0}")]
+    Temporary(String),
+    /// Retrying cannot help (bad data, a bug): record it, never retry it.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+impl From<StoreError> for ProcessError {
+    fn from(err: StoreError) -> Self {
+        if err.is_transient() {
+            ProcessError::Temporary(err.to_string())
+        } else {
+            ProcessError::Permanent(err.to_string())
+        }
+    }
+}
+
+impl From<BlobError> for ProcessError {
+    fn from(err: BlobError) -> Self {
+        match err {
+            BlobError::Unavailable(m) => ProcessError::Temporary(m),
+            BlobError::Invalid(m) => ProcessError::Permanent(m),
+        }
+    }
+}
+
 /// One entry of a request's append-only audit trail (SPEC 5).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {

@@ -3,10 +3,7 @@
 //! fetched without parsing nested maps; `lease_until_ms` (top level, absent when free) keeps a
 //! duplicate or concurrent stream delivery from fetching the same media twice.
 
-use super::{
-    DynamoStore, Item, RequestItem, classify, from_item, is_condition_failure, keys, millis, put,
-    to_item,
-};
+use super::{DynamoStore, Item, RequestItem, classify, from_item, keys, millis, put, to_item};
 use crate::ports::documents::DocumentRepository;
 use crate::ports::{AuditEvent, StoreError};
 use async_trait::async_trait;
@@ -176,16 +173,6 @@ impl DocumentRepository for DynamoStore {
         for event in events {
             items.push(self.audit_put(event)?);
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Err(StoreError::Conflict),
-            Err(err) => Err(classify(err)),
-        }
+        self.transact(items).await
     }
 }

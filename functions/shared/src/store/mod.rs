@@ -260,17 +260,7 @@ impl RequestRepository for DynamoStore {
         for event in events {
             items.push(self.audit_put(event)?);
         }
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Err(StoreError::Conflict),
-            Err(err) => Err(classify(err)),
-        }
+        self.transact(items).await
     }
 
     async fn requests_of_resident(
@@ -333,6 +323,22 @@ struct GuardItem {
 }
 
 impl DynamoStore {
+    /// One transaction; a failed condition (or a concurrent transaction) is a `Conflict` the
+    /// caller resolves by re-reading.
+    pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err) if is_condition_failure(&err) => Err(StoreError::Conflict),
+            Err(err) => Err(classify(err)),
+        }
+    }
+
     fn change_item(&self, change: &Change) -> Result<TransactWriteItem, StoreError> {
         match change {
             Change::CreateRequest(request) => put(

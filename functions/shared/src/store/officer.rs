@@ -1,10 +1,7 @@
 //! DynamoDB adapter of the officers' ports (issue #5): queue pages from GSI1, a ticket's records in
 //! one query, thread messages, notification records, service configuration and erasure.
 
-use super::{
-    AuditItem, DynamoStore, Item, RequestItem, classify, from_item, is_condition_failure, keys,
-    put, to_item,
-};
+use super::{AuditItem, DynamoStore, Item, RequestItem, classify, from_item, keys, put, to_item};
 use crate::ports::officer::{
     ErasureRepository, NotificationRecord, OfficerRepository, QueueBatch, QueuePosition,
     ServiceConfigRepository, ServiceSetting, ThreadMessage, TicketRecords,
@@ -297,17 +294,7 @@ impl OfficerRepository for DynamoStore {
             )?,
             self.audit_put(event)?,
         ];
-        match self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Err(StoreError::Conflict),
-            Err(err) => Err(classify(err)),
-        }
+        self.transact(items).await
     }
 
     async fn save_change(
