@@ -6,6 +6,7 @@ use domain::catalog::{ServiceKind, services};
 use domain::{RequestStatus, ServiceCode, TicketId};
 use integration_tests::{Harness, Resident, fixture};
 use shared::ports::RequestRepository;
+use shared::ports::officer::OfficerRepository;
 
 /// Ticket shown in a reply (`*XXXX-XXXX*`).
 fn ticket_in(text: &str) -> TicketId {
@@ -296,6 +297,9 @@ async fn delivery_statuses_never_go_backwards_and_131047_closes_the_window() {
         inner.contains_key("window_closed_at"),
         "window marked closed"
     );
+    // The status function's notifications therefore go out as templates.
+    let resident = domain::ResidentId::Phone("6281234567890".into());
+    assert_eq!(h.store().last_inbound_at(&resident).await.unwrap(), None);
 
     // The resident writes again: the window is open again.
     Resident::new(&h, "6281234567890").text("menu").await;
@@ -305,5 +309,12 @@ async fn delivery_statuses_never_go_backwards_and_131047_closes_the_window() {
             .as_m()
             .unwrap()
             .contains_key("window_closed_at")
+    );
+    assert!(
+        h.store()
+            .last_inbound_at(&resident)
+            .await
+            .unwrap()
+            .is_some()
     );
 }

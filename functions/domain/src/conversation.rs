@@ -922,14 +922,20 @@ impl<'a> Turn<'a> {
 
     /// A media reference for the documents function to fetch.
     fn document(&self, ticket: TicketId, slot: &str, media: &MediaRef) -> Document {
-        let millis = self.input.now.unix_timestamp_nanos() / 1_000_000;
-        // Mix the wamid in so two media of one batch never share an id.
-        let salt = self.input.wamid.bytes().fold(self.input.entropy, |h, b| {
-            h.rotate_left(5) ^ u64::from(b).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        });
+        // Derived from the message alone (FNV-1a, two seeds): every retry of one message names
+        // the same document, so even racing deliveries can only ever write one record.
+        let fnv = |seed: u64| {
+            self.input.wamid.bytes().fold(seed, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
+            })
+        };
         Document {
             ticket,
-            document_id: format!("{millis:013x}{salt:016x}"),
+            document_id: format!(
+                "{:016x}{:016x}",
+                fnv(0xcbf2_9ce4_8422_2325),
+                fnv(0x6c62_272e_07bb_0142)
+            ),
             slot: slot.to_owned(),
             state: DocumentState::PendingFetch,
             source: DocumentSource::WhatsApp {

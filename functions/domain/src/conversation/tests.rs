@@ -1,3 +1,5 @@
+//! Compiled only under `#[cfg(test)]` (see `mod tests` at the end of conversation.rs).
+//!
 //! The engine driven through whole conversations against an in-memory world that applies its
 //! writes and answers its needs the way the webhook and the store do.
 

@@ -136,8 +136,8 @@ pub trait OfficerRepository: Send + Sync {
         expected_version: u64,
         events: &[AuditEvent],
     ) -> Result<(), StoreError>;
-    /// When the resident last wrote (the 24-hour customer-service window); `None` if never or
-    /// forgotten.
+    /// When the resident last wrote (the 24-hour customer-service window); `None` if never,
+    /// forgotten, or WhatsApp has reported the window closed (131047) since.
     async fn last_inbound_at(
         &self,
         resident: &ResidentId,

@@ -267,29 +267,15 @@ impl RequestRepository for DynamoStore {
         &self,
         resident: &ResidentId,
     ) -> Result<Vec<Request>, StoreError> {
-        let mut requests = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("GSI2")
-                .key_condition_expression("GSI2PK = :pk")
-                .expression_attribute_values(":pk", AttributeValue::S(keys::resident_pk(resident)))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(classify)?;
-            for item in page.items.unwrap_or_default() {
-                requests.push(from_item::<RequestItem>(item)?.request);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(requests);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("GSI2")
+            .key_condition_expression("GSI2PK = :pk")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::resident_pk(resident)))
+            .scan_index_forward(false);
+        self.query_requests(query).await
     }
 }
 
@@ -323,6 +309,42 @@ struct GuardItem {
 }
 
 impl DynamoStore {
+    /// A put that may overwrite (records whose latest version is the truth).
+    pub(crate) async fn put_unconditional<T: Serialize>(&self, item: &T) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(item)?))
+            .send()
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
+    /// Every request a query returns, page after page.
+    pub(crate) async fn query_requests(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<Request>, StoreError> {
+        let mut requests = Vec::new();
+        let mut start = None;
+        loop {
+            let page = query
+                .clone()
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in page.items.unwrap_or_default() {
+                requests.push(from_item::<RequestItem>(item)?.request);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(requests);
+            }
+        }
+    }
+
     /// One transaction; a failed condition (or a concurrent transaction) is a `Conflict` the
     /// caller resolves by re-reading.
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
@@ -700,14 +722,7 @@ impl ConversationRepository for DynamoStore {
             gsi1pk: "FAILED_INBOUND".into(),
             gsi1sk: format!("{}#{wamid}", keys::sortable_time(at)),
         };
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&item)?))
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        self.put_unconditional(&item).await
     }
 }
 

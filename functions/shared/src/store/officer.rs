@@ -62,6 +62,9 @@ struct ConversationWindow {
 struct WindowFields {
     #[serde(with = "time::serde::rfc3339")]
     last_inbound_at: OffsetDateTime,
+    /// Set by the webhook when WhatsApp reported 131047; cleared by the resident's next message.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    window_closed_at: Option<OffsetDateTime>,
 }
 
 fn sk_of(item: &Item) -> &str {
@@ -247,31 +250,17 @@ impl OfficerRepository for DynamoStore {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Vec<Request>, StoreError> {
-        let mut requests = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name("GSI1")
-                .key_condition_expression("GSI1PK = :pk AND GSI1SK BETWEEN :from AND :to")
-                .expression_attribute_values(":pk", AttributeValue::S(keys::queue_pk(status)))
-                .expression_attribute_values(":from", AttributeValue::S(keys::queue_sk_from(from)))
-                // Keys are `<time>#<ticket>`: every key of an instant before `to` sorts below it.
-                .expression_attribute_values(":to", AttributeValue::S(keys::queue_sk_from(to)))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(classify)?;
-            for item in page.items.unwrap_or_default() {
-                requests.push(from_item::<RequestItem>(item)?.request);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(requests);
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("GSI1")
+            .key_condition_expression("GSI1PK = :pk AND GSI1SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::queue_pk(status)))
+            .expression_attribute_values(":from", AttributeValue::S(keys::queue_sk_from(from)))
+            // Keys are `<time>#<ticket>`: every key of an instant before `to` sorts below it.
+            .expression_attribute_values(":to", AttributeValue::S(keys::queue_sk_from(to)));
+        self.query_requests(query).await
     }
 
     async fn add_thread_message(
@@ -314,14 +303,7 @@ impl OfficerRepository for DynamoStore {
             entity: "NOTIFICATION".into(),
             notification: record.clone(),
         };
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&item)?))
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        self.put_unconditional(&item).await
     }
 
     async fn last_inbound_at(
@@ -330,7 +312,10 @@ impl OfficerRepository for DynamoStore {
     ) -> Result<Option<OffsetDateTime>, StoreError> {
         let item: Option<ConversationWindow> =
             self.get(keys::resident_pk(resident), keys::CONV).await?;
-        Ok(item.map(|c| c.conversation.last_inbound_at))
+        // A window WhatsApp reported closed is closed, whatever the clock says.
+        Ok(item
+            .filter(|c| c.conversation.window_closed_at.is_none())
+            .map(|c| c.conversation.last_inbound_at))
     }
 }
 
@@ -402,14 +387,7 @@ impl ServiceConfigRepository for DynamoStore {
             entity: "SERVICE_CONFIG".into(),
             setting: setting.clone(),
         };
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(&item)?))
-            .send()
-            .await
-            .map_err(classify)?;
-        Ok(())
+        self.put_unconditional(&item).await
     }
 }
 
