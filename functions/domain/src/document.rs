@@ -53,7 +53,9 @@ pub enum DocumentSource {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
     pub ticket: TicketId,
-    /// Time-ordered, unguessable id (also the object key's file name).
+    /// Unique per document (also the object key's file name): derived from the wamid for
+    /// WhatsApp media, so every retry of one message names the same document; time-ordered and
+    /// random for officer uploads.
     pub document_id: String,
     pub slot: String,
     pub state: DocumentState,
