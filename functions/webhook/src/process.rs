@@ -290,7 +290,14 @@ async fn deliver(app: &Webhook, owed: &OwedReply) -> Result<(), ProcessError> {
                 .await?;
             Ok(())
         }
-        Err(err) if err.is_transient() => Err(ProcessError::Temporary(err.to_string())),
+        Err(err) if err.is_transient() => {
+            // Not sent (a rate limit, a 5xx, a timeout): let Meta's retry send it straight away.
+            // Best effort: if this fails too, the lease simply runs out.
+            if let Err(release) = app.conversations.release_reply(&owed.wamid, owed.seq).await {
+                tracing::warn!(error = %release, "reply lease not released");
+            }
+            Err(ProcessError::Temporary(err.to_string()))
+        }
         Err(err) => {
             // Meta refuses this reply for good (e.g. outside the 24-hour window): record it so
             // it is not retried forever.

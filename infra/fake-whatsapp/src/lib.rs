@@ -56,6 +56,41 @@ struct State {
     next_media_id: u64,
     send_failures: VecDeque<InjectedFailure>,
     expired_downloads: usize,
+    faults: FaultPlan,
+    /// Draws made so far: the `n`th draw of a plan is always the same (reproducible runs).
+    fault_draws: u64,
+    injected: InjectedCounts,
+}
+
+/// Random faults on every message send and media download, for load and fault-injection runs:
+/// each call independently fails with these probabilities (0.0–1.0), drawn from a seeded
+/// sequence so that a run is reproducible.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FaultPlan {
+    /// HTTP 429 with Graph code 130429 (the Cloud API's throughput limit).
+    pub rate_limited: f64,
+    /// HTTP 500 with Graph code 2 (service temporarily unavailable).
+    pub server_error: f64,
+    /// The call hangs for `hang` and then fails without having sent anything: the caller's
+    /// own timeout should fire first.
+    pub timeout: f64,
+    pub hang: std::time::Duration,
+    pub seed: u64,
+}
+
+/// How many faults a [`FaultPlan`] injected so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct InjectedCounts {
+    pub rate_limited: u64,
+    pub server_error: u64,
+    pub timeout: u64,
+}
+
+/// What one call drew from the plan.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Fault {
+    Reject(InjectedFailure),
+    Hang(std::time::Duration),
 }
 
 #[derive(Clone)]
@@ -66,8 +101,8 @@ struct Media {
     sha256_base64: String,
 }
 
-#[derive(Clone, Copy)]
-struct InjectedFailure {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct InjectedFailure {
     http_status: u16,
     graph_code: i64,
 }
@@ -88,6 +123,9 @@ impl FakeWhatsApp {
                 next_media_id: FIRST_MEDIA_ID,
                 send_failures: VecDeque::new(),
                 expired_downloads: 0,
+                faults: FaultPlan::default(),
+                fault_draws: 0,
+                injected: InjectedCounts::default(),
             })),
         }
     }
@@ -167,6 +205,47 @@ impl FakeWhatsApp {
             .extend(std::iter::repeat_n(failure, count));
     }
 
+    /// Replaces the random fault plan (the default plan injects nothing).
+    pub fn set_fault_plan(&self, plan: FaultPlan) {
+        let mut state = self.lock();
+        state.faults = plan;
+        state.fault_draws = 0;
+    }
+
+    /// Faults injected by the plan so far.
+    pub fn injected_faults(&self) -> InjectedCounts {
+        self.lock().injected
+    }
+
+    /// Draws the fault (if any) for one send or media download.
+    pub(crate) fn draw_fault(&self) -> Option<Fault> {
+        let mut state = self.lock();
+        let plan = state.faults;
+        if plan.rate_limited + plan.server_error + plan.timeout <= 0.0 {
+            return None;
+        }
+        state.fault_draws += 1;
+        let x = seeded_unit(plan.seed, state.fault_draws);
+        if x < plan.rate_limited {
+            state.injected.rate_limited += 1;
+            Some(Fault::Reject(InjectedFailure {
+                http_status: 429,
+                graph_code: 130429,
+            }))
+        } else if x < plan.rate_limited + plan.server_error {
+            state.injected.server_error += 1;
+            Some(Fault::Reject(InjectedFailure {
+                http_status: 500,
+                graph_code: 2,
+            }))
+        } else if x < plan.rate_limited + plan.server_error + plan.timeout {
+            state.injected.timeout += 1;
+            Some(Fault::Hang(plan.hang))
+        } else {
+            None
+        }
+    }
+
     /// The next `count` media-download GETs return 404 (as an expired media URL does).
     /// Consumed only by downloads that pass the token and `User-Agent` checks.
     pub fn expire_next_media_downloads(&self, count: usize) {
@@ -205,6 +284,52 @@ impl std::fmt::Debug for FakeWhatsApp {
     }
 }
 
+/// The `n`th number of a seeded sequence, uniform in [0, 1) (SplitMix64: tiny, no dependency,
+/// good enough to spread faults). Public so other fault injectors draw the same way.
+pub fn seeded_unit(seed: u64, n: u64) -> f64 {
+    let mut z = seed.wrapping_add(n.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
 fn normalise_base_url(url: String) -> String {
     url.trim_end_matches('/').to_owned()
+}
+
+#[cfg(test)]
+mod fault_plan_tests {
+    use super::*;
+
+    fn draws(fake: &FakeWhatsApp, n: usize) -> Vec<Option<Fault>> {
+        (0..n).map(|_| fake.draw_fault()).collect()
+    }
+
+    #[test]
+    fn the_default_plan_injects_nothing() {
+        let fake = FakeWhatsApp::new("http://x", "t");
+        assert!(draws(&fake, 1000).iter().all(Option::is_none));
+        assert_eq!(fake.injected_faults(), InjectedCounts::default());
+    }
+
+    #[test]
+    fn a_plan_injects_each_fault_at_about_its_rate_and_replays_identically() {
+        let plan = FaultPlan {
+            rate_limited: 0.10,
+            server_error: 0.05,
+            timeout: 0.02,
+            hang: std::time::Duration::from_millis(5),
+            seed: 7,
+        };
+        let fake = FakeWhatsApp::new("http://x", "t");
+        fake.set_fault_plan(plan);
+        let first = draws(&fake, 20_000);
+        let counts = fake.injected_faults();
+        assert!((1_700..2_300).contains(&counts.rate_limited), "{counts:?}");
+        assert!((800..1_200).contains(&counts.server_error), "{counts:?}");
+        assert!((300..500).contains(&counts.timeout), "{counts:?}");
+        fake.set_fault_plan(plan);
+        assert_eq!(draws(&fake, 20_000), first, "same seed, same faults");
+    }
 }

@@ -14,7 +14,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::error::GraphError;
 use crate::validate::{self, Request};
-use crate::{FakeWhatsApp, OutboundMessage};
+use crate::{FakeWhatsApp, Fault, OutboundMessage};
 
 /// Documents may be up to 100 MB (SPEC 6); leave room so the app's own size check is what fires.
 const LOCAL_MEDIA_BODY_LIMIT: usize = 110 * 1024 * 1024;
@@ -53,11 +53,15 @@ async fn send_message(
     // Mark-as-read shares the endpoint but is not a send, so it does not consume an injected
     // failure (a test injecting "the next send fails" means the reply, not the read receipt).
     let is_mark_read = json.get("status").is_some();
-    if !is_mark_read && let Some(failure) = fake.lock().send_failures.pop_front() {
-        return Err(GraphError::injected(
-            failure.http_status,
-            failure.graph_code,
-        ));
+    if !is_mark_read {
+        let queued = fake.lock().send_failures.pop_front();
+        if let Some(failure) = queued {
+            return Err(GraphError::injected(
+                failure.http_status,
+                failure.graph_code,
+            ));
+        }
+        injected_fault(&fake).await?;
     }
 
     let request = validate::validate(&json)
@@ -152,6 +156,7 @@ async fn download_media(
             "A User-Agent header is required to download media.",
         ));
     }
+    injected_fault(&fake).await?;
     let media = {
         let mut state = fake.lock();
         if state.expired_downloads > 0 {
@@ -169,6 +174,22 @@ async fn download_media(
     let content_type = HeaderValue::from_str(&media.mime_type)
         .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
     Ok(([(CONTENT_TYPE, content_type)], media.bytes).into_response())
+}
+
+/// Applies the random fault plan to one call: an error, or a hang that ends in an error after
+/// the caller has (normally) given up. Nothing is recorded or sent either way.
+async fn injected_fault(fake: &FakeWhatsApp) -> Result<(), GraphError> {
+    match fake.draw_fault() {
+        None => Ok(()),
+        Some(Fault::Reject(failure)) => Err(GraphError::injected(
+            failure.http_status,
+            failure.graph_code,
+        )),
+        Some(Fault::Hang(duration)) => {
+            tokio::time::sleep(duration).await;
+            Err(GraphError::injected(504, 2))
+        }
+    }
 }
 
 async fn outbox(State(fake): State<FakeWhatsApp>) -> Json<Vec<OutboundMessage>> {

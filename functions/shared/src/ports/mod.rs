@@ -208,6 +208,10 @@ pub trait ConversationRepository: Send + Sync {
         state: ReplyState,
         graph_message_id: Option<&str>,
     ) -> Result<(), StoreError>;
+    /// Gives up the sending lease after a send that certainly did not go out (a transient Graph
+    /// error), so Meta's next retry of the message sends it at once instead of waiting out the
+    /// lease. No effect once the reply is finished.
+    async fn release_reply(&self, wamid: &str, seq: u8) -> Result<(), StoreError>;
     /// Applies a delivery status of an outbound message (`OUT#<id>`): only a later state wins, so
     /// duplicates and out-of-order updates change nothing. Returns whether it was applied.
     async fn record_delivery(&self, update: &DeliveryUpdate) -> Result<bool, StoreError>;

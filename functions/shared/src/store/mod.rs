@@ -643,6 +643,27 @@ impl ConversationRepository for DynamoStore {
         Ok(())
     }
 
+    async fn release_reply(&self, wamid: &str, seq: u8) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::wamid_pk(wamid), &keys::reply_sk(seq))))
+            .update_expression("SET owed.lease_until_ms = :zero")
+            .condition_expression("owed.#state = :sending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":sending", AttributeValue::S("SENDING".into()))
+            .send()
+            .await
+            .map_err(classify);
+        match result {
+            // Already finished by another delivery: nothing to release.
+            Ok(_) | Err(StoreError::Conflict) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn record_delivery(&self, update: &DeliveryUpdate) -> Result<bool, StoreError> {
         let status = serde_json::to_value(update.status)
             .ok()
