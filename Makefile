@@ -4,14 +4,17 @@
 SHELL := /bin/bash
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell sha256sum infra/requirements.txt | cut -c1-12)
+# checkov conflicts with aws-sam-cli's pins, so it has a venv of its own (never put on PATH).
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(shell sha256sum infra/requirements-checkov.txt | cut -c1-12)
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test venv send chat build validate fmt clippy clean-venv
+.PHONY: run test venv venv-checkov send chat build validate fmt clippy clean-venv
 
 run: venv
 	@bash infra/run-local.sh
 
-test: venv
+test: venv venv-checkov
 	@bash infra/test.sh
 
 venv: $(STAMP)
@@ -21,6 +24,14 @@ $(STAMP): infra/requirements.txt
 	@echo "installing pinned tools into $(VENV) (moto, cfn-lint, cargo-lambda, aws-sam-cli)..."
 	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
+
+venv-checkov: $(CHECKOV_STAMP)
+
+$(CHECKOV_STAMP): infra/requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || python3 -m venv $(CHECKOV_VENV)
+	@echo "installing pinned checkov into $(CHECKOV_VENV)..."
+	@$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/requirements-checkov.txt
+	@rm -f $(CHECKOV_VENV)/.installed-* && touch $@
 
 # Sends a signed fixture (FIXTURE=text.json) to the running local stack.
 send:
@@ -39,4 +50,33 @@ validate: venv
 	AWS_DEFAULT_REGION=ap-southeast-3 sam validate --lint
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(CHECKOV_VENV)
+
+# Load and fault-injection benchmark of the local stack (issue #6; docs/performance.md).
+.PHONY: bench
+bench: venv
+	@bash infra/bench.sh
+
+# Cold starts of the release binaries against a loopback Lambda Runtime API, beside a hello-world
+# built with the same profile, and their zip sizes (issue #6; docs/bench/cold-start.md).
+# RUNS=20 starts per binary; ARGS for more options (ARGS=--help lists them).
+.PHONY: cold-start
+cold-start: venv
+	cargo build --release -p webhook -p status -p documents -p hello-lambda
+	cargo build --quiet -p cold-start
+	@bash -c 'set -euo pipefail; source infra/lib.sh; P=$$(free_port); LOG=$$(mktemp); \
+	  trap "stop_moto; rm -f $$LOG" EXIT; start_moto $$P $$LOG; export_emulator_env $$P; \
+	  target/debug/cold-start --runs $(or $(RUNS),20) $(ARGS)'
+
+# Fuzzing (issue #6; docs/bench/fuzzing.md): each cargo-fuzz target for FUZZ_SECONDS (default 60),
+# one after the other, on the kept corpus (fuzz/corpus/<target>, grown in place). Needs the nightly
+# toolchain and `cargo install cargo-fuzz --locked`. Not part of `make test`.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	@cargo +nightly fuzz --version >/dev/null 2>&1 || { echo "needs nightly and cargo-fuzz (cargo install cargo-fuzz --locked)"; exit 1; }
+	@set -e; for t in webhook_envelope webhook_signature conversation; do \
+	  seeds=""; if [ $$t = webhook_envelope ] && [ -d ../shared/fixtures/whatsapp ]; then seeds=../shared/fixtures/whatsapp; fi; \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  nice -n 19 cargo +nightly fuzz run $$t fuzz/corpus/$$t $$seeds -- -max_total_time=$(FUZZ_SECONDS) -timeout=60; \
+	done

@@ -20,7 +20,16 @@ pub struct GraphClient {
 
 impl GraphClient {
     pub fn new(config: &WhatsAppConfig, secrets: Arc<SecretsProvider>) -> Result<Self, SendError> {
+        // The Mozilla root store compiled in (webpki-root-certs), not the platform's: loading
+        // that reads and PEM-decodes every file of the certificate directory at every cold start
+        // (issue #6, docs/bench/cold-start.md).
+        let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .map(|der| reqwest::Certificate::from_der(der))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SendError::Transient(e.to_string()))?;
         let http = reqwest::Client::builder()
+            .tls_certs_only(roots)
             .timeout(config.request_timeout)
             .user_agent(concat!("adminduk-whatsapp/", env!("CARGO_PKG_VERSION")))
             .build()

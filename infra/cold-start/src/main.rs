@@ -1,0 +1,697 @@
+//! Cold-start measurement (issue #6): each release binary is started again and again against a
+//! loopback Lambda Runtime API, the way Lambda starts a new execution environment, and timed
+//!
+//! - **init**: spawn → its first `GET /2018-06-01/runtime/invocation/next`;
+//! - **init + first invocation**: spawn → the `POST .../invocation/{id}/response` of the first
+//!   event, a real request that reaches the emulator (moto, `AWS_ENDPOINT_URL`) and, for the
+//!   webhook, a fake Graph API;
+//!
+//! beside a hello-world `lambda_http` binary built with the same profile, and **own** time: init +
+//! first invocation less the time the binary waited on the emulator and the fake Graph API, which
+//! it reaches through timing relays (`meter`). Each response must be a 2xx: an error path
+//! measures nothing. Prints a Markdown table (median, p90, ratio to hello-world's median, zip size
+//! of each `bootstrap`).
+//!
+//! `make cold-start` builds the binaries, starts moto and runs this; see `docs/bench/cold-start.md`.
+
+mod events;
+mod meter;
+mod runtime_api;
+
+use runtime_api::{Invocation, Report, RuntimeApi};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::process::Command;
+
+const USAGE: &str = "\
+usage: cold-start [--runs N] [--warmup N] [--bin-dir DIR] [--only a,b] [--fixture FILE]
+                  [--template FILE] [--log-dir DIR] [--secrets-manager] [--raw]
+                  [--wrap 'CMD ARGS']
+
+  --runs N            measured starts per binary (default 20)
+  --warmup N          unmeasured starts per binary first (default 1)
+  --bin-dir DIR       where the release binaries are (default target/release)
+  --only LIST         a subset of hello-lambda,webhook,status,documents
+  --fixture FILE      the webhook's text message (default the shared text.json fixture)
+  --template FILE     template.yaml the table and bucket are created from
+  --log-dir DIR       the binaries' stdout and stderr (default target/cold-start)
+  --secrets-manager   give the functions WHATSAPP_SECRET_ARN (a secret created in the emulator),
+                      as deployed, instead of the secrets as plain variables
+  --raw               also print every sample (CSV)
+  --wrap 'CMD ARGS'   run each binary under a command, e.g. --wrap 'strace -f -tt -o /tmp/s'
+                      (diagnosis only: the times then include the wrapper)
+
+Needs AWS_ENDPOINT_URL: the moto server (see `make cold-start`).";
+
+const REGION: &str = local_stack::LOCAL_REGION;
+const BINARIES: [&str; 4] = ["hello-lambda", "webhook", "status", "documents"];
+const HELLO: &str = "hello-lambda";
+
+struct Options {
+    runs: usize,
+    warmup: usize,
+    bin_dir: PathBuf,
+    only: Vec<String>,
+    fixture: PathBuf,
+    template: PathBuf,
+    log_dir: PathBuf,
+    secrets_manager: bool,
+    raw: bool,
+    wrap: Vec<String>,
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn parse_options() -> Result<Options, String> {
+    let root = repo_root();
+    let mut options = Options {
+        runs: 20,
+        warmup: 1,
+        bin_dir: root.join("target/release"),
+        only: BINARIES.iter().map(|b| (*b).to_owned()).collect(),
+        fixture: root.join("../shared/fixtures/whatsapp/text.json"),
+        template: root.join("template.yaml"),
+        log_dir: root.join("target/cold-start"),
+        secrets_manager: false,
+        raw: false,
+        wrap: Vec::new(),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--runs" => {
+                options.runs = value("--runs")?
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or("--runs takes a positive number")?;
+            }
+            "--warmup" => {
+                options.warmup = value("--warmup")?
+                    .parse()
+                    .map_err(|_| "--warmup takes a number")?;
+            }
+            "--bin-dir" => options.bin_dir = value("--bin-dir")?.into(),
+            "--only" => {
+                options.only = value("--only")?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|b| !b.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                if let Some(unknown) = options
+                    .only
+                    .iter()
+                    .find(|b| !BINARIES.contains(&b.as_str()))
+                {
+                    return Err(format!("unknown binary {unknown}"));
+                }
+            }
+            "--fixture" => options.fixture = value("--fixture")?.into(),
+            "--template" => options.template = value("--template")?.into(),
+            "--log-dir" => options.log_dir = value("--log-dir")?.into(),
+            "--secrets-manager" => options.secrets_manager = true,
+            "--raw" => options.raw = true,
+            "--wrap" => {
+                options.wrap = value("--wrap")?
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect();
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other}")),
+        }
+    }
+    // Hello-world is the yardstick of every ratio.
+    if !options.only.iter().any(|b| b == HELLO) {
+        options.only.insert(0, HELLO.to_owned());
+    }
+    Ok(options)
+}
+
+/// Everything the binaries run against.
+struct Bench {
+    runtime: RuntimeApi,
+    runtime_addr: std::net::SocketAddr,
+    reports: tokio::sync::mpsc::UnboundedReceiver<Report>,
+    whatsapp: fake_whatsapp::FakeWhatsApp,
+    /// Time the function waits on the emulator and the fake Graph API (both behind its relays).
+    meter: meter::WaitMeter,
+    /// Variables of each function (beyond the Lambda-provided ones).
+    function_env: HashMap<&'static str, Vec<(String, String)>>,
+    fixture: Value,
+    claims: HashMap<String, String>,
+    log_dir: PathBuf,
+}
+
+/// One binary's samples.
+#[derive(Default)]
+struct Samples {
+    init: Vec<Duration>,
+    first: Vec<Duration>,
+    /// Waiting on the emulator and the fake Graph API, within `first`.
+    wait: Vec<Duration>,
+    /// Requests to them.
+    requests: Vec<u32>,
+}
+
+/// One start of one binary.
+struct Sample {
+    init: Duration,
+    first: Duration,
+    wait: Duration,
+    requests: u32,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let options = match parse_options() {
+        Ok(o) => o,
+        Err(err) => {
+            eprintln!("error: {err}\n\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(err) = run(options).await {
+        eprintln!("error: {err}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(mut options: Options) -> Result<(), String> {
+    let emulator = std::env::var("AWS_ENDPOINT_URL")
+        .map_err(|_| "AWS_ENDPOINT_URL is not set: start moto first (`make cold-start`)")?;
+    // Absolute: the binaries run with the bin dir as their working directory.
+    options.bin_dir = std::fs::canonicalize(&options.bin_dir)
+        .map_err(|e| format!("{}: {e}", options.bin_dir.display()))?;
+    for binary in &options.only {
+        let path = options.bin_dir.join(binary);
+        if !path.is_file() {
+            return Err(format!(
+                "{} is missing: cargo build --release -p webhook -p status -p documents -p hello-lambda",
+                path.display()
+            ));
+        }
+    }
+    let bench = prepare(&options, &emulator).await?;
+    let zips = options
+        .only
+        .iter()
+        .map(|b| (b.clone(), zip_size(&options.bin_dir.join(b), b)))
+        .collect::<HashMap<_, _>>();
+    let samples = measure(&options, bench).await?;
+    print_report(&options, &samples, &zips);
+    Ok(())
+}
+
+async fn prepare(options: &Options, emulator: &str) -> Result<Bench, String> {
+    let fixture: Value = std::fs::read(&options.fixture)
+        .map_err(|e| format!("{}: {e}", options.fixture.display()))
+        .and_then(|raw| {
+            serde_json::from_slice(&raw).map_err(|e| format!("{}: {e}", options.fixture.display()))
+        })?;
+    std::fs::create_dir_all(&options.log_dir)
+        .map_err(|e| format!("{}: {e}", options.log_dir.display()))?;
+
+    // A table and bucket of this run's own, from template.yaml, and the requests officers read.
+    let unique = format!(
+        "cold-start-{}-{}",
+        std::process::id(),
+        time::OffsetDateTime::now_utc().unix_timestamp()
+    );
+    let template = local_stack::template::Template::load(&options.template)
+        .map_err(|e| format!("template: {e}"))?;
+    let sdk = local_stack::emulator_sdk_config(emulator).await;
+    local_stack::provision::create_table(&shared::aws::dynamodb_client(&sdk), &template, &unique)
+        .await
+        .map_err(|e| format!("creating the table: {e}"))?;
+    local_stack::provision::create_bucket(&shared::aws::s3_client(&sdk), &template, &unique)
+        .await
+        .map_err(|e| format!("creating the bucket: {e}"))?;
+    let store = shared::store::DynamoStore::new(shared::aws::dynamodb_client(&sdk), &unique);
+    events::seed(&store).await?;
+
+    let whatsapp =
+        fake_whatsapp::FakeWhatsApp::new("http://127.0.0.1", local_stack::LOCAL_ACCESS_TOKEN);
+    let graph = whatsapp
+        .spawn()
+        .await
+        .map_err(|e| format!("fake Graph API: {e}"))?;
+    // The functions reach both through relays that time their answers.
+    let meter = meter::WaitMeter::default();
+    let emulator_addr = emulator
+        .strip_prefix("http://")
+        .map(|a| a.trim_end_matches('/'))
+        .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
+        .ok_or_else(|| format!("AWS_ENDPOINT_URL {emulator}: expected http://IP:PORT"))?;
+    let emulator_relay = meter
+        .relay(emulator_addr)
+        .await
+        .map_err(|e| format!("relay: {e}"))?;
+    let graph_relay = meter
+        .relay(graph)
+        .await
+        .map_err(|e| format!("relay: {e}"))?;
+    let (runtime, runtime_addr, reports) = RuntimeApi::spawn()
+        .await
+        .map_err(|e| format!("runtime API: {e}"))?;
+
+    let secrets: Vec<(String, String)> = if options.secrets_manager {
+        let arn = aws_sdk_secretsmanager::Client::new(&sdk)
+            .create_secret()
+            .name(&unique)
+            .secret_string(
+                serde_json::json!({
+                    "app_secret": local_stack::LOCAL_APP_SECRET,
+                    "verify_token": local_stack::LOCAL_VERIFY_TOKEN,
+                    "access_token": local_stack::LOCAL_ACCESS_TOKEN,
+                })
+                .to_string(),
+            )
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "creating the secret: {}",
+                    aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+                )
+            })?
+            .arn
+            .ok_or("the emulator returned no secret ARN")?;
+        vec![("WHATSAPP_SECRET_ARN".into(), arn)]
+    } else {
+        vec![
+            (
+                "WHATSAPP_APP_SECRET".into(),
+                local_stack::LOCAL_APP_SECRET.into(),
+            ),
+            (
+                "WHATSAPP_VERIFY_TOKEN".into(),
+                local_stack::LOCAL_VERIFY_TOKEN.into(),
+            ),
+            (
+                "WHATSAPP_ACCESS_TOKEN".into(),
+                local_stack::LOCAL_ACCESS_TOKEN.into(),
+            ),
+        ]
+    };
+    // As template.yaml sets them, with the emulator's table and bucket and the fake Graph API.
+    let common: Vec<(String, String)> = [
+        ("AWS_ENDPOINT_URL", format!("http://{emulator_relay}")),
+        ("TABLE_NAME", unique.clone()),
+        (
+            "WHATSAPP_PHONE_NUMBER_ID",
+            local_stack::LOCAL_PHONE_NUMBER_ID.into(),
+        ),
+        ("GRAPH_API_BASE_URL", format!("http://{graph_relay}")),
+        ("GRAPH_API_VERSION", "v25.0".into()),
+        ("OFFICE_REGION_CODE", "1708".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .chain(secrets)
+    .collect();
+    let with = |extra: &[(&str, &str)]| {
+        let mut env = common.clone();
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        env
+    };
+    let function_env = HashMap::from([
+        (HELLO, Vec::new()),
+        ("webhook", with(&[])),
+        (
+            "status",
+            with(&[
+                ("WHATSAPP_TEMPLATE_STATUS_UPDATE", "status_update"),
+                ("WHATSAPP_TEMPLATE_OFFICER_MESSAGE", "officer_message"),
+                ("WHATSAPP_TEMPLATE_LANGUAGE", "id"),
+            ]),
+        ),
+        (
+            "documents",
+            with(&[("BUCKET_NAME", &unique), ("PRESIGN_TTL_SECONDS", "300")]),
+        ),
+    ]);
+    Ok(Bench {
+        runtime,
+        runtime_addr,
+        reports,
+        whatsapp,
+        meter,
+        function_env,
+        fixture,
+        claims: events::officer_claims(),
+        log_dir: options.log_dir.clone(),
+    })
+}
+
+/// What Lambda itself puts into a `provided.al2023` environment (template.yaml: 256 MB, JSON
+/// logs at INFO, X-Ray active), credentials included: a deployed function gets its role's
+/// credentials as variables, so the SDK's chain stops at the first provider.
+fn lambda_env(binary: &str, runtime_api: &std::net::SocketAddr) -> Vec<(String, String)> {
+    let function = format!("adminduk-wa-{binary}");
+    [
+        ("AWS_LAMBDA_RUNTIME_API", runtime_api.to_string()),
+        ("AWS_LAMBDA_FUNCTION_NAME", function.clone()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".into()),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256".into()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into()),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{function}"),
+        ),
+        (
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            "2026/11/28/[$LATEST]00000000000000000000000000000000".into(),
+        ),
+        ("AWS_LAMBDA_LOG_FORMAT", "JSON".into()),
+        ("AWS_LAMBDA_LOG_LEVEL", "INFO".into()),
+        ("AWS_REGION", REGION.into()),
+        ("AWS_DEFAULT_REGION", REGION.into()),
+        ("AWS_ACCESS_KEY_ID", "local".into()),
+        ("AWS_SECRET_ACCESS_KEY", "local".into()),
+        ("AWS_SESSION_TOKEN", "local".into()),
+        ("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR".into()),
+        ("AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129:2000".into()),
+        ("_AWS_XRAY_DAEMON_ADDRESS", "169.254.79.129".into()),
+        ("_AWS_XRAY_DAEMON_PORT", "2000".into()),
+        ("_HANDLER", "bootstrap".into()),
+        ("LAMBDA_TASK_ROOT", "/var/task".into()),
+        ("LAMBDA_RUNTIME_DIR", "/var/runtime".into()),
+        ("LANG", "en_US.UTF-8".into()),
+        ("TZ", ":UTC".into()),
+        ("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin".into()),
+        (
+            "LD_LIBRARY_PATH",
+            "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
+                .into(),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+async fn measure(options: &Options, mut bench: Bench) -> Result<HashMap<String, Samples>, String> {
+    let mut samples: HashMap<String, Samples> = HashMap::new();
+    let mut n: u64 = 0;
+    // Round-robin, so background load on the machine spreads over every binary alike.
+    for round in 0..options.warmup + options.runs {
+        for binary in &options.only {
+            n += 1;
+            let sample = start_once(options, &mut bench, binary, n).await?;
+            if round >= options.warmup {
+                let s = samples.entry(binary.clone()).or_default();
+                s.init.push(sample.init);
+                s.first.push(sample.first);
+                s.wait.push(sample.wait);
+                s.requests.push(sample.requests);
+            }
+        }
+        eprint!("\rround {}/{}", round + 1, options.warmup + options.runs);
+    }
+    eprintln!();
+    Ok(samples)
+}
+
+/// Starts `binary` once, hands it one event and times it.
+async fn start_once(
+    options: &Options,
+    bench: &mut Bench,
+    binary: &str,
+    n: u64,
+) -> Result<Sample, String> {
+    let payload = match binary {
+        "webhook" => events::webhook(&bench.fixture, local_stack::LOCAL_APP_SECRET, n),
+        "status" => events::status(&bench.claims, n),
+        "documents" => events::documents(&bench.claims, n),
+        _ => events::hello(n),
+    };
+    let request_id = format!("{n:08x}-c01d-4000-8000-{:012x}", std::process::id());
+    let generation = bench.runtime.arm(Invocation {
+        request_id: request_id.clone(),
+        function_arn: format!("arn:aws:lambda:{REGION}:000000000000:function:adminduk-wa-{binary}"),
+        body: payload.to_string().into_bytes(),
+        timeout: Duration::from_secs(15),
+    });
+    // Whatever the previous run left in the channel belongs to it.
+    while bench.reports.try_recv().is_ok() {}
+    let outbox_before = bench.whatsapp.outbox().len();
+    let log_path = bench.log_dir.join(format!("{binary}.log"));
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| format!("{}: {e}", log_path.display()))?;
+    let log_err = log.try_clone().map_err(|e| e.to_string())?;
+    let program = options.bin_dir.join(binary);
+    let mut command = match options.wrap.split_first() {
+        None => Command::new(&program),
+        Some((wrapper, args)) => {
+            let mut c = Command::new(wrapper);
+            c.args(args).arg(&program);
+            c
+        }
+    };
+    command
+        .env_clear()
+        .envs(lambda_env(binary, &bench.runtime_addr))
+        .envs(bench.function_env[binary].iter().cloned())
+        .current_dir(&options.bin_dir)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log_err)
+        // Its own process group, so a wrapper (`--wrap`) goes down with what it runs.
+        .process_group(0)
+        .kill_on_drop(true);
+
+    bench.meter.reset();
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("starting {binary}: {e}"))?;
+    let deadline = tokio::time::sleep(Duration::from_secs(30));
+    tokio::pin!(deadline);
+    let mut init = None;
+    let outcome = loop {
+        tokio::select! {
+            report = bench.reports.recv() => match report {
+                Some(Report::Next { generation: g, at }) if g == generation && init.is_none() => {
+                    init = Some(at - started);
+                }
+                Some(Report::Next { .. }) => {}
+                Some(Report::Response { request_id: id, body, at }) if id == request_id => {
+                    break Ok((at - started, bench.meter.read(), body));
+                }
+                Some(Report::Error { request_id: id, body }) if id == request_id => {
+                    break Err(format!("invocation error: {}", String::from_utf8_lossy(&body)));
+                }
+                Some(Report::InitError { body }) => {
+                    break Err(format!("init error: {}", String::from_utf8_lossy(&body)));
+                }
+                Some(_) => {}
+                None => break Err("the runtime API stopped".into()),
+            },
+            status = child.wait() => {
+                break Err(format!("exited before answering ({})", status.map(|s| s.to_string()).unwrap_or_default()));
+            }
+            () = &mut deadline => break Err("no response within 30 s".into()),
+        }
+    };
+    if let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) {
+        // SAFETY: kill(2) with the negated id of the process group this run created.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+    let (first, (wait, requests), body) =
+        outcome.map_err(|e| format!("{binary} (run {n}): {e}; its log: {}", log_path.display()))?;
+    let init = init.ok_or_else(|| format!("{binary}: answered without polling"))?;
+
+    // A measurement of an error path is worthless.
+    let response: Value = serde_json::from_slice(&body)
+        .map_err(|e| format!("{binary}: response is not JSON: {e}"))?;
+    let status = response["statusCode"].as_i64().unwrap_or(0);
+    if !(200..300).contains(&status) {
+        return Err(format!(
+            "{binary} answered {status}, not a success: {}",
+            response["body"]
+        ));
+    }
+    if binary == "webhook" && bench.whatsapp.outbox().len() <= outbox_before {
+        return Err("webhook answered 200 without sending the resident a reply".into());
+    }
+    Ok(Sample {
+        init,
+        first,
+        wait,
+        requests,
+    })
+}
+
+/// Median (mean of the two middle values for an even count).
+fn median(values: &[Duration]) -> Duration {
+    let mut v = values.to_vec();
+    v.sort();
+    let mid = v.len() / 2;
+    if v.len().is_multiple_of(2) {
+        (v[mid - 1] + v[mid]) / 2
+    } else {
+        v[mid]
+    }
+}
+
+/// 90th percentile, nearest rank.
+fn p90(values: &[Duration]) -> Duration {
+    let mut v = values.to_vec();
+    v.sort();
+    let rank = (v.len() * 9).div_ceil(10).max(1);
+    v[rank - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+/// A zip of the binary as `bootstrap`, the way `sam build` (cargo-lambda) packages it: one
+/// deflated entry. Uses the `zip` command at its default level.
+fn zip_size(binary: &Path, name: &str) -> Option<u64> {
+    let dir = std::env::temp_dir().join(format!("cold-start-zip-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).ok()?;
+    let size = (|| {
+        std::fs::copy(binary, dir.join("bootstrap")).ok()?;
+        let ok = std::process::Command::new("zip")
+            .args(["-q", "-X", "bootstrap.zip", "bootstrap"])
+            .current_dir(&dir)
+            .status()
+            .ok()?
+            .success();
+        ok.then(|| {
+            std::fs::metadata(dir.join("bootstrap.zip"))
+                .ok()
+                .map(|m| m.len())
+        })?
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    size
+}
+
+fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn print_report(
+    options: &Options,
+    samples: &HashMap<String, Samples>,
+    zips: &HashMap<String, Option<u64>>,
+) {
+    let own = |s: &Samples| -> Vec<Duration> {
+        s.first
+            .iter()
+            .zip(&s.wait)
+            .map(|(first, wait)| first.saturating_sub(*wait))
+            .collect()
+    };
+    let hello = &samples[HELLO];
+    let (hello_init, hello_first, hello_own) = (
+        median(&hello.init),
+        median(&hello.first),
+        median(&own(hello)),
+    );
+    let ratio = |d: Duration, base: Duration| d.as_secs_f64() / base.as_secs_f64();
+    println!(
+        "{} starts per binary (+{} warm-up), {}; times in ms from spawn; \
+         own = init + first invocation less the time spent waiting on the emulator and the fake \
+         Graph API.\n",
+        options.runs,
+        options.warmup,
+        if options.secrets_manager {
+            "secrets from Secrets Manager (emulator)"
+        } else {
+            "secrets as variables"
+        }
+    );
+    println!(
+        "| binary | init median | init p90 | init+first median | init+first p90 | waiting on dependencies (requests) | own median | own p90 | init ÷ hello | init+first ÷ hello | own ÷ hello | zip bytes |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for binary in &options.only {
+        let s = &samples[binary];
+        let own = own(s);
+        let requests = s.requests.iter().max().copied().unwrap_or(0);
+        println!(
+            "| {binary} | {} | {} | {} | {} | {} ({requests}) | {} | {} | {:.2}x | {:.2}x | {:.2}x | {} |",
+            ms(median(&s.init)),
+            ms(p90(&s.init)),
+            ms(median(&s.first)),
+            ms(p90(&s.first)),
+            ms(median(&s.wait)),
+            ms(median(&own)),
+            ms(p90(&own)),
+            ratio(median(&s.init), hello_init),
+            ratio(median(&s.first), hello_first),
+            ratio(median(&own), hello_own),
+            zips[binary].map_or_else(|| "n/a".into(), group_digits),
+        );
+    }
+    if options.raw {
+        println!("\nbinary,run,init_ms,init_first_ms,wait_ms,requests");
+        for binary in &options.only {
+            let s = &samples[binary];
+            for i in 0..s.init.len() {
+                println!(
+                    "{binary},{},{},{},{},{}",
+                    i + 1,
+                    ms(s.init[i]),
+                    ms(s.first[i]),
+                    ms(s.wait[i]),
+                    s.requests[i]
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles() {
+        let v: Vec<Duration> = (1..=20).map(Duration::from_millis).collect();
+        assert_eq!(median(&v), Duration::from_micros(10_500));
+        assert_eq!(p90(&v), Duration::from_millis(18));
+        assert_eq!(p90(&v[..1]), Duration::from_millis(1));
+        assert_eq!(median(&v[..3]), Duration::from_millis(2));
+    }
+
+    #[test]
+    fn digits_are_grouped() {
+        assert_eq!(group_digits(3_470_005), "3,470,005");
+        assert_eq!(group_digits(999), "999");
+    }
+}
