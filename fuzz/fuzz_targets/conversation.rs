@@ -48,6 +48,8 @@ use time::{Date, Duration, OffsetDateTime};
 const MAX_NEEDS: usize = 6;
 const MAX_ACTIONS: usize = 80;
 const START: OffsetDateTime = datetime!(2026-11-27 02:00 UTC);
+/// Valid NIKs (birth dates 1990 and 2015), for the `Register` macro.
+const NIK_POOL: [&str; 3] = ["1708014508900001", "1708010508150001", "3171014508900002"];
 
 // ---------------------------------------------------------------------------------------------
 // Fuzz input
@@ -83,6 +85,18 @@ enum Action {
     Officer { pick: u8, next: u8 },
     /// A supervisor changes a service's availability.
     Availability { service: u8, notice: Option<String> },
+    /// A whole registration as one action (menu, service, name, NIK from a pool of three,
+    /// district, event date when asked, optionally an explicit slot pick, every required
+    /// document, submit), cut after `stop_after` messages. Each message is checked like any
+    /// other; the macro only lets the fuzzer reach deep states and combine them (the same NIK
+    /// twice, a new draft over an old one, an officer acting on a submitted request, ...).
+    Register {
+        who: Who,
+        service: u8,
+        nik: u8,
+        pick_slot: bool,
+        stop_after: u8,
+    },
 }
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -302,6 +316,56 @@ impl World {
                 request.status = *to;
                 request.version += 1;
                 request.updated_at = self.now;
+            }
+            Action::Register {
+                who,
+                service: s,
+                nik,
+                pick_slot,
+                stop_after,
+            } => {
+                let resident = resident(*who);
+                let registrations: Vec<ServiceCode> = services()
+                    .iter()
+                    .filter(|d| d.kind == ServiceKind::Registration)
+                    .map(|d| d.code)
+                    .collect();
+                let Some(code) = pick(&registrations, usize::from(*s)).copied() else {
+                    return;
+                };
+                let definition = service(code);
+                let text = |body: &str| Inbound::Text { body: body.into() };
+                let choice = |id: String| Inbound::Choice {
+                    id,
+                    title: String::new(),
+                };
+                let mut script = vec![
+                    text("menu"),
+                    choice(format!("{SERVICE_PREFIX}{}", code.as_str())),
+                    text("Siti Aminah"),
+                    text(NIK_POOL[usize::from(*nik) % NIK_POOL.len()]),
+                    choice(format!("{DISTRICT_PREFIX}170804")),
+                ];
+                if definition.late_report_after_days.is_some() {
+                    script.push(text("01-11-2026"));
+                }
+                let required: Vec<&str> = definition.required_slots().map(|s| s.id).collect();
+                if *pick_slot && let Some(last) = required.last() {
+                    script.push(choice(format!("{SLOT_PREFIX}{last}")));
+                }
+                for _ in &required {
+                    script.push(Inbound::Media(MediaRef {
+                        media_id: "media".into(),
+                        mime_type: "image/jpeg".into(),
+                        sha256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".into(),
+                        filename: None,
+                        caption: None,
+                    }));
+                }
+                script.push(choice(SUBMIT_ID.into()));
+                for inbound in script.into_iter().take(usize::from(*stop_after).max(1)) {
+                    self.send(&resident, inbound);
+                }
             }
             Action::Send { who, message } => {
                 let resident = resident(*who);

@@ -18,21 +18,24 @@ async fn a_duplicate_stream_record_stores_nothing_twice() {
     let (slot, _) = two_required_slots(&request);
     let pdf = pdf_bytes(20_000);
     let doc = whatsapp_document(&h, &request, slot, &pdf, "application/pdf", None, None).await;
-    let event = json!({ "Records": [insert_record(&doc, "100")] });
+    let event = |sequence: &str| json!({ "Records": [insert_record(&doc, sequence)] });
     let app = &h.stack.gateway.functions.documents;
 
     // The stack's own poller delivers the insert too: four deliveries race for one document.
+    // They are different records (Lambda never hands one record to two invocations at once: a
+    // shard's batches go one after the other), as when an operator re-inserts a pending
+    // document while its first record is still being processed.
     let (a, b, c) = tokio::join!(
-        documents::invoke(app, event.clone()),
-        documents::invoke(app, event.clone()),
-        documents::invoke(app, event.clone()),
+        documents::invoke(app, event("100")),
+        documents::invoke(app, event("101")),
+        documents::invoke(app, event("102")),
     );
     for response in [a, b, c] {
         response.expect("the invocation itself succeeds");
     }
     let stored = wait_for_state(&h, &request, &doc.document_id, DocumentState::Stored).await;
     // A late duplicate, after everything finished: a no-op, not a failure.
-    let late = documents::invoke(app, event).await.unwrap();
+    let late = documents::invoke(app, event("100")).await.unwrap();
     assert_eq!(late["batchItemFailures"], json!([]));
 
     let key = stored.key.unwrap();
@@ -79,6 +82,7 @@ async fn failures_are_reported_per_record() {
             &request.ticket,
             &busy.document_id,
             DocumentState::PendingFetch,
+            "another delivery",
             now,
             now + time::Duration::minutes(10),
         )
@@ -139,4 +143,50 @@ async fn media_that_never_downloads_is_marked_failed_and_the_resident_asked_agai
             .any(|t| t.contains("tidak dapat kami unduh"))
     );
     assert_nothing_stored(&h, &request, slot).await;
+}
+
+#[tokio::test]
+async fn a_redelivered_record_takes_back_the_lease_its_first_delivery_left() {
+    // Events are delivered by hand here: the first delivery of record 300 claimed the document
+    // and then lost its store connection (or its answer, or the function timed out), leaving
+    // the 15-minute lease behind. Lambda's retry of the same record must not wait it out.
+    let h = Harness::start_without_events().await;
+    let request = seed_request(&h, "ABCD-EFGH").await;
+    let (slot, _) = two_required_slots(&request);
+    let doc = whatsapp_document(
+        &h,
+        &request,
+        slot,
+        &jpeg_bytes(5_000),
+        "image/jpeg",
+        None,
+        None,
+    )
+    .await;
+    let record = insert_record(&doc, "300");
+    let holder = format!("stream:{}", record["eventID"].as_str().unwrap());
+    let now = time::OffsetDateTime::now_utc();
+    h.store()
+        .claim_document(
+            &request.ticket,
+            &doc.document_id,
+            DocumentState::PendingFetch,
+            &holder,
+            now,
+            now + time::Duration::minutes(15),
+        )
+        .await
+        .unwrap()
+        .expect("first delivery's lease");
+
+    let response = documents::invoke(
+        &h.stack.gateway.functions.documents,
+        json!({ "Records": [record] }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+    let stored = document(&h, &request, &doc.document_id).await;
+    assert_eq!(stored.state, DocumentState::Stored);
+    assert_eq!(stored.attempts, 2, "both deliveries counted");
 }

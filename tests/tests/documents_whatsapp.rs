@@ -149,3 +149,29 @@ async fn an_expired_media_url_is_fetched_again() {
     let stored = object_bytes(&h, doc.key.as_deref().unwrap()).await.unwrap();
     assert_eq!(stored, pdf);
 }
+
+/// moto answers a cancelled `TransactWriteItems` (here: a repeated delivery refused on its dedupe
+/// record) by putting back a copy of the table taken before it, stream shard included. The local
+/// stack's stream poller must go on reading the live stream after that; it once kept an iterator
+/// on the discarded shard, and no document was fetched again.
+#[tokio::test]
+async fn a_photo_after_a_refused_duplicate_delivery_is_still_fetched() {
+    let h = Harness::start().await;
+    let request = seed_request(&h, "DUPE-SAFE").await;
+    let (first, second) = two_required_slots(&request);
+
+    // The poller is reading the stream: a first photo is stored.
+    let before = jpeg_bytes(40_000);
+    let before = whatsapp_document(&h, &request, first, &before, "image/jpeg", None, None).await;
+    wait_for_state(&h, &request, &before.document_id, DocumentState::Stored).await;
+
+    // Meta delivers one message twice; the second commit is cancelled.
+    let delivery = integration_tests::payloads::text("6281234500001", "wamid.DUPE1", "halo");
+    for _ in 0..2 {
+        assert_eq!(h.post_webhook(&delivery).await.status(), 200);
+    }
+
+    let after = jpeg_bytes(60_000);
+    let after = whatsapp_document(&h, &request, second, &after, "image/jpeg", None, None).await;
+    wait_for_state(&h, &request, &after.document_id, DocumentState::Stored).await;
+}

@@ -2,6 +2,7 @@
 //! API: handshake, signature, exactly-once effects and replies.
 
 use integration_tests::{Harness, LOCAL_VERIFY_TOKEN, fixture};
+use shared::ports::StoreError;
 
 #[tokio::test]
 async fn handshake_echoes_the_challenge_only_for_the_right_token() {
@@ -235,4 +236,135 @@ async fn every_fixture_is_accepted_with_200() {
             .iter()
             .any(|m| m.to.as_deref() == Some("6285200001111"))
     );
+}
+
+/// The real store, except that the first `failures` "reply sent" updates find it unavailable, as
+/// in an outage that starts right after the Graph API accepted a reply.
+struct StoreDownAfterSend {
+    store: shared::store::DynamoStore,
+    failures: std::sync::atomic::AtomicU32,
+}
+
+#[async_trait::async_trait]
+impl shared::ports::ConversationRepository for StoreDownAfterSend {
+    async fn get_conversation(
+        &self,
+        resident: &domain::ResidentId,
+    ) -> Result<Option<domain::conversation::Conversation>, StoreError> {
+        self.store.get_conversation(resident).await
+    }
+    async fn commit_inbound(
+        &self,
+        commit: &shared::ports::InboundCommit,
+    ) -> Result<shared::ports::CommitOutcome, StoreError> {
+        self.store.commit_inbound(commit).await
+    }
+    async fn get_guard(
+        &self,
+        guard_id: &str,
+    ) -> Result<Option<shared::ports::GuardRecord>, StoreError> {
+        self.store.get_guard(guard_id).await
+    }
+    async fn owed_replies(&self, wamid: &str) -> Result<Vec<shared::ports::OwedReply>, StoreError> {
+        self.store.owed_replies(wamid).await
+    }
+    async fn claim_reply(
+        &self,
+        wamid: &str,
+        seq: u8,
+        now: time::OffsetDateTime,
+        lease_until: time::OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        self.store.claim_reply(wamid, seq, now, lease_until).await
+    }
+    async fn finish_reply(
+        &self,
+        wamid: &str,
+        seq: u8,
+        state: shared::ports::ReplyState,
+        graph_message_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let left = self.failures.load(std::sync::atomic::Ordering::SeqCst);
+        if left > 0 {
+            self.failures
+                .store(left - 1, std::sync::atomic::Ordering::SeqCst);
+            return Err(StoreError::Unavailable("connection refused".into()));
+        }
+        self.store
+            .finish_reply(wamid, seq, state, graph_message_id)
+            .await
+    }
+    async fn release_reply(&self, wamid: &str, seq: u8) -> Result<(), StoreError> {
+        self.store.release_reply(wamid, seq).await
+    }
+    async fn record_delivery(
+        &self,
+        update: &shared::ports::DeliveryUpdate,
+    ) -> Result<bool, StoreError> {
+        self.store.record_delivery(update).await
+    }
+    async fn close_window(
+        &self,
+        resident: &domain::ResidentId,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.store.close_window(resident, at).await
+    }
+    async fn record_failed_inbound(
+        &self,
+        wamid: &str,
+        resident: Option<&domain::ResidentId>,
+        reason: &str,
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.store
+            .record_failed_inbound(wamid, resident, reason, at)
+            .await
+    }
+}
+
+#[tokio::test]
+async fn a_sent_reply_is_recorded_through_a_short_store_outage_and_never_sent_again() {
+    // A 1 s lease, so a reply left unrecorded would visibly be sent again by the retries below.
+    let h = Harness::start_with_env(&[("WEBHOOK_REPLY_LEASE_SECONDS", "1")]).await;
+    let deployed = &h.stack.gateway.functions.webhook;
+    let app = webhook::Webhook {
+        secrets: deployed.secrets.clone(),
+        conversations: std::sync::Arc::new(StoreDownAfterSend {
+            store: h.store(),
+            failures: std::sync::atomic::AtomicU32::new(3),
+        }),
+        requests: deployed.requests.clone(),
+        services: deployed.services.clone(),
+        messenger: deployed.messenger.clone(),
+        clock: deployed.clock.clone(),
+        reply_lease: deployed.reply_lease,
+        idle_expiry: deployed.idle_expiry,
+        region: deployed.region.clone(),
+        holidays: deployed.holidays.clone(),
+    };
+    let body = fixture("text.json");
+    let post = || {
+        let request = http::Request::builder()
+            .method("POST")
+            .uri("/webhook")
+            .header("content-type", "application/json")
+            .header(
+                "x-hub-signature-256",
+                webhook::signature::sign(integration_tests::LOCAL_APP_SECRET.as_bytes(), &body),
+            )
+            .body(lambda_http::Body::from(body.clone()))
+            .expect("request");
+        webhook::handle(&app, request)
+    };
+    let first = post().await.expect("handler answers");
+    assert_eq!(first.status(), 200, "recorded after the outage: no retry");
+    assert_eq!(h.stack.whatsapp.outbox().len(), 1);
+
+    // Meta's duplicate deliveries, well after the lease: the reply is recorded as sent.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    for _ in 0..2 {
+        assert_eq!(post().await.expect("handler answers").status(), 200);
+    }
+    assert_eq!(h.stack.whatsapp.outbox().len(), 1, "exactly one reply");
 }

@@ -59,11 +59,19 @@ async fn process_record(app: &Documents, record: &EventRecord) -> Result<(), Pro
     if item.entity != "DOCUMENT" || item.document.state != DocumentState::PendingFetch {
         return Ok(());
     }
-    fetch_document(app, &item.document).await
+    // The record's event id is the same on every redelivery of it (Lambda retries the record
+    // as it was): the lease holder.
+    let holder = format!("stream:{}", record.event_id);
+    fetch_document(app, &item.document, &holder).await
 }
 
 /// Fetches, validates, stores and records one document; safe to call again for the same one.
-pub async fn fetch_document(app: &Documents, recorded: &Document) -> Result<(), ProcessError> {
+/// `holder` names the delivery (see `DocumentRepository::claim_document`).
+pub async fn fetch_document(
+    app: &Documents,
+    recorded: &Document,
+    holder: &str,
+) -> Result<(), ProcessError> {
     let now = app.clock.now();
     let ticket = recorded.ticket;
     let Some(document) = app
@@ -72,6 +80,7 @@ pub async fn fetch_document(app: &Documents, recorded: &Document) -> Result<(), 
             &ticket,
             &recorded.document_id,
             DocumentState::PendingFetch,
+            holder,
             now,
             now + app.fetch_lease,
         )

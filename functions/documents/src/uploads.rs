@@ -127,6 +127,8 @@ async fn validate_upload(
             &granted.ticket,
             &granted.document_id,
             DocumentState::PendingUpload,
+            // The object version: the same on S3's retries of this event.
+            &format!("s3:{key}#{}", version.unwrap_or("null")),
             now,
             now + app.fetch_lease,
         )

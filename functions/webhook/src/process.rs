@@ -284,12 +284,7 @@ async fn resume_owed_replies(app: &Webhook, wamid: &str) -> Result<(), ProcessEr
 
 async fn deliver(app: &Webhook, owed: &OwedReply) -> Result<(), ProcessError> {
     match app.messenger.send(&owed.to, &owed.reply).await {
-        Ok(graph_id) => {
-            app.conversations
-                .finish_reply(&owed.wamid, owed.seq, ReplyState::Sent, Some(&graph_id))
-                .await?;
-            Ok(())
-        }
+        Ok(graph_id) => record_sent(app, owed, &graph_id).await,
         Err(err) if err.is_transient() => {
             // Not sent (a rate limit, a 5xx, a timeout): let Meta's retry send it straight away.
             // Best effort: if this fails too, the lease simply runs out.
@@ -306,6 +301,35 @@ async fn deliver(app: &Webhook, owed: &OwedReply) -> Result<(), ProcessError> {
                 .finish_reply(&owed.wamid, owed.seq, ReplyState::Failed, None)
                 .await?;
             Ok(())
+        }
+    }
+}
+
+/// Pauses between attempts to record a sent reply through a store outage: about 4 s in all,
+/// well inside the function's 15 s timeout.
+const RECORD_SENT_BACKOFF_MS: [u64; 4] = [250, 500, 1_000, 2_000];
+
+/// Records a reply as sent. The message has left by now, so this record is all that stops a
+/// retried delivery from sending it again once the lease runs out: the update is idempotent and
+/// is tried again through a short store outage instead of handing the message straight back to
+/// Meta.
+async fn record_sent(app: &Webhook, owed: &OwedReply, graph_id: &str) -> Result<(), ProcessError> {
+    let mut pauses = RECORD_SENT_BACKOFF_MS.iter();
+    loop {
+        match app
+            .conversations
+            .finish_reply(&owed.wamid, owed.seq, ReplyState::Sent, Some(graph_id))
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(StoreError::Unavailable(reason)) => match pauses.next() {
+                Some(ms) => {
+                    tracing::warn!(wamid = %mask_wamid(&owed.wamid), seq = owed.seq, %reason, "sent reply not recorded yet; trying again");
+                    tokio::time::sleep(std::time::Duration::from_millis(*ms)).await;
+                }
+                None => return Err(StoreError::Unavailable(reason).into()),
+            },
+            Err(err) => return Err(err.into()),
         }
     }
 }
@@ -382,14 +406,14 @@ pub async fn delivery_status(app: &Webhook, status: &Status) -> Result<(), Store
         })
         .await?;
     if delivery == DeliveryStatus::Failed {
-        tracing::warn!(message = %mask_wamid(&status.id), code = ?error_code, "outbound message failed");
+        tracing::warn!(outbound = %mask_wamid(&status.id), code = ?error_code, "outbound message failed");
         if error_code == Some(OUTSIDE_WINDOW)
             && let Some(resident) = ResidentId::from_sender(status.recipient_id.as_deref(), None)
         {
             app.conversations.close_window(&resident, at).await?;
         }
     } else if !applied {
-        tracing::debug!(message = %mask_wamid(&status.id), "stale or duplicate status ignored");
+        tracing::debug!(outbound = %mask_wamid(&status.id), "stale or duplicate status ignored");
     }
     Ok(())
 }

@@ -378,6 +378,12 @@ pub async fn run(o: Options) -> Result<Outcome, String> {
         v.replies_failed_recorded,
         v.documents_wait.as_secs_f64()
     );
+    for document in &v.documents_not_stored {
+        let _ = writeln!(out, "- not stored: {document}");
+    }
+    for message in &v.outbox_unaccounted {
+        let _ = writeln!(out, "- sent without a reply record: {message}");
+    }
     if failures.is_empty() {
         let _ = writeln!(out, "\n**Verdict: nothing lost, nothing twice.**");
     } else {

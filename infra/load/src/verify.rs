@@ -47,6 +47,10 @@ pub struct Verdict {
     /// Replies recorded as sent that never reached the outbox.
     pub replies_lost: usize,
     pub documents_wait: Duration,
+    /// Each document record of the run not `Stored` at the end: state, attempts, reason.
+    pub documents_not_stored: Vec<String>,
+    /// Outbox messages no reply record accounts for: message id and the start of the text.
+    pub outbox_unaccounted: Vec<String>,
 }
 
 impl Verdict {
@@ -134,7 +138,7 @@ impl Checker {
                 let docs = self.documents(&request.ticket).await?;
                 pending |= docs
                     .iter()
-                    .any(|(state, _)| *state == DocumentState::PendingFetch);
+                    .any(|doc| doc.state == DocumentState::PendingFetch);
                 documents.insert(phone.clone(), docs);
             }
             if !pending || started.elapsed() > wait {
@@ -149,9 +153,26 @@ impl Checker {
             verdict.documents_expected += expected;
             let stored: Vec<&Option<String>> = docs
                 .iter()
-                .filter(|(state, _)| *state == DocumentState::Stored)
-                .map(|(_, key)| key)
+                .filter(|doc| doc.state == DocumentState::Stored)
+                .map(|doc| &doc.key)
                 .collect();
+            verdict.documents_not_stored.extend(
+                docs.iter()
+                    .filter(|doc| doc.state != DocumentState::Stored)
+                    .map(|doc| {
+                        format!(
+                            "{} {}: {:?} after {} attempt(s){}",
+                            doc.ticket,
+                            doc.slot,
+                            doc.state,
+                            doc.attempts,
+                            doc.failure
+                                .as_deref()
+                                .map(|f| format!(" ({f})"))
+                                .unwrap_or_default()
+                        )
+                    }),
+            );
             verdict.documents_stored += stored.len();
             verdict.documents_duplicate += docs.len().saturating_sub(expected);
             verdict.documents_lost += expected.saturating_sub(stored.len());
@@ -165,9 +186,18 @@ impl Checker {
         // Replies: every record's Graph id must be in the outbox once, and nothing else there.
         let outbox = whatsapp.outbox();
         let mut outbox_by_phone: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut outbox_text: HashMap<&str, String> = HashMap::new();
         for message in &outbox {
             if let Some(to) = message.to.as_deref() {
                 outbox_by_phone.entry(to).or_default().push(&message.id);
+                let text: String = integration_tests::reply_text(&message.body)
+                    .chars()
+                    .take(60)
+                    .collect();
+                outbox_text.insert(
+                    &message.id,
+                    format!("{} {}: {text}", message.id, message.received_at),
+                );
             }
         }
         for run in runs {
@@ -197,10 +227,12 @@ impl Checker {
                 .unwrap_or_default();
             verdict.outbox_messages += delivered.len();
             let delivered_set: HashSet<&str> = delivered.iter().copied().collect();
-            verdict.replies_duplicate += delivered
-                .iter()
-                .filter(|id| !recorded.contains(**id))
-                .count();
+            for id in delivered.iter().filter(|id| !recorded.contains(**id)) {
+                verdict.replies_duplicate += 1;
+                verdict
+                    .outbox_unaccounted
+                    .push(outbox_text.get(id).cloned().unwrap_or_default());
+            }
             verdict.replies_lost += recorded
                 .iter()
                 .filter(|id| !delivered_set.contains(id.as_str()))
@@ -209,11 +241,11 @@ impl Checker {
         Ok(verdict)
     }
 
-    /// (state, object key) of each document of a request, as officers see them.
+    /// Each document record of a request, as officers see them.
     async fn documents(
         &self,
         ticket: &TicketId,
-    ) -> Result<Vec<(DocumentState, Option<String>)>, String> {
+    ) -> Result<Vec<domain::document::Document>, String> {
         let records = self
             .store
             .ticket_records(ticket)
@@ -223,10 +255,8 @@ impl Checker {
             .documents
             .into_iter()
             .map(|view| {
-                let doc: domain::document::Document =
-                    serde_json::from_value(view["document"].clone())
-                        .map_err(|e| format!("document record: {e}"))?;
-                Ok((doc.state, doc.key))
+                serde_json::from_value(view["document"].clone())
+                    .map_err(|e| format!("document record: {e}"))
             })
             .collect()
     }

@@ -199,8 +199,8 @@ async fn poll_stream(
             }
         }
     };
-    // Shard id → iterator; new shards are picked up as they appear.
-    let mut iterators: HashMap<String, Option<String>> = HashMap::new();
+    // Shard id → where reading resumes; new shards are picked up as they appear.
+    let mut shards: HashMap<String, ShardPosition> = HashMap::new();
     // (record, attempts so far) waiting for redelivery after a reported failure.
     let mut retries: VecDeque<(Value, u32)> = VecDeque::new();
     loop {
@@ -215,36 +215,56 @@ async fn poll_stream(
                 .map(|d| d.shards())
                 .unwrap_or_default()
             {
-                let Some(id) = shard.shard_id() else { continue };
-                if iterators.contains_key(id) {
-                    continue;
+                if let Some(id) = shard.shard_id() {
+                    shards.entry(id.to_owned()).or_insert(ShardPosition::Start);
                 }
-                let iterator = streams
-                    .get_shard_iterator()
-                    .stream_arn(&stream_arn)
-                    .shard_id(id)
-                    .shard_iterator_type(ShardIteratorType::TrimHorizon)
-                    .send()
-                    .await
-                    .ok()
-                    .and_then(|o| o.shard_iterator().map(str::to_owned));
-                iterators.insert(id.to_owned(), iterator);
             }
         }
         let mut fresh: Vec<(Value, u32)> = retries.drain(..).collect();
-        for iterator in iterators.values_mut() {
-            let Some(current) = iterator.clone() else {
-                continue;
+        for (shard_id, position) in &mut shards {
+            // A fresh iterator on every poll, from the last record read. moto answers a
+            // cancelled TransactWriteItems by putting back a deep copy of the table taken
+            // before it, stream shard included, so an iterator kept across polls goes on
+            // reading the discarded shard and never sees another record (every document
+            // fetch stalled once a duplicate delivery had been refused). DynamoDB Streams
+            // accepts the same call; it costs one request per shard and poll.
+            let request = streams
+                .get_shard_iterator()
+                .stream_arn(&stream_arn)
+                .shard_id(shard_id);
+            let request = match position {
+                ShardPosition::Start => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
+                ShardPosition::After(sequence) => request
+                    .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+                    .sequence_number(sequence.as_str()),
+                ShardPosition::Closed => continue,
             };
-            match streams.get_records().shard_iterator(current).send().await {
+            let iterator = match request.send().await {
+                Ok(out) => match out.shard_iterator() {
+                    Some(iterator) => iterator.to_owned(),
+                    None => continue,
+                },
+                Err(err) => {
+                    tracing::debug!(error = %aws_sdk_dynamodbstreams::error::DisplayErrorContext(err), "get_shard_iterator failed");
+                    continue;
+                }
+            };
+            match streams.get_records().shard_iterator(iterator).send().await {
                 Ok(out) => {
-                    *iterator = out.next_shard_iterator().map(str::to_owned);
                     for record in out.records() {
+                        if let Some(sequence) = record.dynamodb().and_then(|d| d.sequence_number())
+                        {
+                            *position = ShardPosition::After(sequence.to_owned());
+                        }
                         if let Some(json) = stream_record_json(record, &stream_arn, &region)
                             && trigger.accepts(&json)
                         {
                             fresh.push((json, 0));
                         }
+                    }
+                    // A closed shard (split or expired) ends with no next iterator once read.
+                    if out.next_shard_iterator().is_none() {
+                        *position = ShardPosition::Closed;
                     }
                 }
                 Err(err) => {
@@ -272,6 +292,16 @@ async fn poll_stream(
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
+}
+
+/// Where the poller resumes reading a shard.
+enum ShardPosition {
+    /// Nothing read yet: from the oldest record kept.
+    Start,
+    /// After the last record read.
+    After(String),
+    /// Read to its end and closed.
+    Closed,
 }
 
 /// Invokes the function with one batch; returns the sequence numbers it reported as failed (all

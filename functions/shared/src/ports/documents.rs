@@ -17,14 +17,18 @@ pub trait DocumentRepository: Send + Sync {
     ) -> Result<Option<Document>, StoreError>;
     /// Stores a new record; `Conflict` when the id is taken.
     async fn create_document(&self, document: &Document) -> Result<(), StoreError>;
-    /// Takes the processing lease of a document still in `state` whose lease is free (a
-    /// duplicate or concurrent stream delivery finds it held) and counts the attempt. Returns the
-    /// record as claimed, or `None` when it is no longer in `state` or someone else holds it.
+    /// Takes the processing lease of a document still in `state` whose lease is free or already
+    /// `holder`'s (a duplicate or concurrent delivery finds it held by another) and counts the
+    /// attempt. `holder` names the event being processed, the same on each of its redeliveries:
+    /// a retry after a lost answer or a crash takes the lease back at once instead of waiting it
+    /// out. Returns the record as claimed, or `None` when it is no longer in `state` or another
+    /// holder has it.
     async fn claim_document(
         &self,
         ticket: &TicketId,
         document_id: &str,
         state: DocumentState,
+        holder: &str,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
     ) -> Result<Option<Document>, StoreError>;

@@ -1,7 +1,8 @@
 //! Document items: `REQ#<ticket>` / `DOC#<document id>`. The top-level `doc_state` attribute
 //! duplicates `document.state` so the stream's event filter can select media waiting to be
-//! fetched without parsing nested maps; `lease_until_ms` (top level, absent when free) keeps a
-//! duplicate or concurrent stream delivery from fetching the same media twice.
+//! fetched without parsing nested maps; `lease_until_ms` and `lease_holder` (top level, absent
+//! when free) keep a duplicate or concurrent delivery from fetching the same media twice, while
+//! letting a redelivery of the same event take its own lease back.
 
 use super::{DynamoStore, Item, RequestItem, classify, from_item, keys, millis, put, to_item};
 use crate::ports::documents::DocumentRepository;
@@ -24,6 +25,8 @@ pub(crate) struct DocumentItem {
     pub document: Document,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lease_until_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_holder: Option<String>,
 }
 
 impl DocumentItem {
@@ -35,6 +38,7 @@ impl DocumentItem {
             doc_state: document.state,
             document: document.clone(),
             lease_until_ms: None,
+            lease_holder: None,
         }
     }
 
@@ -94,6 +98,7 @@ impl DocumentRepository for DynamoStore {
         ticket: &TicketId,
         document_id: &str,
         state: DocumentState,
+        holder: &str,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
     ) -> Result<Option<Document>, StoreError> {
@@ -105,10 +110,14 @@ impl DocumentRepository for DynamoStore {
                 keys::request_pk(ticket),
                 &keys::document_sk(document_id),
             )))
-            .update_expression("SET #doc.#attempts = #doc.#attempts + :one, #lease = :until")
-            .condition_expression(
-                "#state = :state AND (attribute_not_exists(#lease) OR #lease < :now)",
+            .update_expression(
+                "SET #doc.#attempts = #doc.#attempts + :one, #lease = :until, #holder = :holder",
             )
+            .condition_expression(
+                "#state = :state AND (attribute_not_exists(#lease) OR #lease < :now OR #holder = :holder)",
+            )
+            .expression_attribute_names("#holder", "lease_holder")
+            .expression_attribute_values(":holder", AttributeValue::S(holder.to_owned()))
             .expression_attribute_names("#doc", "document")
             .expression_attribute_names("#attempts", "attempts")
             .expression_attribute_names("#lease", "lease_until_ms")

@@ -35,6 +35,38 @@ pub struct DynamoStore {
 }
 
 impl DynamoStore {
+    /// Sets the lease of a reply still `SENDING` to `until_ms`; with `expired_before_ms`, only
+    /// if its current lease ended before then. `Ok(false)` when the condition failed: the reply
+    /// is finished, or leased to another delivery.
+    async fn set_reply_lease(
+        &self,
+        wamid: &str,
+        seq: u8,
+        until_ms: i64,
+        expired_before_ms: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(keys::wamid_pk(wamid), &keys::reply_sk(seq))))
+            .update_expression("SET owed.lease_until_ms = :until")
+            .condition_expression("owed.#state = :sending")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":until", AttributeValue::N(until_ms.to_string()))
+            .expression_attribute_values(":sending", AttributeValue::S("SENDING".into()));
+        if let Some(now) = expired_before_ms {
+            update = update
+                .condition_expression("owed.#state = :sending AND owed.lease_until_ms < :now")
+                .expression_attribute_values(":now", AttributeValue::N(now.to_string()));
+        }
+        match update.send().await.map_err(classify) {
+            Ok(_) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         Self {
             client,
@@ -583,28 +615,8 @@ impl ConversationRepository for DynamoStore {
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(keys::wamid_pk(wamid), &keys::reply_sk(seq))))
-            .update_expression("SET owed.lease_until_ms = :until")
-            .condition_expression("owed.#state = :sending AND owed.lease_until_ms < :now")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(
-                ":until",
-                AttributeValue::N(millis(lease_until).to_string()),
-            )
-            .expression_attribute_values(":now", AttributeValue::N(millis(now).to_string()))
-            .expression_attribute_values(":sending", AttributeValue::S("SENDING".into()))
-            .send()
+        self.set_reply_lease(wamid, seq, millis(lease_until), Some(millis(now)))
             .await
-            .map_err(classify);
-        match result {
-            Ok(_) => Ok(true),
-            Err(StoreError::Conflict) => Ok(false),
-            Err(e) => Err(e),
-        }
     }
 
     async fn finish_reply(
@@ -644,24 +656,8 @@ impl ConversationRepository for DynamoStore {
     }
 
     async fn release_reply(&self, wamid: &str, seq: u8) -> Result<(), StoreError> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(keys::wamid_pk(wamid), &keys::reply_sk(seq))))
-            .update_expression("SET owed.lease_until_ms = :zero")
-            .condition_expression("owed.#state = :sending")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-            .expression_attribute_values(":sending", AttributeValue::S("SENDING".into()))
-            .send()
-            .await
-            .map_err(classify);
-        match result {
-            // Already finished by another delivery: nothing to release.
-            Ok(_) | Err(StoreError::Conflict) => Ok(()),
-            Err(e) => Err(e),
-        }
+        // Ok(false): already finished by another delivery, nothing to release.
+        self.set_reply_lease(wamid, seq, 0, None).await.map(|_| ())
     }
 
     async fn record_delivery(&self, update: &DeliveryUpdate) -> Result<bool, StoreError> {
