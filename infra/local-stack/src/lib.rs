@@ -3,6 +3,7 @@
 //! `make run` starts it; the integration tests start the same thing in-process.
 
 pub mod authorizer;
+pub mod dynamodb_gate;
 pub mod events;
 pub mod gateway;
 pub mod provision;
@@ -81,10 +82,12 @@ pub struct RunningStack {
     pub gateway: Arc<Gateway>,
 }
 
-/// SDK configuration pointing at the emulator with dummy credentials.
+/// SDK configuration pointing at the emulator with dummy credentials; DynamoDB calls reach it
+/// one at a time (`dynamodb_gate`).
 pub async fn emulator_sdk_config(emulator_url: &str) -> shared::aws::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(emulator_url)
+        .http_client(dynamodb_gate::http_client())
         .region(aws_config::Region::new(LOCAL_REGION))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "local",
