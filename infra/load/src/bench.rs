@@ -34,7 +34,7 @@ pub struct Options {
 impl Options {
     pub fn new(emulator: impl Into<String>) -> Self {
         Self {
-            residents: 40,
+            residents: 16,
             concurrency: 8,
             officers: 2,
             duplicate_every: 7,

@@ -8,7 +8,7 @@ use load_bench::bench::{self, Options};
 use std::process::ExitCode;
 use std::time::Duration;
 
-const USAGE: &str = "load-bench [--residents 40] [--concurrency 8] [--officers 2] \
+const USAGE: &str = "load-bench [--residents 16] [--concurrency 8] [--officers 2] \
 [--duplicate-every 7] [--faults] [--outage-at 6] [--outage-for 3] [--deadline 120] [--drain 120] \
 [--seed 1] [--report FILE]";
 

@@ -88,6 +88,11 @@ pub async fn emulator_sdk_config(emulator_url: &str) -> shared::aws::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(emulator_url)
         .http_client(dynamodb_gate::http_client())
+        // A call queued at the gate has not started sending its body; the SDK's stalled-upload
+        // check would count that wait (over 5 s under load) as a stalled stream.
+        .stalled_stream_protection(
+            aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled(),
+        )
         .region(aws_config::Region::new(LOCAL_REGION))
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "local",
