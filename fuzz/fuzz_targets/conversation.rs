@@ -25,7 +25,7 @@
 use arbitrary::Arbitrary;
 use domain::catalog::{Availability, Category, ServiceKind};
 use domain::conversation::{
-    Conversation, Facts, Guard, Inbound, Input, MediaRef, Need, Outcome, Step, Write, step,
+    Conversation, Facts, Inbound, Input, MediaRef, Need, Outcome, Step, Write, step,
 };
 use domain::document::{ATTACHMENT_SLOT, Document, DocumentState};
 use domain::messages::{
@@ -538,16 +538,8 @@ impl World {
                     .guards
                     .get(&(nik.as_str().to_owned(), service))
                     .copied();
-                let holder_open = holder
-                    .and_then(|t| self.requests.get(&t))
-                    .is_some_and(|r| r.status.is_open());
-                facts.guards.insert(
-                    (nik.as_str().to_owned(), service),
-                    Guard {
-                        holder,
-                        holder_open,
-                    },
-                );
+                let holder_request = holder.and_then(|t| self.requests.get(&t));
+                facts.record_guard(&nik, service, holder, holder_request);
             }
             Need::ResidentRequests => {
                 facts.resident_requests = Some(

@@ -155,6 +155,32 @@ pub struct Facts {
     pub resident_requests: Option<Vec<Request>>,
 }
 
+impl Facts {
+    /// Records what the guard of `nik` and `service` says: the ticket it names, and that
+    /// ticket's request as read (`None` when there is no holder or the request is gone).
+    pub fn record_guard(
+        &mut self,
+        nik: &Nik,
+        service: ServiceCode,
+        holder: Option<TicketId>,
+        holder_request: Option<&Request>,
+    ) {
+        let holder_open = holder_request.is_some_and(|r| r.status.is_open());
+        self.guards.insert(
+            (nik.as_str().to_owned(), service),
+            Guard {
+                holder,
+                holder_open,
+            },
+        );
+    }
+
+    /// The guard of `nik` and `service`, once loaded.
+    pub fn guard(&self, nik: &Nik, service: ServiceCode) -> Option<&Guard> {
+        self.guards.get(&(nik.as_str().to_owned(), service))
+    }
+}
+
 /// A change the webhook commits atomically with the conversation and the dedupe record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Write {
@@ -694,8 +720,7 @@ impl<'a> Turn<'a> {
             };
             let guard = turn
                 .facts
-                .guards
-                .get(&(nik.as_str().to_owned(), draft.service))
+                .guard(&nik, draft.service)
                 .ok_or_else(|| Need::OpenRequest {
                     nik: nik.clone(),
                     service: draft.service,

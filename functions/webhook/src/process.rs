@@ -5,7 +5,7 @@
 use crate::Webhook;
 use crate::envelope::{Message, MessagesValue, Status};
 use crate::inbound::{inbound, sender};
-use domain::conversation::{self, Facts, Guard, Input, Need, Write};
+use domain::conversation::{self, Facts, Input, Need, Write};
 use domain::{Nik, ResidentId, ServiceCode, reply::Reply};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -154,21 +154,11 @@ async fn load(
                 .get_guard(&guard_id(guard_key, &nik, service))
                 .await?
                 .map(|g| g.ticket);
-            let holder_open = match holder {
-                Some(ticket) => app
-                    .requests
-                    .get_request(&ticket)
-                    .await?
-                    .is_some_and(|r| r.status.is_open()),
-                None => false,
+            let holder_request = match holder {
+                Some(ticket) => app.requests.get_request(&ticket).await?,
+                None => None,
             };
-            facts.guards.insert(
-                (nik.as_str().to_owned(), service),
-                Guard {
-                    holder,
-                    holder_open,
-                },
-            );
+            facts.record_guard(&nik, service, holder, holder_request.as_ref());
         }
         Need::ResidentRequests => {
             facts.resident_requests = Some(app.requests.requests_of_resident(resident).await?);

@@ -341,36 +341,41 @@ pub async fn run(o: Options) -> Result<Outcome, String> {
         out,
         "| exactly-once check | expected | found | lost | duplicated |\n|---|---:|---:|---:|---:|"
     );
-    let _ = writeln!(
-        out,
-        "| inbound messages with their effect | {} | {} | {} | - |",
+    let mut check_row =
+        |check: &str, expected: usize, found: usize, lost: usize, duplicated: Option<usize>| {
+            let duplicated = duplicated.map_or_else(|| "-".to_owned(), |d| d.to_string());
+            let _ = writeln!(
+                out,
+                "| {check} | {expected} | {found} | {lost} | {duplicated} |"
+            );
+        };
+    check_row(
+        "inbound messages with their effect",
         v.messages_accepted + v.messages_lost,
         v.messages_accepted - v.messages_without_effect,
-        v.messages_lost + v.messages_without_effect
+        v.messages_lost + v.messages_without_effect,
+        None,
     );
-    let _ = writeln!(
-        out,
-        "| requests submitted | {} | {} | {} | {} |",
+    check_row(
+        "requests submitted",
         v.requests_expected,
         v.requests_found - v.requests_not_submitted.min(v.requests_found),
         v.requests_lost + v.requests_not_submitted,
-        v.requests_duplicate
+        Some(v.requests_duplicate),
     );
-    let _ = writeln!(
-        out,
-        "| documents stored (object in the bucket) | {} | {} | {} | {} |",
+    check_row(
+        "documents stored (object in the bucket)",
         v.documents_expected,
         v.documents_stored - v.objects_missing.min(v.documents_stored),
         v.documents_lost + v.objects_missing,
-        v.documents_duplicate
+        Some(v.documents_duplicate),
     );
-    let _ = writeln!(
-        out,
-        "| replies delivered | {} | {} | {} | {} |",
+    check_row(
+        "replies delivered",
         v.replies_recorded,
         v.outbox_messages,
         v.replies_lost + v.replies_unsent,
-        v.replies_duplicate
+        Some(v.replies_duplicate),
     );
     let _ = writeln!(
         out,
