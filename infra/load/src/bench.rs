@@ -218,6 +218,7 @@ pub async fn run(o: Options) -> Result<Outcome, String> {
         s3: s3.clone(),
         table: stack.config.table.clone(),
         bucket: stack.config.bucket.clone(),
+        events: stack.events.clone(),
     };
     let verdict = checker
         .verdict(&runs, &stack.whatsapp, o.drain)
@@ -385,6 +386,12 @@ pub async fn run(o: Options) -> Result<Outcome, String> {
     );
     for document in &v.documents_not_stored {
         let _ = writeln!(out, "- not stored: {document}");
+    }
+    for event in &v.events_given_up {
+        let _ = writeln!(
+            out,
+            "- given up after the last retry (failure queue): {event}"
+        );
     }
     for message in &v.outbox_unaccounted {
         let _ = writeln!(out, "- sent without a reply record: {message}");

@@ -9,7 +9,7 @@ use domain::{RequestStatus, ResidentId, TicketId};
 use fake_whatsapp::FakeWhatsApp;
 use shared::ports::RequestRepository;
 use shared::ports::officer::OfficerRepository;
-use shared::store::DynamoStore;
+use shared::store::{DynamoStore, keys};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -47,8 +47,12 @@ pub struct Verdict {
     /// Replies recorded as sent that never reached the outbox.
     pub replies_lost: usize,
     pub documents_wait: Duration,
-    /// Each document record of the run not `Stored` at the end: state, attempts, reason.
+    /// Each document record of the run not `Stored` at the end: state, attempts, reason, and
+    /// how often its stream record reached the documents function.
     pub documents_not_stored: Vec<String>,
+    /// Events the local event sources gave up on after their last retry (deployed, messages in
+    /// the `DocumentsFetchFailures` queue for operators).
+    pub events_given_up: Vec<String>,
     /// Outbox messages no reply record accounts for: message id and the start of the text.
     pub outbox_unaccounted: Vec<String>,
 }
@@ -82,6 +86,7 @@ pub struct Checker {
     pub s3: aws_sdk_s3::Client,
     pub table: String,
     pub bucket: String,
+    pub events: std::sync::Arc<local_stack::events::EventLog>,
 }
 
 impl Checker {
@@ -147,6 +152,7 @@ impl Checker {
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         verdict.documents_wait = started.elapsed();
+        verdict.events_given_up = self.events.given_up();
         for (phone, request) in &requests {
             let expected = domain::service(request.service).required_slots().count();
             let docs = documents.get(phone).map(Vec::as_slice).unwrap_or_default();
@@ -160,12 +166,17 @@ impl Checker {
                 docs.iter()
                     .filter(|doc| doc.state != DocumentState::Stored)
                     .map(|doc| {
+                        let deliveries = self.events.stream_deliveries(
+                            &keys::request_pk(&doc.ticket),
+                            &keys::document_sk(&doc.document_id),
+                        );
                         format!(
-                            "{} {}: {:?} after {} attempt(s){}",
+                            "{} {}: {:?} after {} attempt(s), its stream record delivered {} time(s){}",
                             doc.ticket,
                             doc.slot,
                             doc.state,
                             doc.attempts,
+                            deliveries,
                             doc.failure
                                 .as_deref()
                                 .map(|f| format!(" ({f})"))

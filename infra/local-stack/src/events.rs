@@ -5,20 +5,88 @@
 //! template, so the local stack behaves as deployed.
 //!
 //! Both pollers run every ~200 ms in background tasks; they stop with the process (tests, `make
-//! run`).
+//! run`). What they did is kept in an [`EventLog`]: how often each item's stream record was
+//! delivered, and what was given up on (deployed, that goes to the `DocumentsFetchFailures`
+//! queue), so a test can tell a record still in flight from one that was never delivered.
 
 use crate::gateway::Gateway;
 use crate::template::Template;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
 /// Lambda retries an asynchronous invocation (S3) twice.
 const S3_RETRIES: u32 = 2;
+/// The wait before a failed stream record's first retry; it doubles up to
+/// [`STREAM_RETRY_MAX_DELAY`]. Lambda does not redeliver a failed batch within one poll: with
+/// the template's 5 retries this spreads them over about 15 s, so a store outage of a few
+/// seconds does not use them all up (retrying every poll did, in about a second).
+const STREAM_RETRY_FIRST_DELAY: Duration = Duration::from_millis(500);
+const STREAM_RETRY_MAX_DELAY: Duration = Duration::from_secs(8);
+
+/// The wait before retry number `retry` (1-based) of a failed stream record.
+pub fn stream_retry_delay(retry: u32) -> Duration {
+    STREAM_RETRY_FIRST_DELAY
+        .saturating_mul(1 << retry.saturating_sub(1).min(16))
+        .min(STREAM_RETRY_MAX_DELAY)
+}
+
+/// What the event sources did, shared with whoever started the stack.
+#[derive(Debug, Default)]
+pub struct EventLog {
+    state: Mutex<EventLogState>,
+}
+
+#[derive(Debug, Default)]
+struct EventLogState {
+    /// `PK SK` of the item → deliveries of its stream records to the function.
+    deliveries: HashMap<String, u32>,
+    /// Events given up on after the last retry (keys and sequence numbers, no item data).
+    given_up: Vec<String>,
+}
+
+impl EventLog {
+    fn lock(&self) -> MutexGuard<'_, EventLogState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How many times a stream record of the item with these keys reached the function.
+    pub fn stream_deliveries(&self, pk: &str, sk: &str) -> u32 {
+        self.lock()
+            .deliveries
+            .get(&format!("{pk} {sk}"))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The events given up on after their last retry, oldest first.
+    pub fn given_up(&self) -> Vec<String> {
+        self.lock().given_up.clone()
+    }
+
+    fn delivered(&self, record: &Value) {
+        let key = |name: &str| {
+            record
+                .pointer(&format!("/dynamodb/Keys/{name}/S"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let item = format!("{} {}", key("PK"), key("SK"));
+        *self.lock().deliveries.entry(item).or_default() += 1;
+    }
+
+    fn give_up(&self, what: String) {
+        tracing::warn!(event = %what, "event given up on after the last retry");
+        self.lock().given_up.push(what);
+    }
+}
 
 /// The stream trigger of `DocumentsFunction` as the template declares it.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,13 +147,14 @@ pub fn pattern_matches(pattern: &Value, value: &Value) -> bool {
     }
 }
 
-/// Starts both pollers for the table and bucket.
+/// Starts both pollers for the table and bucket; they record what they do in `log`.
 pub fn spawn(
     gateway: Arc<Gateway>,
     sdk: &shared::aws::SdkConfig,
     template: &Template,
     table: &str,
     bucket: &str,
+    log: Arc<EventLog>,
 ) {
     let trigger = StreamTrigger::from_template(template);
     if let Some(trigger) = trigger {
@@ -93,8 +162,9 @@ pub fn spawn(
         let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
         let gateway = gateway.clone();
         let table = table.to_owned();
+        let log = log.clone();
         tokio::spawn(async move {
-            poll_stream(gateway, dynamodb, streams, table, trigger).await;
+            poll_stream(gateway, dynamodb, streams, table, trigger, &log).await;
         });
     } else {
         tracing::warn!(
@@ -104,7 +174,7 @@ pub fn spawn(
     let s3 = shared::aws::s3_client(sdk);
     let bucket = bucket.to_owned();
     tokio::spawn(async move {
-        poll_bucket(gateway, s3, bucket).await;
+        poll_bucket(gateway, s3, bucket, log).await;
     });
 }
 
@@ -178,6 +248,7 @@ async fn poll_stream(
     streams: aws_sdk_dynamodbstreams::Client,
     table: String,
     trigger: StreamTrigger,
+    log: &EventLog,
 ) {
     let region = streams
         .config()
@@ -201,8 +272,8 @@ async fn poll_stream(
     };
     // Shard id → where reading resumes; new shards are picked up as they appear.
     let mut shards: HashMap<String, ShardPosition> = HashMap::new();
-    // (record, attempts so far) waiting for redelivery after a reported failure.
-    let mut retries: VecDeque<(Value, u32)> = VecDeque::new();
+    // (record, retries so far, when the next is due) waiting after a reported failure.
+    let mut retries: Vec<(Value, u32, Instant)> = Vec::new();
     loop {
         if let Ok(described) = streams
             .describe_stream()
@@ -220,7 +291,13 @@ async fn poll_stream(
                 }
             }
         }
-        let mut fresh: Vec<(Value, u32)> = retries.drain(..).collect();
+        let now = Instant::now();
+        let (due, waiting): (Vec<_>, Vec<_>) = retries.drain(..).partition(|(_, _, at)| *at <= now);
+        retries = waiting;
+        let mut fresh: Vec<(Value, u32)> = due
+            .into_iter()
+            .map(|(record, attempts, _)| (record, attempts))
+            .collect();
         for (shard_id, position) in &mut shards {
             // A fresh iterator on every poll, from the last record read. moto answers a
             // cancelled TransactWriteItems by putting back a deep copy of the table taken
@@ -273,6 +350,9 @@ async fn poll_stream(
             }
         }
         for batch in fresh.chunks(trigger.batch_size) {
+            for (record, _) in batch {
+                log.delivered(record);
+            }
             let failed = deliver_stream_batch(&gateway, batch).await;
             for (record, attempts) in batch {
                 let sequence = record
@@ -283,10 +363,22 @@ async fn poll_stream(
                     continue;
                 }
                 if *attempts < trigger.max_retries {
-                    retries.push_back((record.clone(), attempts + 1));
+                    let retry = attempts + 1;
+                    retries.push((
+                        record.clone(),
+                        retry,
+                        Instant::now() + stream_retry_delay(retry),
+                    ));
                 } else {
                     // Deployed, this goes to the on-failure destination.
-                    tracing::warn!(sequence, "stream record dropped after the last retry");
+                    let keys = record
+                        .pointer("/dynamodb/Keys")
+                        .cloned()
+                        .unwrap_or_default();
+                    log.give_up(format!(
+                        "stream record {sequence} ({keys}) after {} deliveries",
+                        attempts + 1
+                    ));
                 }
             }
         }
@@ -337,7 +429,12 @@ async fn deliver_stream_batch(gateway: &Gateway, batch: &[(Value, u32)]) -> Hash
     }
 }
 
-async fn poll_bucket(gateway: Arc<Gateway>, s3: aws_sdk_s3::Client, bucket: String) {
+async fn poll_bucket(
+    gateway: Arc<Gateway>,
+    s3: aws_sdk_s3::Client,
+    bucket: String,
+    log: Arc<EventLog>,
+) {
     let region = s3
         .config()
         .region()
@@ -381,6 +478,7 @@ async fn poll_bucket(gateway: Arc<Gateway>, s3: aws_sdk_s3::Client, bucket: Stri
             }
             let event = s3_event(&bucket, &region, &key, &version, size, &etag);
             let gateway = gateway.clone();
+            let log = log.clone();
             // Asynchronous, like S3's invocation of Lambda: one slow object does not hold up the
             // next.
             tokio::spawn(async move {
@@ -393,6 +491,11 @@ async fn poll_bucket(gateway: Arc<Gateway>, s3: aws_sdk_s3::Client, bucket: Stri
                         }
                     }
                 }
+                // Deployed, the function's DeadLetterQueue.
+                log.give_up(format!(
+                    "S3 event {key}#{version} after {} invocations",
+                    S3_RETRIES + 1
+                ));
             });
         }
         first = false;
@@ -453,6 +556,34 @@ fn encode_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stream_retries_back_off_past_a_short_outage() {
+        let delays: Vec<u64> = (1..=6)
+            .map(|retry| u64::try_from(stream_retry_delay(retry).as_millis()).unwrap_or(0))
+            .collect();
+        assert_eq!(delays, [500, 1_000, 2_000, 4_000, 8_000, 8_000]);
+        // The template's 5 retries outlast the load benchmark's longest store outage (3 s) with
+        // room to spare.
+        let trigger = StreamTrigger::from_template(
+            &Template::load(&crate::StackConfig::repo_template()).expect("template.yaml loads"),
+        )
+        .expect("DocumentsFunction has a stream trigger");
+        let total: Duration = (1..=trigger.max_retries).map(stream_retry_delay).sum();
+        assert!(total >= Duration::from_secs(10), "{total:?}");
+    }
+
+    #[test]
+    fn the_log_counts_deliveries_per_item_and_keeps_what_was_given_up() {
+        let log = EventLog::default();
+        let record = json!({"dynamodb": {"Keys": {"PK": {"S": "REQ#T1"}, "SK": {"S": "DOC#d1"}}}});
+        log.delivered(&record);
+        log.delivered(&record);
+        assert_eq!(log.stream_deliveries("REQ#T1", "DOC#d1"), 2);
+        assert_eq!(log.stream_deliveries("REQ#T1", "DOC#d2"), 0);
+        log.give_up("stream record 7".into());
+        assert_eq!(log.given_up(), ["stream record 7"]);
+    }
 
     #[test]
     fn filter_patterns_match_like_lambda() {

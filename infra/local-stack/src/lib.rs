@@ -80,6 +80,8 @@ pub struct RunningStack {
     pub config: StackConfig,
     pub sdk: shared::aws::SdkConfig,
     pub gateway: Arc<Gateway>,
+    /// What the stream and bucket pollers delivered and gave up on (empty without them).
+    pub events: Arc<events::EventLog>,
 }
 
 /// SDK configuration pointing at the emulator with dummy credentials; DynamoDB calls reach it
@@ -161,6 +163,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         TokenAuthority::new(jwt_secret.as_bytes()),
     ));
 
+    let event_log = Arc::new(events::EventLog::default());
     if config.deliver_events {
         events::spawn(
             gateway.clone(),
@@ -168,6 +171,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
             &template,
             &config.table,
             &config.bucket,
+            event_log.clone(),
         );
     }
 
@@ -185,6 +189,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         config,
         sdk,
         gateway,
+        events: event_log,
     })
 }
 
