@@ -9,6 +9,11 @@
 
 pub use aws_config::SdkConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 /// The roots of Amazon Trust Services, which issues the certificates of every AWS service
 /// endpoint (<https://www.amazontrust.com/repository/>):
@@ -136,10 +141,63 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
         .tls_context(context)
         .build_https();
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(https)
-        .load()
-        .await
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(SharedHttpClient::new(ConnectorOnFirstUse(https)));
+    let given = GivenByEnvironment::read(|name| std::env::var(name).ok());
+    if let Some(region) = given.region {
+        loader = loader.region(aws_config::Region::new(region));
+    }
+    if given.credentials {
+        loader = loader.credentials_provider(
+            aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+        );
+    }
+    loader.load().await
+}
+
+/// What Lambda's environment already answers. The default region and credential chains look
+/// there first, but building them also builds their fallbacks (an STS client for web identity,
+/// ECS and IMDS clients, each with its endpoint rules and TLS configuration), never used in
+/// Lambda: about a sixth of the webhook's cold-start instructions (docs/bench/cold-start.md).
+/// Without these variables (a developer's machine with profiles) the default chains run.
+#[derive(Debug, PartialEq, Eq)]
+struct GivenByEnvironment {
+    region: Option<String>,
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN` when Lambda
+    /// sets it), as Lambda hands the function its role's credentials.
+    credentials: bool,
+}
+
+impl GivenByEnvironment {
+    fn read(var: impl Fn(&str) -> Option<String>) -> Self {
+        let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        Self {
+            region: set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION")),
+            credentials: set("AWS_ACCESS_KEY_ID").is_some()
+                && set("AWS_SECRET_ACCESS_KEY").is_some(),
+        }
+    }
+}
+
+/// The SDK's HTTPS client, minus the connector it builds and throws away when each service
+/// client is created (`validate_base_client_config`, meant to load the platform's certificates
+/// early): the connector a call needs is built on the first call and cached either way, so each
+/// client otherwise built its TLS configuration twice.
+#[derive(Debug)]
+struct ConnectorOnFirstUse(SharedHttpClient);
+
+impl HttpClient for ConnectorOnFirstUse {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.0.connector_metadata()
+    }
 }
 
 pub fn dynamodb_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
@@ -177,7 +235,98 @@ mod tests {
     async fn the_sdk_config_carries_the_https_client() {
         let config = sdk_config().await;
         assert!(config.http_client().is_some());
-        // Building a client validates the HTTP client (and builds its TLS configuration).
         let _client = dynamodb_client(&config);
+    }
+
+    fn environment(vars: &[(&str, &str)]) -> GivenByEnvironment {
+        GivenByEnvironment::read(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn lambda_variables_give_the_region_and_the_credentials() {
+        let lambda = environment(&[
+            ("AWS_REGION", "ap-southeast-3"),
+            ("AWS_DEFAULT_REGION", "ap-southeast-3"),
+            ("AWS_ACCESS_KEY_ID", "ASIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_SESSION_TOKEN", "token"),
+        ]);
+        assert_eq!(
+            lambda,
+            GivenByEnvironment {
+                region: Some("ap-southeast-3".into()),
+                credentials: true
+            }
+        );
+        assert_eq!(
+            environment(&[("AWS_DEFAULT_REGION", "eu-west-1")]).region,
+            Some("eu-west-1".into())
+        );
+    }
+
+    #[test]
+    fn without_them_the_default_chains_decide() {
+        // A developer's machine: profiles, SSO, instance roles are the chains' business.
+        assert_eq!(
+            environment(&[]),
+            GivenByEnvironment {
+                region: None,
+                credentials: false
+            }
+        );
+        // Half a key pair, or blank values, are not credentials.
+        assert!(!environment(&[("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")]).credentials);
+        assert!(
+            !environment(&[("AWS_ACCESS_KEY_ID", " "), ("AWS_SECRET_ACCESS_KEY", "x")]).credentials
+        );
+        assert_eq!(environment(&[("AWS_REGION", "")]).region, None);
+    }
+
+    #[derive(Debug)]
+    struct CountingClient(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl HttpClient for CountingClient {
+        fn http_connector(
+            &self,
+            _: &HttpConnectorSettings,
+            _: &RuntimeComponents,
+        ) -> SharedHttpConnector {
+            unreachable!("no call is made")
+        }
+
+        fn validate_base_client_config(
+            &self,
+            _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder,
+            _: &aws_sdk_dynamodb::config::ConfigBag,
+        ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn creating_a_client_builds_no_connector() {
+        let validations = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counting = SharedHttpClient::new(CountingClient(validations.clone()));
+        // The inner client's eager (throwaway) connector build is skipped...
+        let config = aws_config::SdkConfig::builder()
+            .http_client(SharedHttpClient::new(ConnectorOnFirstUse(counting.clone())))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("ap-southeast-3"))
+            .build();
+        let _client = dynamodb_client(&config);
+        assert_eq!(validations.load(std::sync::atomic::Ordering::SeqCst), 0);
+        // ...where the client it wraps would have done it.
+        let config = aws_config::SdkConfig::builder()
+            .http_client(counting)
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("ap-southeast-3"))
+            .build();
+        let _client = dynamodb_client(&config);
+        assert_eq!(validations.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

@@ -42,7 +42,8 @@ usage: cold-start [--runs N] [--warmup N] [--bin-dir DIR] [--only a,b] [--fixtur
                       as deployed, instead of the secrets as plain variables
   --raw               also print every sample (CSV)
   --wrap 'CMD ARGS'   run each binary under a command, e.g. --wrap 'strace -f -tt -o /tmp/s'
-                      (diagnosis only: the times then include the wrapper)
+                      (diagnosis only: the times then include the wrapper; the process group
+                      gets SIGTERM and up to 20 s to write its output before SIGKILL)
 
 Needs AWS_ENDPOINT_URL: the moto server (see `make cold-start`).";
 
@@ -162,6 +163,10 @@ struct Samples {
     wait: Vec<Duration>,
     /// Requests to them.
     requests: Vec<u32>,
+    /// On-CPU time of the process from exec to its response (user and kernel).
+    cpu: Vec<Duration>,
+    /// Minor page faults over the same span.
+    faults: Vec<u64>,
 }
 
 /// One start of one binary.
@@ -170,6 +175,29 @@ struct Sample {
     first: Duration,
     wait: Duration,
     requests: u32,
+    cpu: Duration,
+    faults: u64,
+}
+
+/// What the kernel counted for a process so far: on-CPU time (`/proc/<pid>/schedstat`, in
+/// nanoseconds, unlike the clock ticks of `stat`) and minor page faults (`/proc/<pid>/stat`).
+fn process_usage(pid: u32) -> (Duration, u64) {
+    let cpu = std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(Duration::ZERO, Duration::from_nanos);
+    let faults = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| minor_faults(&s))
+        .unwrap_or(0);
+    (cpu, faults)
+}
+
+/// Field 10 (`minflt`) of `/proc/<pid>/stat`; the command name (field 2) may hold spaces, so
+/// fields are counted after its closing parenthesis.
+fn minor_faults(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(7)?.parse().ok()
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -419,6 +447,8 @@ async fn measure(options: &Options, mut bench: Bench) -> Result<HashMap<String, 
                 s.first.push(sample.first);
                 s.wait.push(sample.wait);
                 s.requests.push(sample.requests);
+                s.cpu.push(sample.cpu);
+                s.faults.push(sample.faults);
             }
         }
         eprint!("\rround {}/{}", round + 1, options.warmup + options.runs);
@@ -494,7 +524,8 @@ async fn start_once(
                 }
                 Some(Report::Next { .. }) => {}
                 Some(Report::Response { request_id: id, body, at }) if id == request_id => {
-                    break Ok((at - started, bench.meter.read(), body));
+                    let usage = child.id().map_or((Duration::ZERO, 0), process_usage);
+                    break Ok((at - started, bench.meter.read(), body, usage));
                 }
                 Some(Report::Error { request_id: id, body }) if id == request_id => {
                     break Err(format!("invocation error: {}", String::from_utf8_lossy(&body)));
@@ -512,14 +543,23 @@ async fn start_once(
         }
     };
     if let Some(pid) = child.id().and_then(|id| i32::try_from(id).ok()) {
-        // SAFETY: kill(2) with the negated id of the process group this run created.
+        // A wrapper (a profiler, strace) gets SIGTERM and a moment to write its output first;
+        // a measured binary is killed outright.
+        if !options.wrap.is_empty() {
+            // SAFETY: kill(2) with the negated id of the process group this run created.
+            unsafe {
+                libc::kill(-pid, libc::SIGTERM);
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(20), child.wait()).await;
+        }
+        // SAFETY: as above.
         unsafe {
             libc::kill(-pid, libc::SIGKILL);
         }
     }
     let _ = child.start_kill();
     let _ = child.wait().await;
-    let (first, (wait, requests), body) =
+    let (first, (wait, requests), body, (cpu, faults)) =
         outcome.map_err(|e| format!("{binary} (run {n}): {e}; its log: {}", log_path.display()))?;
     let init = init.ok_or_else(|| format!("{binary}: answered without polling"))?;
 
@@ -541,6 +581,8 @@ async fn start_once(
         first,
         wait,
         requests,
+        cpu,
+        faults,
     })
 }
 
@@ -658,18 +700,40 @@ fn print_report(
             zips[binary].map_or_else(|| "n/a".into(), group_digits),
         );
     }
+    let hello_cpu = median(&hello.cpu);
+    println!(
+        "\nOn-CPU time of the process from exec to its response (user and kernel, \
+         /proc/<pid>/schedstat: no waiting in it, whatever the emulator does) and its minor page \
+         faults:\n"
+    );
+    println!("| binary | CPU median | CPU p90 | CPU ÷ hello | page faults median |");
+    println!("|---|---:|---:|---:|---:|");
+    for binary in &options.only {
+        let s = &samples[binary];
+        let mut faults = s.faults.clone();
+        faults.sort_unstable();
+        println!(
+            "| {binary} | {} | {} | {:.2}x | {} |",
+            ms(median(&s.cpu)),
+            ms(p90(&s.cpu)),
+            ratio(median(&s.cpu), hello_cpu),
+            faults.get(faults.len() / 2).copied().unwrap_or(0),
+        );
+    }
     if options.raw {
-        println!("\nbinary,run,init_ms,init_first_ms,wait_ms,requests");
+        println!("\nbinary,run,init_ms,init_first_ms,wait_ms,requests,cpu_ms,minor_faults");
         for binary in &options.only {
             let s = &samples[binary];
             for i in 0..s.init.len() {
                 println!(
-                    "{binary},{},{},{},{},{}",
+                    "{binary},{},{},{},{},{},{},{}",
                     i + 1,
                     ms(s.init[i]),
                     ms(s.first[i]),
                     ms(s.wait[i]),
-                    s.requests[i]
+                    s.requests[i],
+                    ms(s.cpu[i]),
+                    s.faults[i]
                 );
             }
         }
@@ -679,6 +743,13 @@ fn print_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minor_faults_are_read_past_a_command_name_with_spaces() {
+        let stat = "4242 (my (odd) bin) S 1 4242 4242 0 -1 4194560 1234 0 5 0 7 3 0 0 20 0 1 0";
+        assert_eq!(minor_faults(stat), Some(1234));
+        assert_eq!(minor_faults("garbage"), None);
+    }
 
     #[test]
     fn percentiles() {

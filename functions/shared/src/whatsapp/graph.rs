@@ -20,16 +20,8 @@ pub struct GraphClient {
 
 impl GraphClient {
     pub fn new(config: &WhatsAppConfig, secrets: Arc<SecretsProvider>) -> Result<Self, SendError> {
-        // The Mozilla root store compiled in (webpki-root-certs), not the platform's: loading
-        // that reads and PEM-decodes every file of the certificate directory at every cold start
-        // (issue #6, docs/bench/cold-start.md).
-        let roots = webpki_root_certs::TLS_SERVER_ROOT_CERTS
-            .iter()
-            .map(|der| reqwest::Certificate::from_der(der))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| SendError::Transient(e.to_string()))?;
         let http = reqwest::Client::builder()
-            .tls_certs_only(roots)
+            .tls_backend_preconfigured(tls_config()?)
             .timeout(config.request_timeout)
             .user_agent(concat!("adminduk-whatsapp/", env!("CARGO_PKG_VERSION")))
             .build()
@@ -43,6 +35,26 @@ impl GraphClient {
             secrets,
         })
     }
+}
+
+/// TLS for the Graph API and its media host: rustls with aws-lc (as reqwest builds it), trusting
+/// Mozilla's root store compiled in as ready-made trust anchors (`webpki-roots`). Cold start
+/// (issue #6, docs/bench/cold-start.md): the platform's store meant reading and PEM-decoding
+/// every file of the certificate directory, and even compiled-in certificates meant parsing some
+/// 150 of them into anchors at every start; these anchors need no parsing at all.
+fn tls_config() -> Result<rustls::ClientConfig, SendError> {
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| SendError::Transient(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    // reqwest here speaks HTTP/1.1 only (no `http2` feature).
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tls)
 }
 
 #[derive(Deserialize)]
@@ -225,6 +237,31 @@ impl GraphClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_trusts_mozillas_roots_and_speaks_http_1_1() {
+        let tls = tls_config().expect("the TLS configuration builds");
+        assert_eq!(tls.alpn_protocols, [b"http/1.1".to_vec()]);
+        // Every root of Mozilla's store, DigiCert's current one among them (DigiCert issues
+        // Meta's certificates).
+        let roots = webpki_roots::TLS_SERVER_ROOTS;
+        assert!(roots.len() > 100, "{}", roots.len());
+        let has_root = |name: &[u8]| {
+            roots.iter().any(|anchor| {
+                anchor
+                    .subject
+                    .as_ref()
+                    .windows(name.len())
+                    .any(|w| w == name)
+            })
+        };
+        assert!(has_root(b"DigiCert Global Root G2"));
+        // reqwest takes it as its TLS backend.
+        reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .build()
+            .expect("reqwest accepts the preconfigured rustls backend");
+    }
 
     #[test]
     fn username_users_get_recipient_not_to() {
