@@ -29,7 +29,7 @@ const STREAM_RETRY_FIRST_DELAY: Duration = Duration::from_millis(500);
 const STREAM_RETRY_MAX_DELAY: Duration = Duration::from_secs(8);
 
 /// The wait before retry number `retry` (1-based) of a failed stream record.
-pub fn stream_retry_delay(retry: u32) -> Duration {
+fn stream_retry_delay(retry: u32) -> Duration {
     STREAM_RETRY_FIRST_DELAY
         .saturating_mul(1 << retry.saturating_sub(1).min(16))
         .min(STREAM_RETRY_MAX_DELAY)

@@ -45,25 +45,20 @@ impl DynamoStore {
         until_ms: i64,
         expired_before_ms: Option<i64>,
     ) -> Result<bool, StoreError> {
-        let condition = match expired_before_ms {
-            Some(_) => "owed.#state = :sending AND owed.lease_until_ms < :now",
-            None => "owed.#state = :sending",
-        };
         let update = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(keys::wamid_pk(wamid), &keys::reply_sk(seq))))
             .update_expression("SET owed.lease_until_ms = :until")
-            .condition_expression(condition)
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":until", AttributeValue::N(until_ms.to_string()))
             .expression_attribute_values(":sending", AttributeValue::S("SENDING".into()));
         let update = match expired_before_ms {
-            Some(now) => {
-                update.expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-            }
-            None => update,
+            Some(now) => update
+                .condition_expression("owed.#state = :sending AND owed.lease_until_ms < :now")
+                .expression_attribute_values(":now", AttributeValue::N(now.to_string())),
+            None => update.condition_expression("owed.#state = :sending"),
         };
         match update.send().await.map_err(classify) {
             Ok(_) => Ok(true),

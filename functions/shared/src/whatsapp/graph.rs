@@ -40,8 +40,8 @@ impl GraphClient {
 /// TLS for the Graph API and its media host: rustls with aws-lc (as reqwest builds it), trusting
 /// Mozilla's root store compiled in as ready-made trust anchors (`webpki-roots`). Cold start
 /// (issue #6, docs/bench/cold-start.md): the platform's store meant reading and PEM-decoding
-/// every file of the certificate directory, and even compiled-in certificates meant parsing some
-/// 150 of them into anchors at every start; these anchors need no parsing at all.
+/// every file of the certificate directory, and even compiled-in certificates meant parsing 118
+/// of them into anchors at every start; these anchors need no parsing at all.
 fn tls_config() -> Result<rustls::ClientConfig, SendError> {
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
