@@ -1,8 +1,15 @@
 //! A TCP relay in front of the emulator and the fake Graph API that measures how long the
 //! function under test waits on them: from the moment a request's first bytes arrive (the
-//! relay's own connect upstream included) until the first bytes of the answer come back, over
-//! every connection (overlapping waits count once).
+//! relay's own connect upstream included) until the whole answer has come back, over every
+//! connection (overlapping waits count once).
 //! What remains of init + first invocation is the function's own time.
+//!
+//! "The whole answer": moto writes an answer's status line and headers, then its body, in two
+//! sends some tens of microseconds apart (Python in between), and the function can do nothing
+//! with the head without the body. The relay reads the HTTP/1.1 framing (`Content-Length`,
+//! chunked, or until the connection closes) to know when an answer is complete. Until
+//! 2026-11-29 the wait closed at the answer's first bytes, which counted moto's gap as the
+//! function's own time (docs/bench/cold-start.md).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -97,8 +104,8 @@ impl WaitMeter {
     }
 }
 
-/// Copies both ways; a request opens a wait, the first bytes of its answer close it. `waiting`:
-/// the first request's wait is already open.
+/// Copies both ways; a request opens a wait, the end of its answer closes it (or the end of the
+/// connection). `waiting`: the first request's wait is already open.
 async fn pipe(meter: WaitMeter, client: TcpStream, server: TcpStream, waiting: bool) {
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
@@ -126,12 +133,13 @@ async fn pipe(meter: WaitMeter, client: TcpStream, server: TcpStream, waiting: b
     };
     let downstream = async move {
         let mut buf = vec![0u8; 64 * 1024];
+        let mut answer = Answer::default();
         loop {
             let n = match server_read.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            if waiting.swap(false, Ordering::SeqCst) {
+            if answer.feed(&buf[..n]) && waiting.swap(false, Ordering::SeqCst) {
                 meter.end();
             }
             if client_write.write_all(&buf[..n]).await.is_err() {
@@ -144,6 +152,148 @@ async fn pipe(meter: WaitMeter, client: TcpStream, server: TcpStream, waiting: b
         let _ = client_write.shutdown().await;
     };
     tokio::join!(upstream, downstream);
+}
+
+/// How far one HTTP/1.1 answer has come, to tell when it is complete.
+#[derive(Default)]
+struct Answer {
+    /// The status line and headers so far (the head is complete once it parses).
+    head: Vec<u8>,
+    /// The body still expected, known once the head is complete.
+    body: Option<Body>,
+}
+
+enum Body {
+    Length(usize),
+    Chunked(Chunked),
+    /// Neither a length nor chunked: the body ends with the connection.
+    UntilClose,
+}
+
+/// Where a chunked body is: in a chunk-size line, in a chunk's data (its CRLF included), or in
+/// the trailer section after the last chunk.
+enum Chunked {
+    SizeLine(Vec<u8>),
+    Data(usize),
+    Trailer(Vec<u8>),
+}
+
+impl Answer {
+    /// Takes the next bytes of the answer; true when they complete it (the state then starts
+    /// over for the next answer on the connection). An answer that is not HTTP is complete at
+    /// its first bytes.
+    fn feed(&mut self, bytes: &[u8]) -> bool {
+        if self.body.is_some() {
+            return self.feed_body(bytes);
+        }
+        self.head.extend_from_slice(bytes);
+        loop {
+            if !self.head.starts_with(&b"HTTP/"[..self.head.len().min(5)]) {
+                *self = Self::default();
+                return true;
+            }
+            let mut headers = [httparse::EMPTY_HEADER; 64];
+            let mut response = httparse::Response::new(&mut headers);
+            let head_len = match response.parse(&self.head) {
+                Ok(httparse::Status::Complete(len)) => len,
+                Ok(httparse::Status::Partial) => return false,
+                Err(_) => {
+                    *self = Self::default();
+                    return true;
+                }
+            };
+            let code = response.code.unwrap_or(200);
+            let header = |name: &str| {
+                response
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case(name))
+                    .map(|h| String::from_utf8_lossy(h.value).trim().to_ascii_lowercase())
+            };
+            let body = if (100..200).contains(&code) {
+                // An interim answer (100 Continue): the real one follows.
+                None
+            } else if code == 204 || code == 304 {
+                Some(Body::Length(0))
+            } else if header("transfer-encoding").is_some_and(|v| v.ends_with("chunked")) {
+                Some(Body::Chunked(Chunked::SizeLine(Vec::new())))
+            } else if let Some(length) = header("content-length") {
+                Some(Body::Length(length.parse().unwrap_or(0)))
+            } else {
+                Some(Body::UntilClose)
+            };
+            let rest = self.head.split_off(head_len);
+            match body {
+                None => self.head = rest,
+                Some(body) => {
+                    self.head.clear();
+                    self.body = Some(body);
+                    return self.feed_body(&rest);
+                }
+            }
+        }
+    }
+
+    /// Body bytes; true when the body is complete. Bytes after its end (the next answer's, on
+    /// a kept-alive connection) are fed to the next answer.
+    fn feed_body(&mut self, bytes: &[u8]) -> bool {
+        let Some(used) = self.body_end(bytes) else {
+            return false;
+        };
+        *self = Self::default();
+        if used < bytes.len() {
+            self.feed(&bytes[used..]);
+        }
+        true
+    }
+
+    /// How many of `bytes` complete the body, if they do.
+    fn body_end(&mut self, bytes: &[u8]) -> Option<usize> {
+        match self.body.as_mut()? {
+            Body::UntilClose => None,
+            Body::Length(left) => {
+                let used = (*left).min(bytes.len());
+                *left -= used;
+                (*left == 0).then_some(used)
+            }
+            Body::Chunked(state) => {
+                let mut rest = bytes;
+                loop {
+                    match state {
+                        Chunked::SizeLine(line) | Chunked::Trailer(line) => {
+                            let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+                                line.extend_from_slice(rest);
+                                return None;
+                            };
+                            line.extend_from_slice(&rest[..end]);
+                            rest = &rest[end + 1..];
+                            let text = String::from_utf8_lossy(line).trim().to_string();
+                            *state = match state {
+                                Chunked::SizeLine(_) => {
+                                    let hex = text.split(';').next().unwrap_or("").trim();
+                                    match usize::from_str_radix(hex, 16).unwrap_or(0) {
+                                        0 => Chunked::Trailer(Vec::new()),
+                                        size => Chunked::Data(size + 2),
+                                    }
+                                }
+                                _ if text.is_empty() => return Some(bytes.len() - rest.len()),
+                                _ => Chunked::Trailer(Vec::new()),
+                            };
+                        }
+                        Chunked::Data(left) => {
+                            let taken = (*left).min(rest.len());
+                            *left -= taken;
+                            rest = &rest[taken..];
+                            if *left > 0 {
+                                return None;
+                            }
+                            *state = Chunked::SizeLine(Vec::new());
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -215,5 +365,106 @@ mod tests {
                  {overhead:?}, time outside the measured wait {unmeasured:?}"
             );
         }
+    }
+
+    /// A server that answers every chunk it reads with an HTTP answer written the way moto
+    /// writes it: the head, then after `gap` the body.
+    async fn two_part_http_server(gap: Duration) -> SocketAddr {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                socket.set_nodelay(true).unwrap();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 1024];
+                    while let Ok(n) = socket.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        let head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n";
+                        if socket.write_all(head).await.is_err() {
+                            break;
+                        }
+                        tokio::time::sleep(gap).await;
+                        if socket.write_all(b"ok").await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn the_wait_lasts_until_the_whole_answer_is_in() {
+        let gap = Duration::from_millis(3);
+        let server = two_part_http_server(gap).await;
+        let meter = WaitMeter::default();
+        let relay = meter.relay(server).await.unwrap();
+        let n = 5;
+        for reconnect in [false, true] {
+            meter.reset();
+            let mut socket = TcpStream::connect(relay).await.unwrap();
+            let head_and_body = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".len();
+            for i in 0..n {
+                if reconnect && i > 0 {
+                    socket = TcpStream::connect(relay).await.unwrap();
+                }
+                socket.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+                let mut answer = vec![0u8; head_and_body];
+                socket.read_exact(&mut answer).await.unwrap();
+                assert!(answer.ends_with(b"ok"));
+            }
+            let (wait, requests) = meter.read();
+            assert_eq!(requests, n);
+            // Each wait spans the gap between the head and the body, which the function
+            // spends waiting for the body.
+            assert!(wait >= gap * n, "{wait:?} < {:?}", gap * n);
+        }
+    }
+
+    /// Feeds `answer` to a fresh `Answer` in pieces of `piece` bytes; the byte counts at which
+    /// it reported an answer complete.
+    fn completions(answer: &[u8], piece: usize) -> Vec<usize> {
+        let mut state = Answer::default();
+        let mut done = Vec::new();
+        let mut fed = 0;
+        for part in answer.chunks(piece) {
+            fed += part.len();
+            if state.feed(part) {
+                done.push(fed);
+            }
+        }
+        done
+    }
+
+    #[test]
+    fn answers_end_where_their_framing_says() {
+        let length = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+            5\r\nhello\r\n1;ext=1\r\n!\r\n0\r\nTrailer: x\r\n\r\n";
+        let interim = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n";
+        for piece in [1, 3, 7, 1000] {
+            assert_eq!(completions(length, piece), [length.len()], "piece {piece}");
+            assert_eq!(
+                completions(chunked, piece),
+                [chunked.len()],
+                "piece {piece}"
+            );
+            assert_eq!(
+                completions(interim, piece),
+                [interim.len()],
+                "piece {piece}"
+            );
+            // Two answers on a kept-alive connection: each completes.
+            let two = [&length[..], &length[..]].concat();
+            assert_eq!(completions(&two, 5), [45, 86]);
+            assert_eq!(completions(&two, 1), [43, 86]);
+        }
+        // Without a length the body runs to the end of the connection: never complete here.
+        assert!(completions(b"HTTP/1.0 200 OK\r\n\r\nbody", 4).is_empty());
+        // Not HTTP: complete at the first bytes, as before.
+        assert_eq!(completions(b"ok", 2), [2]);
     }
 }
