@@ -143,7 +143,7 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .build_https();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(SharedHttpClient::new(ConnectorOnFirstUse(https)));
-    let given = GivenByEnvironment::read(|name| std::env::var(name).ok());
+    let given = GivenByEnvironment::read(&crate::config::Env::process());
     if let Some(region) = given.region {
         loader = loader.region(aws_config::Region::new(region));
     }
@@ -169,12 +169,14 @@ struct GivenByEnvironment {
 }
 
 impl GivenByEnvironment {
-    fn read(var: impl Fn(&str) -> Option<String>) -> Self {
-        let set = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+    /// Blank values count as unset (`Env::optional`).
+    fn read(env: &crate::config::Env) -> Self {
         Self {
-            region: set("AWS_REGION").or_else(|| set("AWS_DEFAULT_REGION")),
-            credentials: set("AWS_ACCESS_KEY_ID").is_some()
-                && set("AWS_SECRET_ACCESS_KEY").is_some(),
+            region: env
+                .optional("AWS_REGION")
+                .or_else(|| env.optional("AWS_DEFAULT_REGION")),
+            credentials: env.optional("AWS_ACCESS_KEY_ID").is_some()
+                && env.optional("AWS_SECRET_ACCESS_KEY").is_some(),
         }
     }
 }
@@ -239,11 +241,11 @@ mod tests {
     }
 
     fn environment(vars: &[(&str, &str)]) -> GivenByEnvironment {
-        GivenByEnvironment::read(|name| {
+        GivenByEnvironment::read(&crate::config::Env::from_fn(|name| {
             vars.iter()
                 .find(|(n, _)| *n == name)
                 .map(|(_, v)| (*v).to_owned())
-        })
+        }))
     }
 
     #[test]
