@@ -10,18 +10,27 @@
 //! chunked, or until the connection closes) to know when an answer is complete. Until
 //! 2026-11-29 the wait closed at the answer's first bytes, which counted moto's gap as the
 //! function's own time (docs/bench/cold-start.md).
+//!
+//! "Arrive" and "come back" are the function's moments, not the relay's: a wait opens at the
+//! kernel's arrival stamp of the request's first bytes (`SO_TIMESTAMPNS`), however late the
+//! relay gets to read them, and closes once the answer's last bytes are written on to the
+//! function. Before, the relay's own scheduling delays on both sides counted as the function's.
 
 use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Default)]
 struct State {
     outstanding: usize,
     since: Option<Instant>,
+    /// When the last wait closed: a wait opened by bytes that arrived earlier starts here, so
+    /// no stretch of time is counted twice.
+    last_end: Option<Instant>,
     total: Duration,
     requests: u32,
 }
@@ -51,12 +60,17 @@ impl WaitMeter {
         (state.total + open, state.requests)
     }
 
-    fn begin(&self) {
+    /// A request whose first bytes reached the relay's socket at `arrived`.
+    fn begin(&self, arrived: Instant) {
         let mut state = self.lock();
         state.outstanding += 1;
         state.requests += 1;
         if state.outstanding == 1 {
-            state.since = Some(Instant::now());
+            let since = match state.last_end {
+                Some(end) if end > arrived => end,
+                _ => arrived,
+            };
+            state.since = Some(since);
         }
     }
 
@@ -66,13 +80,17 @@ impl WaitMeter {
         if state.outstanding == 0
             && let Some(since) = state.since.take()
         {
-            state.total += since.elapsed();
+            let now = Instant::now();
+            state.total += now.saturating_duration_since(since);
+            state.last_end = Some(now);
         }
     }
 
     /// Relays `127.0.0.1:<new port>` to `upstream`; returns the new address.
     pub async fn relay(&self, upstream: SocketAddr) -> std::io::Result<SocketAddr> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        // Accepted connections inherit the option.
+        stamp_arrivals(&listener)?;
         let addr = listener.local_addr()?;
         let meter = self.clone();
         tokio::spawn(async move {
@@ -85,11 +103,13 @@ impl WaitMeter {
                     // closes every connection, so this happens for every request.
                     let sent = async {
                         let mut probe = [0u8; 1];
-                        let sent = matches!(client.peek(&mut probe).await, Ok(n) if n > 0);
-                        if sent {
-                            meter.begin();
+                        match receive(&client, &mut probe, libc::MSG_PEEK).await {
+                            Ok((n, arrived)) if n > 0 => {
+                                meter.begin(arrived);
+                                true
+                            }
+                            _ => false,
                         }
-                        sent
                     };
                     let (sent, server) = tokio::join!(sent, TcpStream::connect(upstream));
                     match server {
@@ -110,19 +130,19 @@ async fn pipe(meter: WaitMeter, client: TcpStream, server: TcpStream, waiting: b
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
     let waiting = Arc::new(AtomicBool::new(waiting));
-    let (mut client_read, mut client_write) = client.into_split();
+    let (client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
     let upstream = {
         let (meter, waiting) = (meter.clone(), waiting.clone());
         async move {
             let mut buf = vec![0u8; 64 * 1024];
             loop {
-                let n = match client_read.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => n,
+                let (n, arrived) = match receive(client_read.as_ref(), &mut buf, 0).await {
+                    Ok((0, _)) | Err(_) => break,
+                    Ok(read) => read,
                 };
                 if !waiting.swap(true, Ordering::SeqCst) {
-                    meter.begin();
+                    meter.begin(arrived);
                 }
                 if server_write.write_all(&buf[..n]).await.is_err() {
                     break;
@@ -139,10 +159,14 @@ async fn pipe(meter: WaitMeter, client: TcpStream, server: TcpStream, waiting: b
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
-            if answer.feed(&buf[..n]) && waiting.swap(false, Ordering::SeqCst) {
+            // The wait closes once the answer's last bytes are in the function's socket: the
+            // relay's forwarding is the relay's time, not the function's.
+            let complete = answer.feed(&buf[..n]);
+            let forwarded = client_write.write_all(&buf[..n]).await;
+            if complete && waiting.swap(false, Ordering::SeqCst) {
                 meter.end();
             }
-            if client_write.write_all(&buf[..n]).await.is_err() {
+            if forwarded.is_err() {
                 break;
             }
         }
@@ -152,6 +176,91 @@ async fn pipe(meter: WaitMeter, client: TcpStream, server: TcpStream, waiting: b
         let _ = client_write.shutdown().await;
     };
     tokio::join!(upstream, downstream);
+}
+
+/// Asks the kernel to stamp every segment `socket` receives with its arrival time
+/// (`SO_TIMESTAMPNS`): the relay task may run some tens of microseconds after the function's
+/// bytes arrived, and that delay is the relay's, not the function's.
+fn stamp_arrivals(socket: &impl AsRawFd) -> std::io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor and an int option of the size given.
+    let done = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_TIMESTAMPNS,
+            (&raw const on).cast(),
+            std::mem::size_of_val(&on) as libc::socklen_t,
+        )
+    };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Reads (or, with `MSG_PEEK`, looks at) what `socket` has received, with the arrival time of
+/// those bytes when the kernel stamped them (now, otherwise).
+async fn receive(
+    socket: &TcpStream,
+    buf: &mut [u8],
+    flags: libc::c_int,
+) -> std::io::Result<(usize, Instant)> {
+    let (n, arrived) = socket
+        .async_io(Interest::READABLE, || {
+            receive_now(socket.as_raw_fd(), buf, flags)
+        })
+        .await?;
+    // The stamp is on the real-time clock; its distance from now carries over to `Instant`.
+    let ago = arrived
+        .and_then(|at| SystemTime::now().duration_since(at).ok())
+        .unwrap_or_default();
+    let now = Instant::now();
+    Ok((n, now.checked_sub(ago).unwrap_or(now)))
+}
+
+/// One non-blocking `recvmsg(2)` and the `SCM_TIMESTAMPNS` it carries, if any.
+fn receive_now(
+    fd: std::os::fd::RawFd,
+    buf: &mut [u8],
+    flags: libc::c_int,
+) -> std::io::Result<(usize, Option<SystemTime>)> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // u64s: control messages need the alignment of their headers.
+    let mut control = [0u64; 16];
+    // SAFETY: msghdr is plain data; every pointer set below outlives the call.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &raw mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = std::mem::size_of_val(&control);
+    // SAFETY: `msg` describes live buffers of the lengths given.
+    let n = unsafe { libc::recvmsg(fd, &raw mut msg, flags | libc::MSG_DONTWAIT) };
+    if n < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let mut arrived = None;
+    // SAFETY: the control buffer was filled by recvmsg and is walked with the CMSG macros,
+    // which stay within `msg_controllen`.
+    unsafe {
+        let mut cmsg = libc::CMSG_FIRSTHDR(&raw const msg);
+        while !cmsg.is_null() {
+            if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_TIMESTAMPNS
+            {
+                let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast());
+                arrived = u32::try_from(ts.tv_nsec)
+                    .ok()
+                    .zip(u64::try_from(ts.tv_sec).ok())
+                    .map(|(nanos, secs)| UNIX_EPOCH + Duration::new(secs, nanos));
+            }
+            cmsg = libc::CMSG_NXTHDR(&raw const msg, cmsg);
+        }
+    }
+    Ok((n as usize, arrived))
 }
 
 /// How far one HTTP/1.1 answer has come, to tell when it is complete.
@@ -437,6 +546,54 @@ mod tests {
             }
         }
         done
+    }
+
+    /// The relay is a process of its own on a busy machine: it may read the function's request
+    /// some time after the request arrived. That delay is the relay's, so the wait opens at the
+    /// arrival (the kernel's stamp), not when the relay got to it.
+    #[test]
+    fn a_relay_that_reads_late_does_not_count_its_delay_against_the_function() {
+        use std::io::{Read, Write};
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // Answers at once, on a thread of its own, so only the relay is held up below.
+        let server = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let upstream = server.local_addr().unwrap();
+        std::thread::spawn(move || {
+            while let Ok((mut socket, _)) = server.accept() {
+                let mut buf = [0u8; 64];
+                while matches!(socket.read(&mut buf), Ok(n) if n > 0) {
+                    if socket.write_all(b"ok").is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        let meter = WaitMeter::default();
+        let relay = runtime.block_on(meter.relay(upstream)).unwrap();
+        let (sent, request_sent) = std::sync::mpsc::channel();
+        let function = std::thread::spawn(move || {
+            // The kernel completes the connection before the relay accepts it.
+            let mut socket = std::net::TcpStream::connect(relay).unwrap();
+            socket.write_all(b"ping").unwrap();
+            sent.send(()).unwrap();
+            let mut answer = [0u8; 2];
+            socket.read_exact(&mut answer).unwrap();
+        });
+        // The relay's tasks run only inside `block_on`: hold them up after the request is sent.
+        request_sent.recv().unwrap();
+        let held_up = Duration::from_millis(30);
+        std::thread::sleep(held_up);
+        runtime.block_on(async {
+            tokio::task::spawn_blocking(move || function.join().unwrap())
+                .await
+                .unwrap();
+        });
+        let (wait, requests) = meter.read();
+        assert_eq!(requests, 1);
+        assert!(wait >= held_up, "{wait:?} < {held_up:?}");
     }
 
     #[test]
