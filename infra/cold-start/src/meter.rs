@@ -179,8 +179,9 @@ async fn pipe(meter: WaitMeter, client: TcpStream, server: TcpStream, waiting: b
 }
 
 /// Asks the kernel to stamp every segment `socket` receives with its arrival time
-/// (`SO_TIMESTAMPNS`): the relay task may run some tens of microseconds after the function's
-/// bytes arrived, and that delay is the relay's, not the function's.
+/// (`SO_TIMESTAMPNS`): the relay task may run a fraction of a millisecond after the function's
+/// bytes arrived (waking an idle vCPU of this VM), and that delay is the relay's, not the
+/// function's.
 fn stamp_arrivals(socket: &impl AsRawFd) -> std::io::Result<()> {
     let on: libc::c_int = 1;
     // SAFETY: a valid socket descriptor and an int option of the size given.
@@ -548,8 +549,8 @@ mod tests {
         done
     }
 
-    /// The relay is a process of its own on a busy machine: it may read the function's request
-    /// some time after the request arrived. That delay is the relay's, so the wait opens at the
+    /// The relay shares the machine's two vCPUs with moto and the function: it may read the
+    /// function's request some time after the request arrived. That delay is the relay's, so the wait opens at the
     /// arrival (the kernel's stamp), not when the relay got to it.
     #[test]
     fn a_relay_that_reads_late_does_not_count_its_delay_against_the_function() {
