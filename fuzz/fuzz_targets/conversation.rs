@@ -25,7 +25,7 @@
 use arbitrary::Arbitrary;
 use domain::catalog::{Availability, Category, ServiceKind};
 use domain::conversation::{
-    Conversation, Facts, Inbound, Input, MediaRef, Need, Outcome, Step, Write, step,
+    Conversation, Facts, InMemoryStore, Inbound, Input, MediaRef, Need, Outcome, Step, Write, step,
 };
 use domain::document::{ATTACHMENT_SLOT, Document, DocumentState};
 use domain::messages::{
@@ -519,38 +519,12 @@ impl World {
     }
 
     fn load(&self, need: Need, resident: &ResidentId, facts: &mut Facts) {
-        match need {
-            Need::Availability(code) => {
-                let a = self
-                    .availability
-                    .get(&code)
-                    .cloned()
-                    .unwrap_or_else(|| service(code).default_availability());
-                facts.availability.insert(code, a);
-            }
-            Need::Request(ticket) => {
-                facts
-                    .requests
-                    .insert(ticket, self.requests.get(&ticket).cloned());
-            }
-            Need::OpenRequest { nik, service } => {
-                let holder = self
-                    .guards
-                    .get(&(nik.as_str().to_owned(), service))
-                    .copied();
-                let holder_request = holder.and_then(|t| self.requests.get(&t));
-                facts.record_guard(&nik, service, holder, holder_request);
-            }
-            Need::ResidentRequests => {
-                facts.resident_requests = Some(
-                    self.requests
-                        .values()
-                        .filter(|r| &r.resident == resident)
-                        .cloned()
-                        .collect(),
-                );
-            }
+        InMemoryStore {
+            requests: &self.requests,
+            guards: &self.guards,
+            availability: &self.availability,
         }
+        .load(need, resident, facts);
     }
 
     fn check_outcome(

@@ -181,6 +181,56 @@ impl Facts {
     }
 }
 
+/// A store held in memory, answering each [`Need`] the way the webhook answers it from the table:
+/// a service's set availability or its catalog default, a request as stored (or its absence),
+/// a guard with its holder's request, the resident's requests. The engine's tests and the fuzz
+/// world both load facts through it, so they check the engine against one reading of the store.
+pub struct InMemoryStore<'a> {
+    pub requests: &'a BTreeMap<TicketId, Request>,
+    /// Guard holders by NIK and service.
+    pub guards: &'a BTreeMap<(String, ServiceCode), TicketId>,
+    /// Availability set by a supervisor; services absent here have their catalog default.
+    pub availability: &'a BTreeMap<ServiceCode, Availability>,
+}
+
+impl InMemoryStore<'_> {
+    /// Adds to `facts` what `need` asks for, as `resident`.
+    pub fn load(&self, need: Need, resident: &ResidentId, facts: &mut Facts) {
+        match need {
+            Need::Availability(code) => {
+                let availability = self
+                    .availability
+                    .get(&code)
+                    .cloned()
+                    .unwrap_or_else(|| service(code).default_availability());
+                facts.availability.insert(code, availability);
+            }
+            Need::Request(ticket) => {
+                facts
+                    .requests
+                    .insert(ticket, self.requests.get(&ticket).cloned());
+            }
+            Need::OpenRequest { nik, service } => {
+                let holder = self
+                    .guards
+                    .get(&(nik.as_str().to_owned(), service))
+                    .copied();
+                let holder_request = holder.and_then(|t| self.requests.get(&t));
+                facts.record_guard(&nik, service, holder, holder_request);
+            }
+            Need::ResidentRequests => {
+                facts.resident_requests = Some(
+                    self.requests
+                        .values()
+                        .filter(|r| &r.resident == resident)
+                        .cloned()
+                        .collect(),
+                );
+            }
+        }
+    }
+}
+
 /// A change the webhook commits atomically with the conversation and the dedupe record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Write {
