@@ -559,19 +559,9 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        // Answers at once, on a thread of its own, so only the relay is held up below.
-        let server = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
-        let upstream = server.local_addr().unwrap();
-        std::thread::spawn(move || {
-            while let Ok((mut socket, _)) = server.accept() {
-                let mut buf = [0u8; 64];
-                while matches!(socket.read(&mut buf), Ok(n) if n > 0) {
-                    if socket.write_all(b"ok").is_err() {
-                        break;
-                    }
-                }
-            }
-        });
+        // Runs on the same runtime as the relay, so it is held up too: its time is waiting
+        // either way.
+        let upstream = runtime.block_on(answering_server(Duration::ZERO));
         let meter = WaitMeter::default();
         let relay = runtime.block_on(meter.relay(upstream)).unwrap();
         let (sent, request_sent) = std::sync::mpsc::channel();
