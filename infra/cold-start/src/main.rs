@@ -40,6 +40,8 @@ usage: cold-start [--runs N] [--warmup N] [--bin-dir DIR] [--only a,b] [--fixtur
   --log-dir DIR       the binaries' stdout and stderr (default target/cold-start)
   --secrets-manager   give the functions WHATSAPP_SECRET_ARN (a secret created in the emulator),
                       as deployed, instead of the secrets as plain variables
+  --env KEY=VALUE     one more variable for the three functions (not hello-world); repeatable.
+                      For A/B runs of a setting, e.g. one the SDK reads from the environment
   --raw               also print every sample (CSV)
   --wrap 'CMD ARGS'   run each binary under a command, e.g. --wrap 'strace -f -tt -o /tmp/s'
                       (diagnosis only: the times then include the wrapper; the process group
@@ -60,6 +62,7 @@ struct Options {
     template: PathBuf,
     log_dir: PathBuf,
     secrets_manager: bool,
+    env: Vec<(String, String)>,
     raw: bool,
     wrap: Vec<String>,
 }
@@ -68,7 +71,7 @@ fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn parse_options() -> Result<Options, String> {
+fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
     let root = repo_root();
     let mut options = Options {
         runs: 20,
@@ -79,10 +82,10 @@ fn parse_options() -> Result<Options, String> {
         template: root.join("template.yaml"),
         log_dir: root.join("target/cold-start"),
         secrets_manager: false,
+        env: Vec::new(),
         raw: false,
         wrap: Vec::new(),
     };
-    let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
@@ -118,6 +121,14 @@ fn parse_options() -> Result<Options, String> {
             "--template" => options.template = value("--template")?.into(),
             "--log-dir" => options.log_dir = value("--log-dir")?.into(),
             "--secrets-manager" => options.secrets_manager = true,
+            "--env" => {
+                let pair = value("--env")?;
+                let (key, val) = pair
+                    .split_once('=')
+                    .filter(|(key, _)| !key.is_empty())
+                    .ok_or("--env takes KEY=VALUE")?;
+                options.env.push((key.to_owned(), val.to_owned()));
+            }
             "--raw" => options.raw = true,
             "--wrap" => {
                 options.wrap = value("--wrap")?
@@ -202,7 +213,7 @@ fn minor_faults(stat: &str) -> Option<u64> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let options = match parse_options() {
+    let options = match parse_options(std::env::args().skip(1)) {
         Ok(o) => o,
         Err(err) => {
             eprintln!("error: {err}\n\n{USAGE}");
@@ -347,6 +358,7 @@ async fn prepare(options: &Options, emulator: &str) -> Result<Bench, String> {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .chain(secrets)
+    .chain(options.env.iter().cloned())
     .collect();
     let with = |extra: &[(&str, &str)]| {
         let mut env = common.clone();
@@ -758,6 +770,23 @@ mod tests {
         assert_eq!(p90(&v), Duration::from_millis(18));
         assert_eq!(p90(&v[..1]), Duration::from_millis(1));
         assert_eq!(median(&v[..3]), Duration::from_millis(2));
+    }
+
+    fn options(args: &[&str]) -> Result<Options, String> {
+        parse_options(args.iter().map(|a| (*a).to_owned()))
+    }
+
+    #[test]
+    fn extra_variables_are_kept_in_order_and_split_at_the_first_equals() {
+        let parsed = options(&["--env", "A=1", "--env", "B=x=y", "--env", "C="]).unwrap();
+        assert_eq!(
+            parsed.env,
+            [("A", "1"), ("B", "x=y"), ("C", "")].map(|(k, v)| (k.to_owned(), v.to_owned()))
+        );
+        assert!(options(&[]).unwrap().env.is_empty());
+        for bad in [&["--env", "NOVALUE"][..], &["--env", "=1"], &["--env"]] {
+            assert!(options(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
