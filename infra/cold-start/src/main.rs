@@ -40,8 +40,9 @@ usage: cold-start [--runs N] [--warmup N] [--bin-dir DIR] [--only a,b] [--fixtur
   --log-dir DIR       the binaries' stdout and stderr (default target/cold-start)
   --secrets-manager   give the functions WHATSAPP_SECRET_ARN (a secret created in the emulator),
                       as deployed, instead of the secrets as plain variables
-  --env KEY=VALUE     one more variable for the three functions (not hello-world); repeatable.
-                      For A/B runs of a setting, e.g. one the SDK reads from the environment
+  --env KEY=VALUE     one more variable for the three functions (not hello-world), set after
+                      the tool's own so it wins; repeatable. For A/B runs of a setting, e.g.
+                      one the SDK reads from the environment
   --raw               also print every sample (CSV)
   --wrap 'CMD ARGS'   run each binary under a command, e.g. --wrap 'strace -f -tt -o /tmp/s'
                       (diagnosis only: the times then include the wrapper; the process group
@@ -358,7 +359,6 @@ async fn prepare(options: &Options, emulator: &str) -> Result<Bench, String> {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .chain(secrets)
-    .chain(options.env.iter().cloned())
     .collect();
     let with = |extra: &[(&str, &str)]| {
         let mut env = common.clone();
@@ -367,6 +367,8 @@ async fn prepare(options: &Options, emulator: &str) -> Result<Bench, String> {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
+        // Last, so that an --env wins over the tool's own value of the same variable.
+        env.extend(options.env.iter().cloned());
         env
     };
     let function_env = HashMap::from([
