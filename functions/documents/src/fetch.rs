@@ -163,9 +163,25 @@ pub async fn fetch_document(
             app.documents
                 .finish_document(&pending, DocumentState::PendingFetch, None, &[])
                 .await?;
+            // Lambda retries a failed stream record as soon as this invocation ends: without a
+            // pause, a rate limit of a second or two used up every attempt and the resident was
+            // asked to send a photo again for nothing.
+            tokio::time::sleep(retry_pause(app.fetch_retry_pause, document.attempts)).await;
             Err(ProcessError::Temporary(reason))
         }
     }
+}
+
+/// The longest pause after one failed attempt: with five attempts the pauses come to about half
+/// a minute, and a batch of five such records still ends well inside the function's timeout.
+const MAX_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_secs(16);
+
+/// The pause after failed attempt number `attempts` (1-based): `first`, doubled per further
+/// attempt, at most [`MAX_RETRY_PAUSE`] (or `first`, when that is longer).
+pub fn retry_pause(first: std::time::Duration, attempts: u32) -> std::time::Duration {
+    first
+        .saturating_mul(1 << attempts.saturating_sub(1).min(16))
+        .min(MAX_RETRY_PAUSE.max(first))
 }
 
 /// Marks the document failed and, when there is a request, asks the resident to send it again.
@@ -392,5 +408,35 @@ impl Sink<'_> {
             // The bucket's lifecycle rule removes incomplete multipart uploads after a day.
             tracing::warn!(error = %err, "aborting an upload failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn pauses_between_attempts_double_up_to_a_bound() {
+        let pauses: Vec<u64> = (1..=6)
+            .map(|attempt| {
+                u64::try_from(retry_pause(Duration::from_secs(2), attempt).as_millis()).unwrap()
+            })
+            .collect();
+        assert_eq!(pauses, [2_000, 4_000, 8_000, 16_000, 16_000, 16_000]);
+        // The four pauses before the default fifth and last attempt span a Graph API rate limit
+        // of half a minute.
+        let before_last: Duration = (1..5).map(|a| retry_pause(Duration::from_secs(2), a)).sum();
+        assert_eq!(before_last, Duration::from_secs(30));
+        assert_eq!(retry_pause(Duration::ZERO, 3), Duration::ZERO);
+        assert_eq!(
+            retry_pause(Duration::from_secs(40), 2),
+            Duration::from_secs(40),
+            "a first pause above the bound is kept, not cut"
+        );
+        assert_eq!(
+            retry_pause(Duration::from_millis(1), u32::MAX),
+            Duration::from_millis(65_536).min(MAX_RETRY_PAUSE)
+        );
     }
 }

@@ -35,9 +35,13 @@ use std::time::Duration;
 
 pub use http::handle;
 
-/// Fetch attempts before a resident is asked to send an item again. Lower than the stream
-/// mapping's `MaximumRetryAttempts`, so the function gives up (and says so) before Lambda does.
-const DEFAULT_MAX_FETCH_ATTEMPTS: u32 = 3;
+/// Fetch attempts before a resident is asked to send an item again. Fewer than the stream
+/// mapping's deliveries (1 + `MaximumRetryAttempts`), so the function gives up (and says so)
+/// before Lambda does.
+const DEFAULT_MAX_FETCH_ATTEMPTS: u32 = 5;
+/// The pause after a first failed fetch attempt, doubled after each further one (see
+/// `fetch::retry_pause`).
+const DEFAULT_FETCH_RETRY_PAUSE_MS: u64 = 2_000;
 /// How long one delivery owns a document it is fetching: longer than a 100 MB download.
 const FETCH_LEASE_SECONDS: i64 = 900;
 /// Attempts when the request changes between reading and writing it.
@@ -57,6 +61,9 @@ pub struct Documents {
     pub clock: Arc<dyn Clock>,
     pub presign_ttl: Duration,
     pub max_fetch_attempts: u32,
+    /// Lambda redelivers a failed stream record at once; this pause (doubled per attempt) is what
+    /// spreads the attempts over a Graph API rate limit or outage.
+    pub fetch_retry_pause: Duration,
     pub fetch_lease: time::Duration,
 }
 
@@ -77,6 +84,17 @@ impl Documents {
             return Err(ConfigError::Invalid {
                 name: "DOCUMENTS_MAX_FETCH_ATTEMPTS",
                 reason: "must be at least 1".into(),
+            });
+        }
+        let fetch_retry_pause_ms: u64 = env.parsed(
+            "DOCUMENTS_FETCH_RETRY_PAUSE_MS",
+            DEFAULT_FETCH_RETRY_PAUSE_MS,
+        )?;
+        if fetch_retry_pause_ms > 60_000 {
+            return Err(ConfigError::Invalid {
+                name: "DOCUMENTS_FETCH_RETRY_PAUSE_MS",
+                reason: "must be at most 60000: the pauses add up inside the function's timeout"
+                    .into(),
             });
         }
         let whatsapp = WhatsAppConfig::from_env(env)?;
@@ -105,6 +123,7 @@ impl Documents {
             clock: Arc::new(SystemClock),
             presign_ttl: Duration::from_secs(ttl_seconds),
             max_fetch_attempts,
+            fetch_retry_pause: Duration::from_millis(fetch_retry_pause_ms),
             fetch_lease: time::Duration::seconds(FETCH_LEASE_SECONDS),
         })
     }

@@ -219,6 +219,7 @@ pub async fn run(o: Options) -> Result<Outcome, String> {
         table: stack.config.table.clone(),
         bucket: stack.config.bucket.clone(),
         events: stack.events.clone(),
+        sdk: direct.clone(),
     };
     let verdict = checker
         .verdict(&runs, &stack.whatsapp, o.drain)

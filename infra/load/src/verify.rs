@@ -87,6 +87,8 @@ pub struct Checker {
     pub table: String,
     pub bucket: String,
     pub events: std::sync::Arc<local_stack::events::EventLog>,
+    /// The emulator, reached directly (for the stream's own records of an unprocessed item).
+    pub sdk: shared::aws::SdkConfig,
 }
 
 impl Checker {
@@ -162,28 +164,31 @@ impl Checker {
                 .filter(|doc| doc.state == DocumentState::Stored)
                 .map(|doc| &doc.key)
                 .collect();
-            verdict.documents_not_stored.extend(
-                docs.iter()
-                    .filter(|doc| doc.state != DocumentState::Stored)
-                    .map(|doc| {
-                        let deliveries = self.events.stream_deliveries(
-                            &keys::request_pk(&doc.ticket),
-                            &keys::document_sk(&doc.document_id),
-                        );
-                        format!(
-                            "{} {}: {:?} after {} attempt(s), its stream record delivered {} time(s){}",
-                            doc.ticket,
-                            doc.slot,
-                            doc.state,
-                            doc.attempts,
-                            deliveries,
-                            doc.failure
-                                .as_deref()
-                                .map(|f| format!(" ({f})"))
-                                .unwrap_or_default()
-                        )
-                    }),
-            );
+            for doc in docs.iter().filter(|doc| doc.state != DocumentState::Stored) {
+                let (pk, sk) = (
+                    keys::request_pk(&doc.ticket),
+                    keys::document_sk(&doc.document_id),
+                );
+                let held =
+                    local_stack::events::stream_records_held(&self.sdk, &self.table, &pk, &sk)
+                        .await
+                        .unwrap_or_else(|e| vec![format!("unreadable: {e}")]);
+                verdict.documents_not_stored.push(format!(
+                    "{} {}: {:?} after {} attempt(s), its stream record delivered {} time(s){}; \
+                     records read by the poller: [{}]; records the stream holds: [{}]",
+                    doc.ticket,
+                    doc.slot,
+                    doc.state,
+                    doc.attempts,
+                    self.events.stream_deliveries(&pk, &sk),
+                    doc.failure
+                        .as_deref()
+                        .map(|f| format!(" ({f})"))
+                        .unwrap_or_default(),
+                    self.events.stream_records_read(&pk, &sk).join(", "),
+                    held.join(", "),
+                ));
+            }
             verdict.documents_stored += stored.len();
             verdict.documents_duplicate += docs.len().saturating_sub(expected);
             verdict.documents_lost += expected.saturating_sub(stored.len());

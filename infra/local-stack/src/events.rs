@@ -14,6 +14,7 @@ use crate::template::Template;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
+use shared::store::keys;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -47,6 +48,9 @@ struct EventLogState {
     deliveries: HashMap<String, u32>,
     /// Events given up on after the last retry (keys and sequence numbers, no item data).
     given_up: Vec<String>,
+    /// `PK SK` of the item → every stream record of it the poller read, filtered out or not
+    /// (`INSERT #<sequence>`), so a record never delivered can be told from one never read.
+    read: HashMap<String, Vec<String>>,
 }
 
 impl EventLog {
@@ -65,27 +69,74 @@ impl EventLog {
             .unwrap_or(0)
     }
 
+    /// The stream records of the item with these keys the poller read, in order, as
+    /// `<event name> #<sequence number>`, with `(filtered out)` when the trigger's filter did not
+    /// select it.
+    pub fn stream_records_read(&self, pk: &str, sk: &str) -> Vec<String> {
+        self.lock()
+            .read
+            .get(&format!("{pk} {sk}"))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The events given up on after their last retry, oldest first.
     pub fn given_up(&self) -> Vec<String> {
         self.lock().given_up.clone()
     }
 
     fn delivered(&self, record: &Value) {
-        let key = |name: &str| {
+        *self.lock().deliveries.entry(item_key(record)).or_default() += 1;
+    }
+
+    /// Kept for the items the trigger exists for (documents and object erasures) only, so a long
+    /// `make run` does not keep a line per conversation write.
+    fn read(&self, record: &Value, accepted: bool) {
+        let sk = record
+            .pointer("/dynamodb/Keys/SK/S")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !sk.starts_with(keys::DOCUMENT_PREFIX) && !sk.starts_with(keys::OBJECT_ERASURE_PREFIX) {
+            return;
+        }
+        let text = |pointer: &str| {
             record
-                .pointer(&format!("/dynamodb/Keys/{name}/S"))
+                .pointer(pointer)
                 .and_then(Value::as_str)
-                .unwrap_or_default()
+                .unwrap_or("?")
                 .to_owned()
         };
-        let item = format!("{} {}", key("PK"), key("SK"));
-        *self.lock().deliveries.entry(item).or_default() += 1;
+        let mut seen = format!(
+            "{} #{}",
+            text("/eventName"),
+            text("/dynamodb/SequenceNumber")
+        );
+        if !accepted {
+            seen.push_str(" (filtered out)");
+        }
+        self.lock()
+            .read
+            .entry(item_key(record))
+            .or_default()
+            .push(seen);
     }
 
     fn give_up(&self, what: String) {
         tracing::warn!(event = %what, "event given up on after the last retry");
         self.lock().given_up.push(what);
     }
+}
+
+/// `PK SK` of a stream record's item.
+fn item_key(record: &Value) -> String {
+    let key = |name: &str| {
+        record
+            .pointer(&format!("/dynamodb/Keys/{name}/S"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    format!("{} {}", key("PK"), key("SK"))
 }
 
 /// The stream trigger of `DocumentsFunction` as the template declares it.
@@ -333,10 +384,12 @@ async fn poll_stream(
                         {
                             *position = ShardPosition::After(sequence.to_owned());
                         }
-                        if let Some(json) = stream_record_json(record, &stream_arn, &region)
-                            && trigger.accepts(&json)
-                        {
-                            fresh.push((json, 0));
+                        if let Some(json) = stream_record_json(record, &stream_arn, &region) {
+                            let accepted = trigger.accepts(&json);
+                            log.read(&json, accepted);
+                            if accepted {
+                                fresh.push((json, 0));
+                            }
                         }
                     }
                     // A closed shard (split or expired) ends with no next iterator once read.
@@ -384,6 +437,98 @@ async fn poll_stream(
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
+}
+
+/// Every record the table's stream holds for the item with these keys, read straight from the
+/// emulator as `<event name> #<sequence number> <doc_state or erasure_state>`: what a check
+/// reports beside [`EventLog::stream_records_read`] when an item was never processed.
+pub async fn stream_records_held(
+    sdk: &shared::aws::SdkConfig,
+    table: &str,
+    pk: &str,
+    sk: &str,
+) -> Result<Vec<String>, String> {
+    let error = |e: &dyn std::fmt::Display| e.to_string();
+    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+    let streams = aws_sdk_dynamodbstreams::Client::new(sdk);
+    let described = dynamodb
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| error(&aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+    let Some(arn) = described.table().and_then(|t| t.latest_stream_arn()) else {
+        return Ok(Vec::new());
+    };
+    let shards = streams
+        .describe_stream()
+        .stream_arn(arn)
+        .send()
+        .await
+        .map_err(|e| error(&aws_sdk_dynamodbstreams::error::DisplayErrorContext(e)))?;
+    let mut held = Vec::new();
+    for shard in shards
+        .stream_description()
+        .map(|d| d.shards())
+        .unwrap_or_default()
+    {
+        let Some(shard_id) = shard.shard_id() else {
+            continue;
+        };
+        let mut iterator = streams
+            .get_shard_iterator()
+            .stream_arn(arn)
+            .shard_id(shard_id)
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .map_err(|e| error(&aws_sdk_dynamodbstreams::error::DisplayErrorContext(e)))?
+            .shard_iterator()
+            .map(str::to_owned);
+        while let Some(current) = iterator.take() {
+            let page = streams
+                .get_records()
+                .shard_iterator(current)
+                .send()
+                .await
+                .map_err(|e| error(&aws_sdk_dynamodbstreams::error::DisplayErrorContext(e)))?;
+            for record in page.records() {
+                let Some(change) = record.dynamodb() else {
+                    continue;
+                };
+                let key = |name: &str| {
+                    change
+                        .keys()
+                        .and_then(|k| k.get(name))
+                        .and_then(|v| v.as_s().ok())
+                };
+                if key("PK").map(String::as_str) != Some(pk)
+                    || key("SK").map(String::as_str) != Some(sk)
+                {
+                    continue;
+                }
+                let state = change
+                    .new_image()
+                    .and_then(|image| {
+                        image
+                            .get("doc_state")
+                            .or_else(|| image.get("erasure_state"))
+                    })
+                    .and_then(|v| v.as_s().ok())
+                    .map_or("-", String::as_str);
+                held.push(format!(
+                    "{} #{} {state}",
+                    record.event_name().map_or("?", |n| n.as_str()),
+                    change.sequence_number().unwrap_or("?"),
+                ));
+            }
+            // moto always hands out a next iterator; an empty page is the end of what it holds.
+            if !page.records().is_empty() {
+                iterator = page.next_shard_iterator().map(str::to_owned);
+            }
+        }
+    }
+    Ok(held)
 }
 
 /// Where the poller resumes reading a shard.
