@@ -8,6 +8,8 @@
 //! linearizable per item, so letting one call reach moto at a time gives the handlers what they
 //! would see in AWS. Streams calls go through the same gate, so a poll never reads the middle
 //! of a transaction. S3 calls are not held back.
+//!
+//! Some pairs of calls must not be split either: [`exclusively`] keeps the turn across them.
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
@@ -18,6 +20,26 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 /// Shared by every stack of the process: tests run many stacks at once against one moto.
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+tokio::task_local! {
+    /// Set inside [`exclusively`]: this task already holds [`TURN`].
+    static HOLDING_TURN: ();
+}
+
+/// Runs `work` holding the turn: no DynamoDB call of another task reaches moto until it ends,
+/// while the calls `work` makes (in this task) go through at once.
+///
+/// The stream poller needs this. moto binds a shard iterator to the shard object of the moment,
+/// and a cancelled `TransactWriteItems` replaces the whole table (shard included) with a copy
+/// taken before it, after appending the records of the writes it applied before failing to the
+/// old shard. A transaction cancelled between `GetShardIterator` and `GetRecords` thus hands the
+/// poller records that never happened, and their sequence numbers are then given to the next
+/// real writes, which a poller reading "after" them skips: a document's insert was never
+/// delivered (a test run on a CI machine).
+pub async fn exclusively<F: std::future::Future>(work: F) -> F::Output {
+    let _turn = TURN.lock().await;
+    HOLDING_TURN.scope((), work).await
+}
 
 /// The SDK's plain-HTTP client (moto speaks HTTP on loopback), gated.
 pub fn http_client() -> SharedHttpClient {
@@ -60,8 +82,10 @@ fn is_dynamodb(request: &HttpRequest) -> bool {
 impl HttpConnector for GatedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let inner = self.inner.clone();
+        // Read here, in the task that makes the call (the SDK polls this future in it too).
+        let held = HOLDING_TURN.try_with(|()| ()).is_ok();
         HttpConnectorFuture::new(async move {
-            let _turn = if is_dynamodb(&request) {
+            let _turn = if is_dynamodb(&request) && !held {
                 Some(TURN.lock().await)
             } else {
                 None

@@ -209,7 +209,13 @@ pub fn spawn(
 ) {
     let trigger = StreamTrigger::from_template(template);
     if let Some(trigger) = trigger {
-        let streams = aws_sdk_dynamodbstreams::Client::new(sdk);
+        // No SDK retries: the poller reads holding the emulator's turn, and a retry's backoff
+        // would hold up every other DynamoDB call; the next poll (200 ms later) is the retry.
+        let streams = aws_sdk_dynamodbstreams::Client::from_conf(
+            aws_sdk_dynamodbstreams::config::Builder::from(sdk)
+                .retry_config(aws_sdk_dynamodbstreams::config::retry::RetryConfig::disabled())
+                .build(),
+        );
         let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
         let gateway = gateway.clone();
         let table = table.to_owned();
@@ -350,55 +356,23 @@ async fn poll_stream(
             .map(|(record, attempts, _)| (record, attempts))
             .collect();
         for (shard_id, position) in &mut shards {
-            // A fresh iterator on every poll, from the last record read. moto answers a
-            // cancelled TransactWriteItems by putting back a deep copy of the table taken
-            // before it, stream shard included, so an iterator kept across polls goes on
-            // reading the discarded shard and never sees another record (every document
-            // fetch stalled once a duplicate delivery had been refused). DynamoDB Streams
-            // accepts the same call; it costs one request per shard and poll.
-            let request = streams
-                .get_shard_iterator()
-                .stream_arn(&stream_arn)
-                .shard_id(shard_id);
-            let request = match position {
-                ShardPosition::Start => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
-                ShardPosition::After(sequence) => request
-                    .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
-                    .sequence_number(sequence.as_str()),
-                ShardPosition::Closed => continue,
+            let Some(records) = crate::dynamodb_gate::exclusively(read_shard(
+                &streams,
+                &stream_arn,
+                shard_id,
+                position,
+            ))
+            .await
+            else {
+                continue;
             };
-            let iterator = match request.send().await {
-                Ok(out) => match out.shard_iterator() {
-                    Some(iterator) => iterator.to_owned(),
-                    None => continue,
-                },
-                Err(err) => {
-                    tracing::debug!(error = %aws_sdk_dynamodbstreams::error::DisplayErrorContext(err), "get_shard_iterator failed");
-                    continue;
-                }
-            };
-            match streams.get_records().shard_iterator(iterator).send().await {
-                Ok(out) => {
-                    for record in out.records() {
-                        if let Some(sequence) = record.dynamodb().and_then(|d| d.sequence_number())
-                        {
-                            *position = ShardPosition::After(sequence.to_owned());
-                        }
-                        if let Some(json) = stream_record_json(record, &stream_arn, &region) {
-                            let accepted = trigger.accepts(&json);
-                            log.read(&json, accepted);
-                            if accepted {
-                                fresh.push((json, 0));
-                            }
-                        }
+            for record in records {
+                if let Some(json) = stream_record_json(&record, &stream_arn, &region) {
+                    let accepted = trigger.accepts(&json);
+                    log.read(&json, accepted);
+                    if accepted {
+                        fresh.push((json, 0));
                     }
-                    // A closed shard (split or expired) ends with no next iterator once read.
-                    if out.next_shard_iterator().is_none() {
-                        *position = ShardPosition::Closed;
-                    }
-                }
-                Err(err) => {
-                    tracing::debug!(error = %aws_sdk_dynamodbstreams::error::DisplayErrorContext(err), "get_records failed");
                 }
             }
         }
@@ -443,6 +417,16 @@ async fn poll_stream(
 /// emulator as `<event name> #<sequence number> <doc_state or erasure_state>`: what a check
 /// reports beside [`EventLog::stream_records_read`] when an item was never processed.
 pub async fn stream_records_held(
+    sdk: &shared::aws::SdkConfig,
+    table: &str,
+    pk: &str,
+    sk: &str,
+) -> Result<Vec<String>, String> {
+    // Held across the iterator and its pages, for the reason `read_shard` is.
+    crate::dynamodb_gate::exclusively(records_held(sdk, table, pk, sk)).await
+}
+
+async fn records_held(
     sdk: &shared::aws::SdkConfig,
     table: &str,
     pk: &str,
@@ -529,6 +513,61 @@ pub async fn stream_records_held(
         }
     }
     Ok(held)
+}
+
+/// Reads what a shard holds after `position` and moves `position` past it; `None` when a call
+/// failed (the next poll tries again from the same place). Called holding the emulator's turn
+/// ([`crate::dynamodb_gate::exclusively`]), so no transaction runs between the two calls.
+async fn read_shard(
+    streams: &aws_sdk_dynamodbstreams::Client,
+    stream_arn: &str,
+    shard_id: &str,
+    position: &mut ShardPosition,
+) -> Option<Vec<aws_sdk_dynamodbstreams::types::Record>> {
+    // A fresh iterator on every poll, from the last record read. moto answers a cancelled
+    // TransactWriteItems by putting back a deep copy of the table taken before it, stream shard
+    // included, so an iterator kept across polls goes on reading the discarded shard and never
+    // sees another record (every document fetch stalled once a duplicate delivery had been
+    // refused). DynamoDB Streams accepts the same call; it costs one request per shard and poll.
+    let request = streams
+        .get_shard_iterator()
+        .stream_arn(stream_arn)
+        .shard_id(shard_id);
+    let request = match position {
+        ShardPosition::Start => request.shard_iterator_type(ShardIteratorType::TrimHorizon),
+        ShardPosition::After(sequence) => request
+            .shard_iterator_type(ShardIteratorType::AfterSequenceNumber)
+            .sequence_number(sequence.as_str()),
+        ShardPosition::Closed => return None,
+    };
+    let iterator = match request.send().await {
+        Ok(out) => out.shard_iterator()?.to_owned(),
+        Err(err) => {
+            tracing::debug!(error = %aws_sdk_dynamodbstreams::error::DisplayErrorContext(err), "get_shard_iterator failed");
+            return None;
+        }
+    };
+    match streams.get_records().shard_iterator(iterator).send().await {
+        Ok(mut out) => {
+            let records = out.records.take().unwrap_or_default();
+            if let Some(sequence) = records
+                .iter()
+                .filter_map(|r| r.dynamodb().and_then(|d| d.sequence_number()))
+                .next_back()
+            {
+                *position = ShardPosition::After(sequence.to_owned());
+            }
+            // A closed shard (split or expired) ends with no next iterator once read.
+            if out.next_shard_iterator().is_none() {
+                *position = ShardPosition::Closed;
+            }
+            Some(records)
+        }
+        Err(err) => {
+            tracing::debug!(error = %aws_sdk_dynamodbstreams::error::DisplayErrorContext(err), "get_records failed");
+            None
+        }
+    }
 }
 
 /// Where the poller resumes reading a shard.
