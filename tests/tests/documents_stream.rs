@@ -10,6 +10,7 @@ use integration_tests::Harness;
 use serde_json::json;
 use shared::ports::RequestRepository;
 use shared::ports::documents::DocumentRepository;
+use shared::ports::officer::{NotificationRecord, NotificationState, OfficerRepository};
 
 #[tokio::test]
 async fn a_duplicate_stream_record_stores_nothing_twice() {
@@ -145,6 +146,81 @@ async fn media_that_never_downloads_is_marked_failed_and_the_resident_asked_agai
             .any(|t| t.contains("tidak dapat kami unduh"))
     );
     assert_nothing_stored(&h, &request, slot).await;
+    // The notice is recorded for officers, with the id WhatsApp gave the message.
+    let notice = wait_for_notice(&h, &request, "document_failed").await;
+    assert_eq!(notice.state, NotificationState::Sent);
+    let id = notice.graph_message_id.expect("sent with an id");
+    assert!(h.stack.whatsapp.outbox().iter().any(|m| m.id == id));
+}
+
+#[tokio::test]
+async fn a_notice_the_resident_could_not_be_sent_is_recorded_for_officers() {
+    let h = Harness::start_with_env(&[("DOCUMENTS_FETCH_RETRY_PAUSE_MS", "50")]).await;
+    let request = seed_request(&h, "ABCD-EFGH").await;
+    let (slot, _) = two_required_slots(&request);
+    h.stack.whatsapp.expire_next_media_downloads(1000);
+    // Meta refuses every send for good (131026: the message is undeliverable).
+    h.stack.whatsapp.fail_next_sends(1000, 400, 131_026);
+    let doc = whatsapp_document(
+        &h,
+        &request,
+        slot,
+        &pdf_bytes(5_000),
+        "application/pdf",
+        None,
+        None,
+    )
+    .await;
+    wait_for_state(&h, &request, &doc.document_id, DocumentState::Failed).await;
+    let notice = wait_for_notice(&h, &request, "document_failed").await;
+    assert_eq!(notice.state, NotificationState::Failed);
+    assert_eq!(notice.graph_message_id, None);
+    assert!(
+        notice
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("131026")),
+        "{:?}",
+        notice.error
+    );
+    // Officers see it in the request's detail.
+    let token = h.token("officer-1", "petugas", None).await;
+    let detail: serde_json::Value = h
+        .http
+        .get(h.url(&format!("/requests/{}", request.ticket.as_str())))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        detail["notifications"].as_array().is_some_and(|all| all
+            .iter()
+            .any(|n| n["cause"] == "document_failed" && n["state"] == "FAILED")),
+        "{detail}"
+    );
+}
+
+/// The notice with this cause recorded under the request, once the documents function wrote it.
+async fn wait_for_notice(
+    h: &Harness,
+    request: &domain::Request,
+    cause: &str,
+) -> NotificationRecord {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let records = h.store().ticket_records(&request.ticket).await.unwrap();
+        if let Some(notice) = records.notifications.into_iter().find(|n| n.cause == cause) {
+            return notice;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {cause} notice recorded"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]

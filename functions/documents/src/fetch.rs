@@ -117,6 +117,8 @@ pub async fn fetch_document(
                 notify(
                     app,
                     &request,
+                    recorded,
+                    "document_received",
                     domain::messages::documents::item_received(&request, &slot),
                 )
                 .await;
@@ -131,7 +133,14 @@ pub async fn fetch_document(
             rejected.failure = Some(rejection.to_string());
             rejected.updated_at = now;
             finish(app, &rejected, "document_rejected").await?;
-            notify(app, &request, resend_item(&request, &document.slot, reason)).await;
+            notify(
+                app,
+                &request,
+                &document,
+                "document_rejected",
+                resend_item(&request, &document.slot, reason),
+            )
+            .await;
             Ok(())
         }
         Err(FetchError::Gone) => {
@@ -201,6 +210,8 @@ async fn give_up(
         notify(
             app,
             request,
+            &document,
+            "document_failed",
             resend_item(request, &document.slot, ResendReason::Unavailable),
         )
         .await;

@@ -27,6 +27,7 @@ use shared::config::{ConfigError, Env, WhatsAppConfig};
 use shared::objects::S3ObjectEraser;
 use shared::ports::documents::{DocumentMessenger, DocumentRepository, MediaSource, ObjectStore};
 use shared::ports::erasure::{ObjectEraser, ObjectErasureRepository};
+use shared::ports::officer::{NotificationRecord, NotificationRepository, NotificationState};
 use shared::ports::{AuditEvent, BlobStore, Messenger, RequestRepository, StoreError};
 use shared::whatsapp::{GraphClient, SecretsProvider};
 use shared::{blob::S3BlobStore, store::DynamoStore};
@@ -55,6 +56,8 @@ pub struct Documents {
     /// Erasure (UU PDP): every version under an erased ticket's prefixes.
     pub eraser: Arc<dyn ObjectEraser>,
     pub erasures: Arc<dyn ObjectErasureRepository>,
+    /// Every notice sent (or not) to a resident about a scan.
+    pub notifications: Arc<dyn NotificationRepository>,
     pub media: Arc<dyn MediaSource>,
     pub messenger: Arc<dyn Messenger>,
     pub document_messenger: Arc<dyn DocumentMessenger>,
@@ -113,7 +116,8 @@ impl Documents {
         Ok(Self {
             requests: store.clone(),
             documents: store.clone(),
-            erasures: store,
+            erasures: store.clone(),
+            notifications: store,
             blobs: s3.clone(),
             objects: s3,
             eraser,
@@ -321,9 +325,36 @@ pub(crate) async fn commit_stored(
     ))
 }
 
-/// Tells the resident something; a failure is logged, not retried (the record is committed).
-pub(crate) async fn notify(app: &Documents, request: &ServiceRequest, reply: Reply) {
-    if let Err(err) = app.messenger.send(&request.resident, &reply).await {
-        tracing::warn!(error = %err, ticket = %request.ticket.as_str(), resident = %request.resident.masked(), "resident notification not sent");
+/// Tells the resident something about `document` and records the notice under the request,
+/// sent or not, where officers see it beside the status function's notifications (no text: the
+/// cause names it). A failed send is not retried: the document's state is already committed.
+pub(crate) async fn notify(
+    app: &Documents,
+    request: &ServiceRequest,
+    document: &Document,
+    cause: &str,
+    reply: Reply,
+) {
+    let (state, graph_message_id, error) = match app.messenger.send(&request.resident, &reply).await
+    {
+        Ok(id) => (NotificationState::Sent, Some(id), None),
+        Err(err) => {
+            tracing::warn!(error = %err, ticket = %request.ticket.as_str(), resident = %request.resident.masked(), "resident notification not sent");
+            (NotificationState::Failed, None, Some(err.to_string()))
+        }
+    };
+    let record = NotificationRecord {
+        ticket: request.ticket,
+        notification_id: format!("{}-{cause}", document.document_id),
+        at: app.clock.now(),
+        cause: cause.to_owned(),
+        via: "text".into(),
+        template: None,
+        state,
+        graph_message_id,
+        error,
+    };
+    if let Err(err) = app.notifications.record_notification(&record).await {
+        tracing::error!(ticket = %request.ticket.as_str(), error = %err, "notification record not stored");
     }
 }

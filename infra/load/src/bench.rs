@@ -375,14 +375,16 @@ pub async fn run(o: Options) -> Result<Outcome, String> {
     check_row(
         "replies delivered",
         v.replies_recorded,
-        v.outbox_messages,
+        v.outbox_messages.saturating_sub(v.notices_sent),
         v.replies_lost + v.replies_unsent,
         Some(v.replies_duplicate),
     );
     let _ = writeln!(
         out,
-        "\nReplies recorded as refused for good (shown to officers): {}. Documents settled {:.1} s after the last message.",
+        "\nReplies recorded as refused for good (shown to officers): {}. Notices about scans from the documents function: {} sent (in the outbox, beside the replies), {} recorded as not sent. Documents settled {:.1} s after the last message.",
         v.replies_failed_recorded,
+        v.notices_sent,
+        v.notices_failed,
         v.documents_wait.as_secs_f64()
     );
     for document in &v.documents_not_stored {

@@ -8,7 +8,7 @@ use domain::document::DocumentState;
 use domain::{RequestStatus, ResidentId, TicketId};
 use fake_whatsapp::FakeWhatsApp;
 use shared::ports::RequestRepository;
-use shared::ports::officer::OfficerRepository;
+use shared::ports::officer::{NotificationState, OfficerRepository};
 use shared::store::{DynamoStore, keys};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -42,6 +42,11 @@ pub struct Verdict {
     /// Still owed at the end (neither sent nor recorded as failed).
     pub replies_unsent: usize,
     pub outbox_messages: usize,
+    /// Notices about a scan the documents function recorded as sent (in the outbox, accounted
+    /// for by their record, not replies to a message).
+    pub notices_sent: usize,
+    /// Notices recorded as not sent (shown to officers in the request's detail).
+    pub notices_failed: usize,
     /// Outbox messages no reply record accounts for, or accounted for twice.
     pub replies_duplicate: usize,
     /// Replies recorded as sent that never reached the outbox.
@@ -53,7 +58,8 @@ pub struct Verdict {
     /// Events the local event sources gave up on after their last retry (deployed, messages in
     /// the `DocumentsFetchFailures` queue for operators).
     pub events_given_up: Vec<String>,
-    /// Outbox messages no reply record accounts for: message id and the start of the text.
+    /// Outbox messages no reply or notice record accounts for: message id and the start of the
+    /// text.
     pub outbox_unaccounted: Vec<String>,
 }
 
@@ -225,6 +231,24 @@ impl Checker {
                         }
                         ("FAILED", _) => verdict.replies_failed_recorded += 1,
                         _ => verdict.replies_unsent += 1,
+                    }
+                }
+            }
+            if let Some(request) = requests.get(&run.phone) {
+                let records = self
+                    .store
+                    .ticket_records(&request.ticket)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                for notice in records.notifications {
+                    match (notice.state, notice.graph_message_id) {
+                        (NotificationState::Sent, Some(id)) => {
+                            verdict.notices_sent += 1;
+                            if !recorded.insert(id) {
+                                verdict.replies_duplicate += 1;
+                            }
+                        }
+                        _ => verdict.notices_failed += 1,
                     }
                 }
             }

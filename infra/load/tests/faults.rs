@@ -44,7 +44,12 @@ async fn a_crowd_under_faults_loses_nothing_and_does_nothing_twice() {
         "{}",
         outcome.report
     );
-    assert_eq!(v.outbox_messages, v.replies_sent, "{}", outcome.report);
+    assert_eq!(
+        v.outbox_messages,
+        v.replies_sent + v.notices_sent,
+        "{}",
+        outcome.report
+    );
     assert_eq!(v.replies_sent, v.replies_recorded, "{}", outcome.report);
     // The faults really happened (a run without them would prove nothing).
     let aws = outcome.aws_faults;

@@ -99,9 +99,16 @@ pub struct ServiceSetting {
     pub updated_at: Option<OffsetDateTime>,
 }
 
+/// Where every notice to a resident about a request is recorded, sent or not: the status
+/// function's notifications and the documents function's notices about a scan.
+#[async_trait]
+pub trait NotificationRepository: Send + Sync {
+    async fn record_notification(&self, record: &NotificationRecord) -> Result<(), StoreError>;
+}
+
 /// The officers' reads and writes beyond [`super::RequestRepository`].
 #[async_trait]
-pub trait OfficerRepository: Send + Sync {
+pub trait OfficerRepository: NotificationRepository {
     /// The request, its audit trail, thread, notifications and documents (one query).
     async fn ticket_records(&self, ticket: &TicketId) -> Result<TicketRecords, StoreError>;
     /// Up to `limit` requests of one status queue after `after` (GSI1 query, never a scan).
@@ -125,7 +132,6 @@ pub trait OfficerRepository: Send + Sync {
         message: &ThreadMessage,
         event: &AuditEvent,
     ) -> Result<(), StoreError>;
-    async fn record_notification(&self, record: &NotificationRecord) -> Result<(), StoreError>;
     /// Replaces a request whose stored version is `expected_version` and appends `events`, in one
     /// transaction; `Conflict` when someone changed it first. (Same contract as
     /// `RequestRepository::update_request`, whose condition names the reserved word `request`

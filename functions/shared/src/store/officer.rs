@@ -3,8 +3,8 @@
 
 use super::{AuditItem, DynamoStore, Item, RequestItem, classify, from_item, keys, put, to_item};
 use crate::ports::officer::{
-    ErasureRepository, NotificationRecord, OfficerRepository, QueueBatch, QueuePosition,
-    ServiceConfigRepository, ServiceSetting, ThreadMessage, TicketRecords,
+    ErasureRepository, NotificationRecord, NotificationRepository, OfficerRepository, QueueBatch,
+    QueuePosition, ServiceConfigRepository, ServiceSetting, ThreadMessage, TicketRecords,
 };
 use crate::ports::{AuditEvent, StoreError};
 use async_trait::async_trait;
@@ -161,6 +161,19 @@ fn document_view(item: Item) -> Result<serde_json::Value, StoreError> {
 }
 
 #[async_trait]
+impl NotificationRepository for DynamoStore {
+    async fn record_notification(&self, record: &NotificationRecord) -> Result<(), StoreError> {
+        let item = NotificationItem {
+            pk: keys::request_pk(&record.ticket),
+            sk: keys::notification_sk(record.at, &record.notification_id),
+            entity: "NOTIFICATION".into(),
+            notification: record.clone(),
+        };
+        self.put_unconditional(&item).await
+    }
+}
+
+#[async_trait]
 impl OfficerRepository for DynamoStore {
     async fn ticket_records(&self, ticket: &TicketId) -> Result<TicketRecords, StoreError> {
         let mut records = TicketRecords::default();
@@ -294,16 +307,6 @@ impl OfficerRepository for DynamoStore {
     ) -> Result<(), StoreError> {
         crate::ports::RequestRepository::update_request(self, request, expected_version, events)
             .await
-    }
-
-    async fn record_notification(&self, record: &NotificationRecord) -> Result<(), StoreError> {
-        let item = NotificationItem {
-            pk: keys::request_pk(&record.ticket),
-            sk: keys::notification_sk(record.at, &record.notification_id),
-            entity: "NOTIFICATION".into(),
-            notification: record.clone(),
-        };
-        self.put_unconditional(&item).await
     }
 
     async fn last_inbound_at(
