@@ -121,23 +121,8 @@ async fn failures_are_reported_per_record() {
 
 #[tokio::test]
 async fn media_that_never_downloads_is_marked_failed_and_the_resident_asked_again() {
-    // Short pauses between attempts: their schedule is unit-tested (`fetch::retry_pause`); here
-    // only the bound on attempts and what the resident is told matter.
     let h = Harness::start_with_env(&[("DOCUMENTS_FETCH_RETRY_PAUSE_MS", "50")]).await;
-    let request = seed_request(&h, "ABCD-EFGH").await;
-    let (slot, _) = two_required_slots(&request);
-    // Every download answers 404, even right after a fresh URL.
-    h.stack.whatsapp.expire_next_media_downloads(1000);
-    let doc = whatsapp_document(
-        &h,
-        &request,
-        slot,
-        &pdf_bytes(5_000),
-        "application/pdf",
-        None,
-        None,
-    )
-    .await;
+    let (request, slot, doc) = a_document_that_never_downloads(&h).await;
     let failed = wait_for_state(&h, &request, &doc.document_id, DocumentState::Failed).await;
     assert_eq!(failed.attempts, 5, "bounded retries (the default)");
     assert!(
@@ -156,21 +141,9 @@ async fn media_that_never_downloads_is_marked_failed_and_the_resident_asked_agai
 #[tokio::test]
 async fn a_notice_the_resident_could_not_be_sent_is_recorded_for_officers() {
     let h = Harness::start_with_env(&[("DOCUMENTS_FETCH_RETRY_PAUSE_MS", "50")]).await;
-    let request = seed_request(&h, "ABCD-EFGH").await;
-    let (slot, _) = two_required_slots(&request);
-    h.stack.whatsapp.expire_next_media_downloads(1000);
     // Meta refuses every send for good (131026: the message is undeliverable).
     h.stack.whatsapp.fail_next_sends(1000, 400, 131_026);
-    let doc = whatsapp_document(
-        &h,
-        &request,
-        slot,
-        &pdf_bytes(5_000),
-        "application/pdf",
-        None,
-        None,
-    )
-    .await;
+    let (request, _, doc) = a_document_that_never_downloads(&h).await;
     wait_for_state(&h, &request, &doc.document_id, DocumentState::Failed).await;
     let notice = wait_for_notice(&h, &request, "document_failed").await;
     assert_eq!(notice.state, NotificationState::Failed);
@@ -201,6 +174,28 @@ async fn a_notice_the_resident_could_not_be_sent_is_recorded_for_officers() {
             .any(|n| n["cause"] == "document_failed" && n["state"] == "FAILED")),
         "{detail}"
     );
+}
+
+/// A request with a WhatsApp document recorded in its first required slot whose every download
+/// answers 404, even right after a fresh URL. (Tests using it start the stack with short pauses
+/// between fetch attempts: their schedule is unit-tested in `fetch::retry_pause`.)
+async fn a_document_that_never_downloads(
+    h: &Harness,
+) -> (domain::Request, &'static str, domain::document::Document) {
+    let request = seed_request(h, "ABCD-EFGH").await;
+    let (slot, _) = two_required_slots(&request);
+    h.stack.whatsapp.expire_next_media_downloads(1000);
+    let doc = whatsapp_document(
+        h,
+        &request,
+        slot,
+        &pdf_bytes(5_000),
+        "application/pdf",
+        None,
+        None,
+    )
+    .await;
+    (request, slot, doc)
 }
 
 /// The notice with this cause recorded under the request, once the documents function wrote it.
