@@ -42,8 +42,9 @@ pub struct Verdict {
     /// Still owed at the end (neither sent nor recorded as failed).
     pub replies_unsent: usize,
     pub outbox_messages: usize,
-    /// Notices about a scan the documents function recorded as sent (in the outbox, accounted
-    /// for by their record, not replies to a message).
+    /// Notification records of the run's requests marked sent: in the outbox, accounted for by
+    /// their record, not replies to a message (the documents function's notices about a scan;
+    /// the run's officers only read, so the status function sends none).
     pub notices_sent: usize,
     /// Notices recorded as not sent (shown to officers in the request's detail).
     pub notices_failed: usize,
