@@ -11,6 +11,7 @@
 
 use crate::gateway::Gateway;
 use crate::template::Template;
+use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
@@ -64,7 +65,7 @@ impl EventLog {
     pub fn stream_deliveries(&self, pk: &str, sk: &str) -> u32 {
         self.lock()
             .deliveries
-            .get(&format!("{pk} {sk}"))
+            .get(&item_key_of(pk, sk))
             .copied()
             .unwrap_or(0)
     }
@@ -75,7 +76,7 @@ impl EventLog {
     pub fn stream_records_read(&self, pk: &str, sk: &str) -> Vec<String> {
         self.lock()
             .read
-            .get(&format!("{pk} {sk}"))
+            .get(&item_key_of(pk, sk))
             .cloned()
             .unwrap_or_default()
     }
@@ -127,6 +128,11 @@ impl EventLog {
     }
 }
 
+/// How the event log and [`stream_records_held`] name an item: `PK SK`.
+pub fn item_key_of(pk: &str, sk: &str) -> String {
+    format!("{pk} {sk}")
+}
+
 /// `PK SK` of a stream record's item.
 fn item_key(record: &Value) -> String {
     let key = |name: &str| {
@@ -134,9 +140,8 @@ fn item_key(record: &Value) -> String {
             .pointer(&format!("/dynamodb/Keys/{name}/S"))
             .and_then(Value::as_str)
             .unwrap_or_default()
-            .to_owned()
     };
-    format!("{} {}", key("PK"), key("SK"))
+    item_key_of(key("PK"), key("SK"))
 }
 
 /// The stream trigger of `DocumentsFunction` as the template declares it.
@@ -313,14 +318,12 @@ async fn poll_stream(
         .map(|r| r.as_ref().to_owned())
         .unwrap_or_default();
     let stream_arn = loop {
-        match dynamodb.describe_table().table_name(&table).send().await {
-            Ok(out) => match out.table().and_then(|t| t.latest_stream_arn()) {
-                Some(arn) => break arn.to_owned(),
-                None => {
-                    tracing::warn!(%table, "table has no stream; stream events disabled");
-                    return;
-                }
-            },
+        match latest_stream_arn(&dynamodb, &table).await {
+            Ok(Some(arn)) => break arn,
+            Ok(None) => {
+                tracing::warn!(%table, "table has no stream; stream events disabled");
+                return;
+            }
             Err(err) => {
                 tracing::debug!(error = %aws_sdk_dynamodb::error::DisplayErrorContext(err), "describe_table failed; retrying");
                 tokio::time::sleep(POLL_INTERVAL).await;
@@ -413,105 +416,78 @@ async fn poll_stream(
     }
 }
 
-/// Every record the table's stream holds for the item with these keys, read straight from the
-/// emulator as `<event name> #<sequence number> <doc_state or erasure_state>`: what a check
-/// reports beside [`EventLog::stream_records_read`] when an item was never processed.
+/// The table's stream, if it has one.
+async fn latest_stream_arn(
+    dynamodb: &aws_sdk_dynamodb::Client,
+    table: &str,
+) -> Result<Option<String>, aws_sdk_dynamodb::error::SdkError<DescribeTableError>> {
+    let out = dynamodb.describe_table().table_name(table).send().await?;
+    Ok(out
+        .table()
+        .and_then(|t| t.latest_stream_arn())
+        .map(str::to_owned))
+}
+
+/// Every record the table's stream holds, read straight from the emulator in one pass, by item
+/// ([`item_key_of`]), each as `<event name> #<sequence number> <doc_state or erasure_state>`:
+/// what a check reports beside [`EventLog::stream_records_read`] when an item was never
+/// processed.
 pub async fn stream_records_held(
     sdk: &shared::aws::SdkConfig,
     table: &str,
-    pk: &str,
-    sk: &str,
-) -> Result<Vec<String>, String> {
-    // Held across the iterator and its pages, for the reason `read_shard` is.
-    crate::dynamodb_gate::exclusively(records_held(sdk, table, pk, sk)).await
-}
-
-async fn records_held(
-    sdk: &shared::aws::SdkConfig,
-    table: &str,
-    pk: &str,
-    sk: &str,
-) -> Result<Vec<String>, String> {
-    let error = |e: &dyn std::fmt::Display| e.to_string();
+) -> Result<HashMap<String, Vec<String>>, String> {
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     let streams = aws_sdk_dynamodbstreams::Client::new(sdk);
-    let described = dynamodb
-        .describe_table()
-        .table_name(table)
-        .send()
+    let arn = latest_stream_arn(&dynamodb, table)
         .await
-        .map_err(|e| error(&aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-    let Some(arn) = described.table().and_then(|t| t.latest_stream_arn()) else {
-        return Ok(Vec::new());
+        .map_err(|e| aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string())?;
+    let Some(arn) = arn else {
+        return Ok(HashMap::new());
     };
     let shards = streams
         .describe_stream()
-        .stream_arn(arn)
+        .stream_arn(&arn)
         .send()
         .await
-        .map_err(|e| error(&aws_sdk_dynamodbstreams::error::DisplayErrorContext(e)))?;
-    let mut held = Vec::new();
-    for shard in shards
-        .stream_description()
-        .map(|d| d.shards())
-        .unwrap_or_default()
-    {
-        let Some(shard_id) = shard.shard_id() else {
-            continue;
-        };
-        let mut iterator = streams
-            .get_shard_iterator()
-            .stream_arn(arn)
-            .shard_id(shard_id)
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await
-            .map_err(|e| error(&aws_sdk_dynamodbstreams::error::DisplayErrorContext(e)))?
-            .shard_iterator()
-            .map(str::to_owned);
-        while let Some(current) = iterator.take() {
-            let page = streams
-                .get_records()
-                .shard_iterator(current)
-                .send()
-                .await
-                .map_err(|e| error(&aws_sdk_dynamodbstreams::error::DisplayErrorContext(e)))?;
-            for record in page.records() {
-                let Some(change) = record.dynamodb() else {
-                    continue;
-                };
-                let key = |name: &str| {
-                    change
-                        .keys()
-                        .and_then(|k| k.get(name))
-                        .and_then(|v| v.as_s().ok())
-                };
-                if key("PK").map(String::as_str) != Some(pk)
-                    || key("SK").map(String::as_str) != Some(sk)
-                {
-                    continue;
+        .map_err(|e| aws_sdk_dynamodbstreams::error::DisplayErrorContext(e).to_string())?;
+    let mut held: HashMap<String, Vec<String>> = HashMap::new();
+    // Held across every page, for the reason `read_shard` is.
+    crate::dynamodb_gate::exclusively(async {
+        for shard in shards
+            .stream_description()
+            .map(|d| d.shards())
+            .unwrap_or_default()
+        {
+            let Some(shard_id) = shard.shard_id() else {
+                continue;
+            };
+            let mut position = ShardPosition::Start;
+            while !matches!(position, ShardPosition::Closed) {
+                let records = read_shard(&streams, &arn, shard_id, &mut position)
+                    .await
+                    .ok_or("a stream read failed")?;
+                if records.is_empty() {
+                    break;
                 }
-                let state = change
-                    .new_image()
-                    .and_then(|image| {
-                        image
-                            .get("doc_state")
-                            .or_else(|| image.get("erasure_state"))
-                    })
-                    .and_then(|v| v.as_s().ok())
-                    .map_or("-", String::as_str);
-                held.push(format!(
-                    "{} #{} {state}",
-                    record.event_name().map_or("?", |n| n.as_str()),
-                    change.sequence_number().unwrap_or("?"),
-                ));
-            }
-            // moto always hands out a next iterator; an empty page is the end of what it holds.
-            if !page.records().is_empty() {
-                iterator = page.next_shard_iterator().map(str::to_owned);
+                for record in records
+                    .iter()
+                    .filter_map(|r| stream_record_json(r, &arn, ""))
+                {
+                    let text = |pointer: &str| record.pointer(pointer).and_then(Value::as_str);
+                    let state = text("/dynamodb/NewImage/doc_state/S")
+                        .or_else(|| text("/dynamodb/NewImage/erasure_state/S"))
+                        .unwrap_or("-");
+                    held.entry(item_key(&record)).or_default().push(format!(
+                        "{} #{} {state}",
+                        text("/eventName").unwrap_or("?"),
+                        text("/dynamodb/SequenceNumber").unwrap_or("?"),
+                    ));
+                }
             }
         }
-    }
+        Ok::<_, String>(())
+    })
+    .await?;
     Ok(held)
 }
 
