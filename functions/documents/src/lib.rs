@@ -29,7 +29,7 @@ use shared::ports::documents::{DocumentMessenger, DocumentRepository, MediaSourc
 use shared::ports::erasure::{ObjectEraser, ObjectErasureRepository};
 use shared::ports::officer::{NotificationRecord, NotificationRepository, NotificationState};
 use shared::ports::{AuditEvent, BlobStore, Messenger, RequestRepository, StoreError};
-use shared::whatsapp::{GraphClient, SecretsProvider};
+use shared::whatsapp::WhatsApp;
 use shared::{blob::S3BlobStore, store::DynamoStore};
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,14 +101,7 @@ impl Documents {
             });
         }
         let whatsapp = WhatsAppConfig::from_env(env)?;
-        let secrets = Arc::new(SecretsProvider::new(whatsapp.secrets.clone(), sdk));
-        let graph =
-            Arc::new(
-                GraphClient::new(&whatsapp, secrets).map_err(|e| ConfigError::Invalid {
-                    name: "GRAPH_API_BASE_URL",
-                    reason: e.to_string(),
-                })?,
-            );
+        let WhatsApp { graph, .. } = WhatsApp::new(&whatsapp, sdk)?;
         let store = Arc::new(DynamoStore::new(shared::aws::dynamodb_client(sdk), table));
         let s3_client = shared::aws::s3_client(sdk);
         let eraser = Arc::new(S3ObjectEraser::new(s3_client.clone(), bucket.clone()));

@@ -28,7 +28,7 @@ use shared::ports::officer::{
 };
 use shared::ports::{ConversationRepository, Messenger, RequestRepository};
 use shared::store::DynamoStore;
-use shared::whatsapp::{GraphClient, SecretsProvider};
+use shared::whatsapp::{SecretsProvider, WhatsApp};
 use std::sync::Arc;
 
 pub use notify::Templates;
@@ -50,13 +50,7 @@ impl Status {
     pub fn from_env(env: &Env, sdk: &shared::aws::SdkConfig) -> Result<Self, ConfigError> {
         let table = shared::config::table_name(env)?;
         let whatsapp = WhatsAppConfig::from_env(env)?;
-        let secrets = Arc::new(SecretsProvider::new(whatsapp.secrets.clone(), sdk));
-        let graph = Arc::new(GraphClient::new(&whatsapp, secrets.clone()).map_err(|e| {
-            ConfigError::Invalid {
-                name: "GRAPH_API_BASE_URL",
-                reason: e.to_string(),
-            }
-        })?);
+        let WhatsApp { secrets, graph } = WhatsApp::new(&whatsapp, sdk)?;
         let store = Arc::new(DynamoStore::new(shared::aws::dynamodb_client(sdk), table));
         Ok(Self {
             requests: store.clone(),

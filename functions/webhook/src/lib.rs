@@ -20,7 +20,7 @@ use shared::ports::officer::ServiceConfigRepository;
 use shared::ports::{ConversationRepository, Messenger, RequestRepository};
 use shared::privacy::mask_wamid;
 use shared::store::DynamoStore;
-use shared::whatsapp::{GraphClient, SecretsProvider};
+use shared::whatsapp::{SecretsProvider, WhatsApp};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use time::{Date, Duration};
@@ -50,12 +50,7 @@ impl Webhook {
     pub fn from_env(env: &Env, sdk: &shared::aws::SdkConfig) -> Result<Self, ConfigError> {
         let whatsapp = WhatsAppConfig::from_env(env)?;
         let table = shared::config::table_name(env)?;
-        let secrets = Arc::new(SecretsProvider::new(whatsapp.secrets.clone(), sdk));
-        let messenger =
-            GraphClient::new(&whatsapp, secrets.clone()).map_err(|e| ConfigError::Invalid {
-                name: "GRAPH_API_BASE_URL",
-                reason: e.to_string(),
-            })?;
+        let WhatsApp { secrets, graph } = WhatsApp::new(&whatsapp, sdk)?;
         let region_code = env.or_default("OFFICE_REGION_CODE", "1708");
         let region = Region::load(&region_code).map_err(|e| ConfigError::Invalid {
             name: "OFFICE_REGION_CODE",
@@ -67,7 +62,7 @@ impl Webhook {
             conversations: store.clone(),
             requests: store.clone(),
             services: store,
-            messenger: Arc::new(messenger),
+            messenger: graph,
             clock: Arc::new(SystemClock),
             reply_lease: Duration::seconds(i64::from(
                 env.parsed("WEBHOOK_REPLY_LEASE_SECONDS", DEFAULT_REPLY_LEASE_SECONDS)?,

@@ -82,8 +82,7 @@ impl SecretsProvider {
                         let raw = output.secret_string().ok_or_else(|| {
                             SecretsError::Malformed("the secret has no string value".into())
                         })?;
-                        serde_json::from_str(raw)
-                            .map_err(|e| SecretsError::Malformed(e.to_string()))
+                        parse_secrets(raw)
                     }
                     (SecretSource::SecretsManager { .. }, None) => Err(SecretsError::Unavailable(
                         "no Secrets Manager client".into(),
@@ -92,6 +91,23 @@ impl SecretsProvider {
             })
             .await
     }
+}
+
+/// The secret's JSON. A fault is reported without serde's message, which can quote a value.
+fn parse_secrets(raw: &str) -> Result<WhatsAppSecrets, SecretsError> {
+    serde_json::from_str(raw).map_err(|e| {
+        let message = e.to_string();
+        SecretsError::Malformed(if message.starts_with("missing field") {
+            // Names a field, never a value: "missing field `access_token` at line 1 column 40".
+            message
+        } else {
+            format!(
+                "not a JSON object of three strings (line {}, column {})",
+                e.line(),
+                e.column()
+            )
+        })
+    })
 }
 
 #[cfg(test)]
@@ -117,5 +133,30 @@ mod tests {
         };
         let provider = SecretsProvider::inline(s.clone());
         assert_eq!(provider.get().await.unwrap(), &s);
+    }
+
+    #[test]
+    fn a_malformed_secret_is_reported_without_its_values() {
+        let wrong_type =
+            parse_secrets(r#"{"app_secret":"s3cret","verify_token":"vt","access_token":12345}"#);
+        let Err(SecretsError::Malformed(message)) = wrong_type else {
+            panic!("accepted");
+        };
+        assert!(
+            !message.contains("12345") && !message.contains("s3cret"),
+            "{message}"
+        );
+        let Err(SecretsError::Malformed(message)) =
+            parse_secrets(r#"{"app_secret":"s3cret","verify_token":"vt"}"#)
+        else {
+            panic!("accepted");
+        };
+        assert!(
+            message.contains("access_token") && !message.contains("s3cret"),
+            "{message}"
+        );
+        assert!(
+            parse_secrets(r#"{"app_secret":"a","verify_token":"v","access_token":"t"}"#).is_ok()
+        );
     }
 }
