@@ -27,11 +27,14 @@ use std::time::{Duration, Instant};
 use tokio::process::Command;
 
 const USAGE: &str = "\
-usage: cold-start [--runs N] [--warmup N] [--bin-dir DIR] [--only a,b] [--fixture FILE]
-                  [--template FILE] [--log-dir DIR] [--secrets-manager] [--raw]
+usage: cold-start [--runs N] [--repeat R] [--warmup N] [--bin-dir DIR] [--only a,b]
+                  [--fixture FILE] [--template FILE] [--log-dir DIR] [--secrets-manager] [--raw]
                   [--wrap 'CMD ARGS']
 
   --runs N            measured starts per binary (default 20)
+  --repeat R          measure R times over (N starts per binary each) and also report each
+                      ratio's median and range over the R measurements: on a shared machine one
+                      measurement does not settle a 0.1x question (default 1)
   --warmup N          unmeasured starts per binary first (default 1)
   --bin-dir DIR       where the release binaries are (default target/release)
   --only LIST         a subset of hello-lambda,webhook,status,documents
@@ -56,6 +59,7 @@ const HELLO: &str = "hello-lambda";
 
 struct Options {
     runs: usize,
+    repeat: usize,
     warmup: usize,
     bin_dir: PathBuf,
     only: Vec<String>,
@@ -76,6 +80,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
     let root = repo_root();
     let mut options = Options {
         runs: 20,
+        repeat: 1,
         warmup: 1,
         bin_dir: root.join("target/release"),
         only: BINARIES.iter().map(|b| (*b).to_owned()).collect(),
@@ -96,6 +101,13 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
                     .ok()
                     .filter(|n| *n > 0)
                     .ok_or("--runs takes a positive number")?;
+            }
+            "--repeat" => {
+                options.repeat = value("--repeat")?
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or("--repeat takes a positive number")?;
             }
             "--warmup" => {
                 options.warmup = value("--warmup")?
@@ -164,10 +176,48 @@ struct Bench {
     fixture: Value,
     claims: HashMap<String, String>,
     log_dir: PathBuf,
+    /// Starts so far: numbers each start's request id, sender and message id.
+    starts: u64,
+    /// The emulator, and the table the functions use now.
+    sdk: shared::aws::SdkConfig,
+    template: local_stack::template::Template,
+    table_base: String,
+    table: String,
+}
+
+/// Gives the functions a new table, seeded like the first, and drops the old one: moto's
+/// answers slow down as a table grows (a transaction copies it), and a later measurement should
+/// not run against a slower emulator than the first.
+async fn fresh_table(bench: &mut Bench, measurement: usize) -> Result<(), String> {
+    let dynamodb = shared::aws::dynamodb_client(&bench.sdk);
+    let new = format!("{}-{measurement}", bench.table_base);
+    let old = std::mem::replace(&mut bench.table, new);
+    local_stack::provision::create_table(&dynamodb, &bench.template, &bench.table)
+        .await
+        .map_err(|e| format!("creating the table: {e}"))?;
+    events::seed(&shared::store::DynamoStore::new(
+        dynamodb.clone(),
+        &bench.table,
+    ))
+    .await?;
+    for env in bench.function_env.values_mut() {
+        for (name, value) in env.iter_mut() {
+            if name == "TABLE_NAME" {
+                value.clone_from(&bench.table);
+            }
+        }
+    }
+    dynamodb
+        .delete_table()
+        .table_name(&old)
+        .send()
+        .await
+        .map_err(|e| format!("deleting table {old}: {e}"))?;
+    Ok(())
 }
 
 /// One binary's samples.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Samples {
     init: Vec<Duration>,
     first: Vec<Duration>,
@@ -242,14 +292,30 @@ async fn run(mut options: Options) -> Result<(), String> {
             ));
         }
     }
-    let bench = prepare(&options, &emulator).await?;
+    let mut bench = prepare(&options, &emulator).await?;
     let zips = options
         .only
         .iter()
         .map(|b| (b.clone(), zip_size(&options.bin_dir.join(b), b)))
         .collect::<HashMap<_, _>>();
-    let samples = measure(&options, bench).await?;
-    print_report(&options, &samples, &zips);
+    let mut measurements = Vec::with_capacity(options.repeat);
+    for repeat in 0..options.repeat {
+        if options.repeat > 1 {
+            eprintln!("measurement {}/{}", repeat + 1, options.repeat);
+        }
+        // The warm-up starts (page cache, the emulator's first answers) belong to the first.
+        let warmup = if repeat == 0 {
+            options.warmup
+        } else {
+            fresh_table(&mut bench, repeat).await?;
+            0
+        };
+        measurements.push(measure(&options, &mut bench, warmup).await?);
+    }
+    print_report(&options, &pooled(&measurements), &zips);
+    if options.repeat > 1 {
+        print_spread(&options, &measurements);
+    }
     Ok(())
 }
 
@@ -397,6 +463,11 @@ async fn prepare(options: &Options, emulator: &str) -> Result<Bench, String> {
         fixture,
         claims: events::officer_claims(),
         log_dir: options.log_dir.clone(),
+        starts: 0,
+        sdk,
+        template,
+        table_base: unique.clone(),
+        table: unique,
     })
 }
 
@@ -447,15 +518,19 @@ fn lambda_env(binary: &str, runtime_api: &std::net::SocketAddr) -> Vec<(String, 
     .collect()
 }
 
-async fn measure(options: &Options, mut bench: Bench) -> Result<HashMap<String, Samples>, String> {
+async fn measure(
+    options: &Options,
+    bench: &mut Bench,
+    warmup: usize,
+) -> Result<HashMap<String, Samples>, String> {
     let mut samples: HashMap<String, Samples> = HashMap::new();
-    let mut n: u64 = 0;
     // Round-robin, so background load on the machine spreads over every binary alike.
-    for round in 0..options.warmup + options.runs {
+    for round in 0..warmup + options.runs {
         for binary in &options.only {
-            n += 1;
-            let sample = start_once(options, &mut bench, binary, n).await?;
-            if round >= options.warmup {
+            bench.starts += 1;
+            let n = bench.starts;
+            let sample = start_once(options, bench, binary, n).await?;
+            if round >= warmup {
                 let s = samples.entry(binary.clone()).or_default();
                 s.init.push(sample.init);
                 s.first.push(sample.first);
@@ -465,7 +540,7 @@ async fn measure(options: &Options, mut bench: Bench) -> Result<HashMap<String, 
                 s.faults.push(sample.faults);
             }
         }
-        eprint!("\rround {}/{}", round + 1, options.warmup + options.runs);
+        eprint!("\rround {}/{}", round + 1, warmup + options.runs);
     }
     eprintln!();
     Ok(samples)
@@ -660,18 +735,96 @@ fn group_digits(n: u64) -> String {
     out
 }
 
+/// Init + first invocation less the waiting on the emulator and the fake Graph API, per start.
+fn own(s: &Samples) -> Vec<Duration> {
+    s.first
+        .iter()
+        .zip(&s.wait)
+        .map(|(first, wait)| first.saturating_sub(*wait))
+        .collect()
+}
+
+/// Every measurement's samples together, for the main tables.
+fn pooled(measurements: &[HashMap<String, Samples>]) -> HashMap<String, Samples> {
+    let mut all: HashMap<String, Samples> = HashMap::new();
+    for measurement in measurements {
+        for (binary, s) in measurement {
+            let into = all.entry(binary.clone()).or_default();
+            into.init.extend(&s.init);
+            into.first.extend(&s.first);
+            into.wait.extend(&s.wait);
+            into.requests.extend(&s.requests);
+            into.cpu.extend(&s.cpu);
+            into.faults.extend(&s.faults);
+        }
+    }
+    all
+}
+
+/// A binary's ratio to hello-world in each measurement: its median over hello-world's median of
+/// the same measure in the same measurement.
+fn ratios(
+    measurements: &[HashMap<String, Samples>],
+    binary: &str,
+    measure: fn(&Samples) -> Vec<Duration>,
+) -> Vec<f64> {
+    measurements
+        .iter()
+        .map(|m| {
+            median(&measure(&m[binary])).as_secs_f64() / median(&measure(&m[HELLO])).as_secs_f64()
+        })
+        .collect()
+}
+
+/// Median, smallest and largest.
+fn spread(values: &[f64]) -> (f64, f64, f64) {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    let median = if v.len().is_multiple_of(2) {
+        (v[mid - 1] + v[mid]) / 2.0
+    } else {
+        v[mid]
+    };
+    (median, v[0], v[v.len() - 1])
+}
+
+fn print_spread(options: &Options, measurements: &[HashMap<String, Samples>]) {
+    println!(
+        "\nEach of the {} measurements on its own ({} starts per binary each): the ratios to \
+         hello-world's medians of the same measurement, their median and range.\n",
+        measurements.len(),
+        options.runs
+    );
+    println!(
+        "| binary | own ÷ hello, each | median | range | CPU ÷ hello, each | median | range |"
+    );
+    println!("|---|---|---:|---:|---|---:|---:|");
+    let cpu = |s: &Samples| s.cpu.clone();
+    for binary in options.only.iter().filter(|b| *b != HELLO) {
+        let own_ratios = ratios(measurements, binary, own);
+        let cpu_ratios = ratios(measurements, binary, cpu);
+        let list = |v: &[f64]| {
+            v.iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let (own_median, own_min, own_max) = spread(&own_ratios);
+        let (cpu_median, cpu_min, cpu_max) = spread(&cpu_ratios);
+        println!(
+            "| {binary} | {} | {own_median:.2}x | {own_min:.2}x to {own_max:.2}x | {} | {cpu_median:.2}x | {cpu_min:.2}x to {cpu_max:.2}x |",
+            list(&own_ratios),
+            list(&cpu_ratios),
+        );
+    }
+}
+
 fn print_report(
     options: &Options,
     samples: &HashMap<String, Samples>,
     zips: &HashMap<String, Option<u64>>,
 ) {
-    let own = |s: &Samples| -> Vec<Duration> {
-        s.first
-            .iter()
-            .zip(&s.wait)
-            .map(|(first, wait)| first.saturating_sub(*wait))
-            .collect()
-    };
     let hello = &samples[HELLO];
     let (hello_init, hello_first, hello_own) = (
         median(&hello.init),
@@ -683,7 +836,7 @@ fn print_report(
         "{} starts per binary (+{} warm-up), {}; times in ms from spawn; \
          own = init + first invocation less the time spent waiting on the emulator and the fake \
          Graph API.\n",
-        options.runs,
+        options.runs * options.repeat,
         options.warmup,
         if options.secrets_manager {
             "secrets from Secrets Manager (emulator)"
@@ -787,6 +940,60 @@ mod tests {
         );
         assert!(options(&[]).unwrap().env.is_empty());
         for bad in [&["--env", "NOVALUE"][..], &["--env", "=1"], &["--env"]] {
+            assert!(options(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    fn samples(own_ms: &[u64], cpu_ms: &[u64]) -> Samples {
+        Samples {
+            first: own_ms
+                .iter()
+                .map(|ms| Duration::from_millis(ms + 10))
+                .collect(),
+            wait: own_ms.iter().map(|_| Duration::from_millis(10)).collect(),
+            cpu: cpu_ms.iter().copied().map(Duration::from_millis).collect(),
+            ..Samples::default()
+        }
+    }
+
+    #[test]
+    fn each_measurement_gives_its_own_ratio_to_its_own_hello_world() {
+        let measurement = |hello: Samples, webhook: Samples| {
+            HashMap::from([(HELLO.to_owned(), hello), ("webhook".to_owned(), webhook)])
+        };
+        let measurements = [
+            measurement(
+                samples(&[2, 2, 3], &[1, 1, 1]),
+                samples(&[4, 4, 9], &[3, 3, 3]),
+            ),
+            measurement(
+                samples(&[4, 4, 4], &[2, 2, 2]),
+                samples(&[6, 6, 1], &[3, 3, 3]),
+            ),
+            measurement(
+                samples(&[1, 2, 3], &[1, 1, 1]),
+                samples(&[5, 3, 4], &[2, 2, 2]),
+            ),
+        ];
+        // Medians: hello 2, 4, 2 ms; webhook 4, 6, 4 ms. The waiting is taken out of "own".
+        let own_ratios = ratios(&measurements, "webhook", own);
+        assert_eq!(own_ratios, [2.0, 1.5, 2.0]);
+        assert_eq!(spread(&own_ratios), (2.0, 1.5, 2.0));
+        let cpu_ratios = ratios(&measurements, "webhook", |s| s.cpu.clone());
+        assert_eq!(cpu_ratios, [3.0, 1.5, 2.0]);
+        assert_eq!(spread(&cpu_ratios), (2.0, 1.5, 3.0));
+        assert_eq!(spread(&[1.0, 4.0, 2.0, 3.0]), (2.5, 1.0, 4.0));
+        // The main tables see every start of every measurement.
+        let all = pooled(&measurements);
+        assert_eq!(all["webhook"].first.len(), 9);
+        assert_eq!(median(&own(&all["webhook"])), Duration::from_millis(4));
+    }
+
+    #[test]
+    fn repeat_is_a_positive_count() {
+        assert_eq!(options(&[]).unwrap().repeat, 1);
+        assert_eq!(options(&["--repeat", "5"]).unwrap().repeat, 5);
+        for bad in [&["--repeat", "0"][..], &["--repeat", "x"], &["--repeat"]] {
             assert!(options(bad).is_err(), "{bad:?}");
         }
     }
