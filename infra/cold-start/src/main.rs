@@ -217,7 +217,7 @@ async fn fresh_table(bench: &mut Bench, measurement: usize) -> Result<(), String
 }
 
 /// One binary's samples.
-#[derive(Clone, Default)]
+#[derive(Default)]
 struct Samples {
     init: Vec<Duration>,
     first: Vec<Duration>,
