@@ -417,7 +417,7 @@ async fn poll_stream(
 }
 
 /// The table's stream, if it has one.
-async fn latest_stream_arn(
+pub async fn latest_stream_arn(
     dynamodb: &aws_sdk_dynamodb::Client,
     table: &str,
 ) -> Result<Option<String>, aws_sdk_dynamodb::error::SdkError<DescribeTableError>> {

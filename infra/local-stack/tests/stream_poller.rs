@@ -82,16 +82,10 @@ async fn moto_hands_an_earlier_iterator_the_records_of_a_rolled_back_transaction
     local_stack::provision::create_table(&dynamodb, &template, &table)
         .await
         .expect("table");
-    let arn = dynamodb
-        .describe_table()
-        .table_name(&table)
-        .send()
+    let arn = local_stack::events::latest_stream_arn(&dynamodb, &table)
         .await
         .expect("describe")
-        .table()
-        .and_then(|t| t.latest_stream_arn())
-        .expect("the template's table has a stream")
-        .to_owned();
+        .expect("the template's table has a stream");
     let shard = streams
         .describe_stream()
         .stream_arn(&arn)
