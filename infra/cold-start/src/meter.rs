@@ -91,6 +91,7 @@ impl WaitMeter {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         // Accepted connections inherit the option.
         stamp_arrivals(&listener)?;
+        stamps_are_live().await?;
         let addr = listener.local_addr()?;
         let meter = self.clone();
         tokio::spawn(async move {
@@ -198,6 +199,38 @@ fn stamp_arrivals(socket: &impl AsRawFd) -> std::io::Result<()> {
         Ok(())
     } else {
         Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Returns once the kernel stamps loopback arrivals. It turns stamping on for the whole machine
+/// some time after the first socket asks (Linux defers it to a work item), and until then
+/// segments arrive unstamped, so [`receive`] would open their wait when the relay reads them:
+/// CI once measured 1.4 ms for a request held up 30 ms. The caller keeps a stamping socket
+/// open, which keeps stamping on. A kernel that never stamps within five seconds is an error:
+/// the meter would be wrong, not merely slower.
+async fn stamps_are_live() -> std::io::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        stamp_arrivals(&listener)?;
+        let mut sender = TcpStream::connect(listener.local_addr()?).await?;
+        sender.write_all(b".").await?;
+        let (receiver, _) = listener.accept().await?;
+        let mut byte = [0u8; 1];
+        let (_, stamp) = receiver
+            .async_io(Interest::READABLE, || {
+                receive_now(receiver.as_raw_fd(), &mut byte, 0)
+            })
+            .await?;
+        if stamp.is_some() {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(std::io::Error::other(
+                "the kernel does not stamp loopback arrivals (SO_TIMESTAMPNS)",
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
 
