@@ -8,6 +8,8 @@
 //! the clients trust exactly its roots, compiled in, and read nothing from disk.
 
 pub use aws_config::SdkConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::http::{
@@ -142,7 +144,9 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .tls_context(context)
         .build_https();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(SharedHttpClient::new(ConnectorOnFirstUse(https)));
+        .http_client(SharedHttpClient::new(ConnectorOnFirstUse(https)))
+        .timeout_config(json_call_timeouts())
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
     let given = GivenByEnvironment::read(&crate::config::Env::process());
     if let Some(region) = given.region {
         loader = loader.region(aws_config::Region::new(region));
@@ -153,6 +157,31 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         );
     }
     loader.load().await
+}
+
+/// How long one attempt at a DynamoDB or Secrets Manager call may take, connecting included.
+/// Their answers are small JSON documents, in milliseconds at the service's p99; an attempt this
+/// slow is a stuck connection, and the standard retry's next attempt goes out on a fresh one.
+pub const CALL_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long one such call may take over all its attempts and backoffs: a stuck dependency fails
+/// the call, and the function answers 503 (Meta retries the webhook's) well inside the Lambda
+/// timeouts (webhook 15 s, status 10 s) instead of timing out.
+pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// A lost SYN is retransmitted after one second: connecting may take one retransmission.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1_500);
+
+/// Limits for the JSON APIs (DynamoDB, Secrets Manager). Without them the SDK sets only a connect
+/// timeout: a server that accepts and never answers held the call until Lambda's timeout, and
+/// the stalled-stream monitor that would end an answer stopping midway waits 20 s before it
+/// judges, longer than either function runs. The attempt timeout ends both, so the monitor is
+/// off for these clients (it also woke the process every 100 ms during each call). S3 keeps it,
+/// without these limits, because its bodies are large and streamed ([`s3_client`]).
+fn json_call_timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(CALL_ATTEMPT_TIMEOUT)
+        .operation_timeout(CALL_TIMEOUT)
+        .build()
 }
 
 /// What Lambda's environment already answers. The default region and credential chains look
@@ -209,8 +238,19 @@ pub fn dynamodb_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Clie
 #[cfg(feature = "s3")]
 pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
     let path_style = config.endpoint_url().is_some();
+    // Objects of up to 100 MB stream through the documents function: a whole-call deadline would
+    // cut a slow but moving transfer, so S3 calls are bounded by the stalled-stream monitor
+    // (no progress for its grace period) and the function's own timeout instead.
     let s3_config = aws_sdk_s3::config::Builder::from(config)
         .force_path_style(path_style)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .disable_operation_attempt_timeout()
+                .disable_operation_timeout()
+                .build(),
+        )
+        .stalled_stream_protection(StalledStreamProtectionConfig::enabled().build())
         .build();
     aws_sdk_s3::Client::from_conf(s3_config)
 }
@@ -218,6 +258,9 @@ pub fn s3_client(config: &aws_config::SdkConfig) -> aws_sdk_s3::Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_dynamodb::error::SdkError;
+    use aws_sdk_dynamodb::types::AttributeValue as Attr;
+    use std::time::Duration;
 
     #[test]
     fn the_amazon_roots_are_five_certificates() {
@@ -286,6 +329,146 @@ mod tests {
             !environment(&[("AWS_ACCESS_KEY_ID", " "), ("AWS_SECRET_ACCESS_KEY", "x")]).credentials
         );
         assert_eq!(environment(&[("AWS_REGION", "")]).region, None);
+    }
+
+    /// A service that reads each request and then answers `head` and nothing more (nothing at
+    /// all when empty), keeping the connection open. Counts the connections.
+    async fn stuck_service(
+        head: &'static [u8],
+    ) -> (
+        std::net::SocketAddr,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = connections.clone();
+        tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((mut socket, _)) = listener.accept().await {
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // The whole request first: an answer before it is a protocol error, not a stall.
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request_is_complete(&request) {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = socket.write_all(head).await;
+                held.push(socket);
+            }
+        });
+        (addr, connections)
+    }
+
+    /// Headers and as many body bytes as their `content-length` says (the SDK always sends it).
+    fn request_is_complete(request: &[u8]) -> bool {
+        let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
+            return false;
+        };
+        let head = String::from_utf8_lossy(&request[..end]).to_ascii_lowercase();
+        let length = head
+            .lines()
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .and_then(|value| value.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        request.len() >= end + 4 + length
+    }
+
+    /// This module's configuration with placeholder credentials (the endpoint is set on each
+    /// client: it wins over `AWS_ENDPOINT_URL`, which `make test` sets for the emulator).
+    async fn config() -> aws_config::SdkConfig {
+        sdk_config()
+            .await
+            .into_builder()
+            .region(aws_config::Region::new("ap-southeast-3"))
+            .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+                aws_sdk_dynamodb::config::Credentials::new(
+                    "AKIDTEST", "secret", None, None, "test",
+                ),
+            ))
+            .build()
+    }
+
+    /// Without limits a DynamoDB or Secrets Manager call to a server that never answers waited
+    /// for Lambda's timeout, and one whose answer stopped midway for the stall monitor's 20 s.
+    #[tokio::test]
+    async fn a_silent_or_stalled_service_fails_the_call_within_its_limit_after_a_fresh_attempt() {
+        const SILENT: &[u8] = b"";
+        const STALLED: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n\
+            Content-Length: 64\r\n\r\n{\"Item\":";
+        let started = std::time::Instant::now();
+        // Far beyond the limit: the old configuration would wait here, and the test fails.
+        let give_up = CALL_TIMEOUT + Duration::from_secs(3);
+        let dynamodb = |addr| async move {
+            let config = aws_sdk_dynamodb::config::Builder::from(&config().await)
+                .endpoint_url(format!("http://{addr}"))
+                .build();
+            let client = aws_sdk_dynamodb::Client::from_conf(config);
+            let call = client
+                .get_item()
+                .table_name("t")
+                .key("PK", Attr::S("k".into()));
+            let outcome = tokio::time::timeout(give_up, call.send())
+                .await
+                .expect("ended by the SDK");
+            matches!(outcome, Err(SdkError::TimeoutError(_)))
+        };
+        let secrets_manager = |addr| async move {
+            let config = aws_sdk_secretsmanager::config::Builder::from(&config().await)
+                .endpoint_url(format!("http://{addr}"))
+                .build();
+            let client = aws_sdk_secretsmanager::Client::from_conf(config);
+            let call = client.get_secret_value().secret_id("whatsapp");
+            let outcome = tokio::time::timeout(give_up, call.send())
+                .await
+                .expect("ended by the SDK");
+            matches!(
+                outcome,
+                Err(aws_sdk_secretsmanager::error::SdkError::TimeoutError(_))
+            )
+        };
+        let services = [
+            stuck_service(SILENT).await,
+            stuck_service(STALLED).await,
+            stuck_service(SILENT).await,
+            stuck_service(STALLED).await,
+        ];
+        let timed_out = tokio::join!(
+            dynamodb(services[0].0),
+            dynamodb(services[1].0),
+            secrets_manager(services[2].0),
+            secrets_manager(services[3].0),
+        );
+        assert_eq!(timed_out, (true, true, true, true));
+        let elapsed = started.elapsed();
+        assert!(elapsed >= CALL_ATTEMPT_TIMEOUT, "{elapsed:?}");
+        assert!(
+            elapsed < CALL_TIMEOUT + Duration::from_secs(1),
+            "{elapsed:?}"
+        );
+        // The stuck connection is not waited on twice: the retry connects again.
+        for (addr, connections) in &services {
+            let connections = connections.load(std::sync::atomic::Ordering::SeqCst);
+            assert!(connections >= 2, "{addr}: {connections} connection(s)");
+        }
+    }
+
+    #[cfg(feature = "s3")]
+    #[tokio::test]
+    async fn s3_transfers_have_no_deadline_but_the_stall_monitor() {
+        let client = s3_client(&sdk_config().await);
+        let timeouts = client.config().timeout_config().expect("set");
+        assert_eq!(timeouts.operation_attempt_timeout(), None);
+        assert_eq!(timeouts.operation_timeout(), None);
+        assert_eq!(timeouts.connect_timeout(), Some(CONNECT_TIMEOUT));
+        let monitor = client.config().stalled_stream_protection().expect("set");
+        assert!(monitor.is_enabled());
     }
 
     #[derive(Debug)]
