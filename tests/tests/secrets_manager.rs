@@ -59,9 +59,14 @@ async fn rotate(client: &aws_sdk_secretsmanager::Client, arn: &str, access_token
         .expect("the emulator stores the new value");
 }
 
-/// A Secrets Manager client of the emulator `make test` started (`AWS_ENDPOINT_URL`).
+/// A Secrets Manager client of the emulator `make test` started (`AWS_ENDPOINT_URL`), configured
+/// as the local stack's clients are: the deployed per-call limits are for AWS, not for moto's
+/// pauses under a whole test run.
 async fn secrets_client() -> aws_sdk_secretsmanager::Client {
-    aws_sdk_secretsmanager::Client::new(&shared::aws::sdk_config().await)
+    let emulator = std::env::var("AWS_ENDPOINT_URL").expect(
+        "AWS_ENDPOINT_URL is not set: integration tests need the moto emulator (make test)",
+    );
+    aws_sdk_secretsmanager::Client::new(&local_stack::emulator_sdk_config(&emulator).await)
 }
 
 fn provider(h: &Harness, arn: &str) -> SecretsProvider {

@@ -85,7 +85,9 @@ pub struct RunningStack {
 }
 
 /// SDK configuration pointing at the emulator with dummy credentials; DynamoDB calls reach it
-/// one at a time (`dynamodb_gate`).
+/// one at a time (`dynamodb_gate`). Not `shared::aws::sdk_config`: its per-call limits (2 s an
+/// attempt) are for DynamoDB's milliseconds, and here a call may queue at the gate behind moto's
+/// table-copying transactions for longer than that.
 pub async fn emulator_sdk_config(emulator_url: &str) -> shared::aws::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(emulator_url)
