@@ -34,7 +34,9 @@ usage: cold-start [--runs N] [--repeat R] [--warmup N] [--bin-dir DIR] [--only a
   --runs N            measured starts per binary (default 20)
   --repeat R          measure R times over (N starts per binary each) and also report each
                       ratio's median and range over the R measurements: on a shared machine one
-                      measurement does not settle a 0.1x question (default 1)
+                      measurement does not settle a 0.1x question (default 1). moto's pauses
+                      grow with its heap (about 1.3 s by the tenth measurement) and the
+                      functions give up on a call after 5 s: keep R near 10 per fresh emulator
   --warmup N          unmeasured starts per binary first (default 1)
   --bin-dir DIR       where the release binaries are (default target/release)
   --only LIST         a subset of hello-lambda,webhook,status,documents
