@@ -162,11 +162,11 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
 /// How long one attempt at a DynamoDB or Secrets Manager call may take, connecting included.
 /// Their answers are small JSON documents, in milliseconds at the service's p99; an attempt this
 /// slow is a stuck connection, and the standard retry's next attempt goes out on a fresh one.
-pub const CALL_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+const CALL_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// How long one such call may take over all its attempts and backoffs: a stuck dependency fails
 /// the call, and the function answers 503 (Meta retries the webhook's) well inside the Lambda
 /// timeouts (webhook 15 s, status 10 s) instead of timing out.
-pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// A lost SYN is retransmitted after one second: connecting may take one retransmission.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1_500);
 
@@ -448,8 +448,9 @@ mod tests {
         assert_eq!(timed_out, (true, true, true, true));
         let elapsed = started.elapsed();
         assert!(elapsed >= CALL_ATTEMPT_TIMEOUT, "{elapsed:?}");
+        // The call limit, with room for a busy test machine (`give_up` is further still).
         assert!(
-            elapsed < CALL_TIMEOUT + Duration::from_secs(1),
+            elapsed < CALL_TIMEOUT + Duration::from_secs(2),
             "{elapsed:?}"
         );
         // The stuck connection is not waited on twice: the retry connects again.
