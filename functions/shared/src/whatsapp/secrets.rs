@@ -41,9 +41,14 @@ pub struct SecretsProvider {
 impl SecretsProvider {
     pub fn new(source: SecretSource, sdk_config: &aws_config::SdkConfig) -> Self {
         let client = match source {
-            SecretSource::SecretsManager { .. } => {
-                Some(aws_sdk_secretsmanager::Client::new(sdk_config))
-            }
+            SecretSource::SecretsManager { .. } => Some(aws_sdk_secretsmanager::Client::from_conf(
+                aws_sdk_secretsmanager::config::Builder::from(sdk_config)
+                    .interceptor(crate::aws::FixedUserAgent::new(
+                        "secretsmanager",
+                        aws_sdk_secretsmanager::meta::PKG_VERSION,
+                    ))
+                    .build(),
+            )),
             SecretSource::Inline(_) => None,
         };
         Self {
