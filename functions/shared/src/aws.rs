@@ -583,8 +583,16 @@ mod tests {
             crate::config::SecretSource::SecretsManager {
                 secret_arn: "arn:aws:secretsmanager:ap-southeast-3:1:secret:w".into(),
             },
-            &config
-                .into_builder()
+            // A configuration of its own: `make test` sets `AWS_ENDPOINT_URL` (moto), which an
+            // endpoint set on a configuration loaded from the environment does not override.
+            &aws_config::SdkConfig::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("ap-southeast-3"))
+                .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+                    aws_sdk_dynamodb::config::Credentials::new(
+                        "AKIDTEST", "secret", None, None, "test",
+                    ),
+                ))
                 .endpoint_url(format!("http://{}", secrets.addr))
                 .build(),
         );
