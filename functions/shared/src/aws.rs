@@ -242,6 +242,19 @@ pub fn dynamodb_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Clie
     )
 }
 
+/// The Secrets Manager client of a function that reads its secret from there
+/// (`whatsapp::SecretsProvider`).
+pub fn secrets_manager_client(config: &aws_config::SdkConfig) -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::from_conf(
+        aws_sdk_secretsmanager::config::Builder::from(config)
+            .interceptor(FixedUserAgent::new(
+                "secretsmanager",
+                aws_sdk_secretsmanager::meta::PKG_VERSION,
+            ))
+            .build(),
+    )
+}
+
 /// What CloudTrail records as a call's `userAgent`. The SDK's own interceptor builds the same
 /// headers anew for every call (reading the environment, formatting both headers), about 60,000
 /// instructions a call under callgrind and 0.05x of the webhook's cold start as deployed
@@ -250,7 +263,7 @@ pub fn dynamodb_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Clie
 /// `DisableInterceptor`). What it leaves out are the per-call feature codes (`m/…`) AWS collects
 /// for its SDK metrics. Used for DynamoDB and Secrets Manager; S3 keeps the SDK's.
 #[derive(Debug)]
-pub(crate) struct FixedUserAgent {
+struct FixedUserAgent {
     user_agent: String,
     x_amz_user_agent: String,
 }
@@ -260,7 +273,7 @@ const APP_NAME: &str = "adminduk-wa";
 
 impl FixedUserAgent {
     /// `service` and `version` as the SDK crate names itself (`dynamodb`, its `PKG_VERSION`).
-    pub(crate) fn new(service: &'static str, version: &'static str) -> Self {
+    fn new(service: &'static str, version: &'static str) -> Self {
         let mut agent = aws_runtime::user_agent::AwsUserAgent::new_from_environment(
             aws_types::os_shim_internal::Env::real(),
             aws_runtime::user_agent::ApiMetadata::new(service, version),
@@ -461,6 +474,12 @@ mod tests {
         request.len() >= end + 4 + length
     }
 
+    fn placeholder_credentials() -> aws_sdk_dynamodb::config::SharedCredentialsProvider {
+        aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+            aws_sdk_dynamodb::config::Credentials::new("AKIDTEST", "secret", None, None, "test"),
+        )
+    }
+
     /// This module's configuration with placeholder credentials (the endpoint is set on each
     /// client: it wins over `AWS_ENDPOINT_URL`, which `make test` sets for the emulator).
     async fn config() -> aws_config::SdkConfig {
@@ -468,11 +487,7 @@ mod tests {
             .await
             .into_builder()
             .region(aws_config::Region::new("ap-southeast-3"))
-            .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
-                aws_sdk_dynamodb::config::Credentials::new(
-                    "AKIDTEST", "secret", None, None, "test",
-                ),
-            ))
+            .credentials_provider(placeholder_credentials())
             .build()
     }
 
@@ -588,11 +603,7 @@ mod tests {
             &aws_config::SdkConfig::builder()
                 .behavior_version(aws_config::BehaviorVersion::latest())
                 .region(aws_config::Region::new("ap-southeast-3"))
-                .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
-                    aws_sdk_dynamodb::config::Credentials::new(
-                        "AKIDTEST", "secret", None, None, "test",
-                    ),
-                ))
+                .credentials_provider(placeholder_credentials())
                 .endpoint_url(format!("http://{}", secrets.addr))
                 .build(),
         );

@@ -41,14 +41,9 @@ pub struct SecretsProvider {
 impl SecretsProvider {
     pub fn new(source: SecretSource, sdk_config: &aws_config::SdkConfig) -> Self {
         let client = match source {
-            SecretSource::SecretsManager { .. } => Some(aws_sdk_secretsmanager::Client::from_conf(
-                aws_sdk_secretsmanager::config::Builder::from(sdk_config)
-                    .interceptor(crate::aws::FixedUserAgent::new(
-                        "secretsmanager",
-                        aws_sdk_secretsmanager::meta::PKG_VERSION,
-                    ))
-                    .build(),
-            )),
+            SecretSource::SecretsManager { .. } => {
+                Some(crate::aws::secrets_manager_client(sdk_config))
+            }
             SecretSource::Inline(_) => None,
         };
         Self {
