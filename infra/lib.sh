@@ -1,12 +1,15 @@
 # Shared shell helpers for run-local.sh and test.sh.
 
-# Fails with a clear message when a TCP port on 127.0.0.1 is taken.
+# Fails with a clear message when a TCP port on 127.0.0.1 is taken. It probes the way the servers
+# bind (tokio's and std's TcpListener, and moto's HTTP server, set SO_REUSEADDR on Linux): a
+# listener on the port fails the probe, connections of a previous run left in TIME_WAIT do not.
 require_free_port() {
   local port=$1 what=$2
   if ! python3 - "$port" <<'PY'
 import socket, sys
 s = socket.socket()
 try:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:
     sys.exit(1)
