@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 name=${1:-text.json}
 file=$name
-[ -f "$file" ] || file="../shared/fixtures/whatsapp/$name"
+[ -f "$file" ] || file="tests/fixtures/whatsapp/$name"
 [ -f "$file" ] || { echo "no fixture $name" >&2; exit 1; }
 secret=${WHATSAPP_APP_SECRET:-local-app-secret}
 url=${WEBHOOK_URL:-http://127.0.0.1:3000/webhook}

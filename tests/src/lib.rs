@@ -266,10 +266,10 @@ pub fn base64_sha256(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
 }
 
-/// A fixture file from `shared/fixtures/whatsapp/`, byte for byte.
+/// A fixture file from `tests/fixtures/whatsapp/`, byte for byte.
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/whatsapp")
+        .join("fixtures/whatsapp")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }

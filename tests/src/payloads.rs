@@ -1,4 +1,4 @@
-//! WhatsApp Cloud API webhook bodies for tests, shaped like `shared/fixtures/whatsapp/`.
+//! WhatsApp Cloud API webhook bodies for tests, shaped like `tests/fixtures/whatsapp/`.
 
 use serde_json::{Value, json};
 

@@ -11,7 +11,7 @@ use time::macros::datetime;
 use webhook::envelope::{self, MessagesValue};
 use webhook::{inbound, signature};
 
-const TEXT: &[u8] = include_bytes!("../../../../shared/fixtures/whatsapp/text.json");
+const TEXT: &[u8] = include_bytes!("../../../tests/fixtures/whatsapp/text.json");
 
 fn cpu_path(c: &mut Criterion) {
     let secret = b"local-app-secret";

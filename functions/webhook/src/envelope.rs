@@ -227,7 +227,7 @@ mod tests {
 
     const FIXTURES: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/whatsapp"
+        "/../../tests/fixtures/whatsapp"
     );
 
     #[test]

@@ -40,7 +40,7 @@ usage: cold-start [--runs N] [--repeat R] [--warmup N] [--bin-dir DIR] [--only a
   --warmup N          unmeasured starts per binary first (default 1)
   --bin-dir DIR       where the release binaries are (default target/release)
   --only LIST         a subset of hello-lambda,webhook,status,documents
-  --fixture FILE      the webhook's text message (default the shared text.json fixture)
+  --fixture FILE      the webhook's text message (default tests/fixtures/whatsapp/text.json)
   --template FILE     template.yaml the table and bucket are created from
   --log-dir DIR       the binaries' stdout and stderr (default target/cold-start)
   --secrets-manager   give the functions WHATSAPP_SECRET_ARN (a secret created in the emulator),
@@ -86,7 +86,7 @@ fn parse_options(mut args: impl Iterator<Item = String>) -> Result<Options, Stri
         warmup: 1,
         bin_dir: root.join("target/release"),
         only: BINARIES.iter().map(|b| (*b).to_owned()).collect(),
-        fixture: root.join("../shared/fixtures/whatsapp/text.json"),
+        fixture: root.join("tests/fixtures/whatsapp/text.json"),
         template: root.join("template.yaml"),
         log_dir: root.join("target/cold-start"),
         secrets_manager: false,
