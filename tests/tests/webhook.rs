@@ -297,6 +297,12 @@ impl shared::ports::ConversationRepository for StoreDownAfterSend {
     async fn release_reply(&self, wamid: &str, seq: u8) -> Result<(), StoreError> {
         self.store.release_reply(wamid, seq).await
     }
+    async fn ticket_of_outbound(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<domain::TicketId>, StoreError> {
+        self.store.ticket_of_outbound(message_id).await
+    }
     async fn record_delivery(
         &self,
         update: &shared::ports::DeliveryUpdate,

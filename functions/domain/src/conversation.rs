@@ -12,9 +12,10 @@
 use crate::catalog::{Availability, Category, ServiceKind, service, services_in};
 use crate::document::{ATTACHMENT_SLOT, Document, DocumentSource, DocumentState};
 use crate::messages::{
-    self as msg, CANCEL_ID, CATEGORY_PREFIX, DISTRICT_PREFIX, SERVICE_PREFIX, SLOT_PREFIX,
-    SUBMIT_ID,
+    self as msg, CANCEL_ID, CANCEL_PREFIX, CATEGORY_PREFIX, DISTRICT_PREFIX, KEEP_PREFIX,
+    REPLACE_PREFIX, RESUBMIT_PREFIX, SERVICE_PREFIX, SLOT_PREFIX, SUBMIT_ID, TICKET_PREFIX,
 };
+use crate::officer_actions::OTHER_SLOT;
 use crate::region::Region;
 use crate::reply::Reply;
 use crate::resident::ResidentId;
@@ -74,11 +75,29 @@ pub enum Step {
     ThreadText {
         service: ServiceCode,
     },
-    /// Further texts and attachments go to this ticket's thread.
+    /// The resident's messages go to this ticket while it waits for them (see
+    /// [`Request::is_waiting_for_resident`]).
     Thread {
         ticket: TicketId,
     },
+    /// Several tickets wait for the resident: the messages sent meanwhile are held here until
+    /// the resident picks the ticket they belong to.
+    ChoosingTicket {
+        held: Vec<Held>,
+    },
 }
+
+/// A message kept until the resident says which ticket it is for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Held {
+    Text { wamid: String, body: String },
+    Media { wamid: String, media: MediaRef },
+}
+
+/// At most this many messages are held while the resident picks a ticket (the conversation is
+/// one item; DynamoDB caps an item at 400 KB).
+pub const HELD_MAX: usize = 20;
 
 /// One inbound message, reduced to what the engine decides on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,7 +118,7 @@ pub enum Inbound {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaRef {
     pub media_id: String,
     pub mime_type: String,
@@ -113,6 +132,8 @@ pub struct MediaRef {
 pub struct Input<'a> {
     pub inbound: &'a Inbound,
     pub wamid: &'a str,
+    /// The id of our message the resident quoted (WhatsApp's `context.id`), if any.
+    pub quoted: Option<&'a str>,
     pub now: OffsetDateTime,
     pub display_name: Option<&'a str>,
     /// Fresh randomness for a ticket and document ids; a new value on every attempt, so a ticket
@@ -135,6 +156,10 @@ pub enum Need {
         service: ServiceCode,
     },
     ResidentRequests,
+    /// The documents recorded on a ticket (to tell stored scans from pending ones).
+    Documents(TicketId),
+    /// The ticket one of our outbound messages was about (a quoted reply).
+    QuotedTicket(String),
 }
 
 /// What the open-request guard of one NIK and service says.
@@ -153,6 +178,9 @@ pub struct Facts {
     pub requests: BTreeMap<TicketId, Option<Request>>,
     pub guards: BTreeMap<(String, ServiceCode), Guard>,
     pub resident_requests: Option<Vec<Request>>,
+    pub documents: BTreeMap<TicketId, Vec<Document>>,
+    /// Outbound message id → the ticket it was about (`None`: not one of ours, or not a ticket's).
+    pub quoted: BTreeMap<String, Option<TicketId>>,
 }
 
 impl Facts {
@@ -191,6 +219,9 @@ pub struct InMemoryStore<'a> {
     pub guards: &'a BTreeMap<(String, ServiceCode), TicketId>,
     /// Availability set by a supervisor; services absent here have their catalog default.
     pub availability: &'a BTreeMap<ServiceCode, Availability>,
+    pub documents: &'a [Document],
+    /// Our outbound messages that name a ticket, by WhatsApp message id.
+    pub outbound: &'a BTreeMap<String, TicketId>,
 }
 
 impl InMemoryStore<'_> {
@@ -226,6 +257,20 @@ impl InMemoryStore<'_> {
                         .cloned()
                         .collect(),
                 );
+            }
+            Need::Documents(ticket) => {
+                facts.documents.insert(
+                    ticket,
+                    self.documents
+                        .iter()
+                        .filter(|d| d.ticket == ticket)
+                        .cloned()
+                        .collect(),
+                );
+            }
+            Need::QuotedTicket(id) => {
+                let ticket = self.outbound.get(&id).copied();
+                facts.quoted.insert(id, ticket);
             }
         }
     }
@@ -284,7 +329,8 @@ pub struct Outcome {
     pub writes: Vec<Write>,
 }
 
-/// Keywords residents type, matched in any case and with one typo.
+/// Commands residents type. A command is a whole message (see [`command`]), never the first word
+/// of a sentence: "Batas waktu berapa hari?" is a question, not `batal`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Command {
     Menu,
@@ -296,7 +342,7 @@ enum Command {
     Done,
 }
 
-const KEYWORDS: [(&str, Command); 11] = [
+const KEYWORDS: [(&str, Command); 10] = [
     ("menu", Command::Menu),
     ("mulai", Command::Menu),
     ("status", Command::Status),
@@ -307,21 +353,72 @@ const KEYWORDS: [(&str, Command); 11] = [
     ("lanjut", Command::Resume),
     ("kirim", Command::Submit),
     ("selesai", Command::Done),
-    ("tolong", Command::Help),
 ];
 
-/// `status abcd-2345` → (Status, "abcd-2345").
-fn command(text: &str) -> Option<(Command, &str)> {
-    let trimmed = text.trim();
-    let (first, rest) = trimmed
-        .split_once(char::is_whitespace)
-        .map_or((trimmed, ""), |(a, b)| (a, b.trim()));
-    let first = first
-        .trim_matches(|c: char| !c.is_alphanumeric())
-        .to_lowercase();
-    KEYWORDS.iter().find_map(|(word, cmd)| {
-        let tolerance = if word.len() >= 4 { 1 } else { 0 };
-        (edit_distance(&first, word) <= tolerance).then_some((*cmd, rest))
+/// Words around a command that do not change it: "menu dong", "batal saja pak", "cek status ya".
+const PADDING: [&str; 24] = [
+    "dong", "donk", "saja", "aja", "ya", "yah", "yaa", "pak", "bu", "bapak", "ibu", "min", "admin",
+    "kak", "mas", "mbak", "deh", "sih", "nih", "tolong", "mohon", "please", "lagi", "sekarang",
+];
+
+fn keyword(word: &str) -> Option<Command> {
+    KEYWORDS
+        .iter()
+        .find_map(|(w, cmd)| (*w == word).then_some(*cmd))
+}
+
+/// Lower-case words of a message without the punctuation around them.
+fn words(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// The command a whole message is, with its argument (`status abcd-2345` → Status, "abcd-2345").
+///
+/// In a free-text step (a name, a complaint, an answer to an officer) only the bare keyword
+/// counts. Elsewhere polite padding is tolerated, and one typo when the message is that single
+/// word.
+fn command(text: &str, free_text: bool) -> Option<(Command, String)> {
+    let all = words(text);
+    if free_text {
+        return match all.as_slice() {
+            [only] => keyword(only).map(|cmd| (cmd, String::new())),
+            _ => None,
+        };
+    }
+    // `status ABCD-EFGH` (also `cek`), padding allowed around it.
+    let raw: Vec<&str> = text.split_whitespace().collect();
+    if let [first, ticket, rest @ ..] = raw.as_slice()
+        && matches!(keyword(&words(first).concat()), Some(Command::Status))
+        && TicketId::parse(ticket.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')).is_ok()
+        && words(&rest.join(" "))
+            .iter()
+            .all(|w| PADDING.contains(&w.as_str()))
+    {
+        let ticket = ticket.trim_matches(|c: char| !c.is_alphanumeric() && c != '-');
+        return Some((Command::Status, ticket.to_owned()));
+    }
+    let meaningful: Vec<&String> = all
+        .iter()
+        .filter(|w| !PADDING.contains(&w.as_str()))
+        .collect();
+    let [word] = meaningful.as_slice() else {
+        return None;
+    };
+    if let Some(cmd) = keyword(word) {
+        return Some((cmd, String::new()));
+    }
+    if all.len() != 1 {
+        return None;
+    }
+    KEYWORDS.iter().find_map(|(w, cmd)| {
+        let tolerance = usize::from(w.len() >= 4);
+        (edit_distance(word, w) <= tolerance).then(|| (*cmd, String::new()))
     })
 }
 
@@ -368,8 +465,14 @@ pub fn step(
     input: &Input,
     facts: &Facts,
 ) -> Result<Outcome, Need> {
+    // A half-finished flow starts over after the idle expiry (the draft is kept for `lanjut`);
+    // held messages and a ticket's thread do not expire. The message that arrived is still
+    // handled, from the main menu.
     let expired = state.is_some_and(|s| {
-        s.step != Step::MainMenu && input.now - s.last_inbound_at > input.idle_expiry
+        !matches!(
+            s.step,
+            Step::MainMenu | Step::Thread { .. } | Step::ChoosingTicket { .. }
+        ) && input.now - s.last_inbound_at > input.idle_expiry
     });
     let mut turn = Turn {
         input,
@@ -389,7 +492,6 @@ pub fn step(
         turn.conversation.step = Step::MainMenu;
         turn.replies
             .push(msg::session_expired(turn.conversation.draft));
-        return Ok(turn.finish());
     }
     turn.dispatch()?;
     Ok(turn.finish())
@@ -442,36 +544,56 @@ impl<'a> Turn<'a> {
         }))
     }
 
+    /// Steps where the resident writes freely: only a bare keyword is a command there.
+    fn is_free_text_step(&self) -> bool {
+        matches!(
+            self.conversation.step,
+            Step::AskName | Step::ThreadText { .. } | Step::Thread { .. }
+        )
+    }
+
     fn dispatch(&mut self) -> Result<(), Need> {
         let inbound = self.input.inbound;
         if let Inbound::Text { body } = inbound
-            && let Some((cmd, rest)) = command(body)
-            && self.global_command(cmd, rest)?
+            && let Some((cmd, rest)) = command(body, self.is_free_text_step())
+            && self.global_command(cmd, &rest)?
         {
             return Ok(());
         }
-        if let Inbound::Choice { id, .. } = inbound {
-            if id == CANCEL_ID {
-                return self.cancel_draft();
-            }
-            if let Some(code) = id.strip_prefix(CATEGORY_PREFIX)
-                && let Ok(category) = code.parse()
-            {
-                self.choose_category(category);
+        if let Inbound::Choice { id, .. } = inbound
+            && self.on_choice(id)?
+        {
+            return Ok(());
+        }
+        if let Inbound::Unsupported { kind } = inbound {
+            // A reaction (or its removal) is not a message to answer.
+            if kind == "reaction" {
                 return Ok(());
             }
-            if let Some(code) = id.strip_prefix(SERVICE_PREFIX)
-                && let Ok(code) = code.parse()
-            {
-                return self.choose_service(code);
-            }
-        }
-        if let Inbound::Unsupported { .. } = inbound {
             self.say(msg::unsupported_input());
+            if matches!(
+                self.conversation.step,
+                Step::AskName
+                    | Step::AskNik { .. }
+                    | Step::AskDistrict
+                    | Step::AskEventDate
+                    | Step::ThreadText { .. }
+            ) {
+                self.repeat_question()?;
+            }
+            return Ok(());
+        }
+        if let Step::ChoosingTicket { held } = self.conversation.step.clone() {
+            return self.on_choosing_ticket(held);
+        }
+        if self.route()? {
             return Ok(());
         }
         match self.conversation.step.clone() {
-            Step::MainMenu => self.on_main_menu(),
+            Step::MainMenu | Step::Thread { .. } | Step::ChoosingTicket { .. } => {
+                self.go(Step::MainMenu);
+                self.on_main_menu()
+            }
             Step::ChoosingService { category } => self.on_choosing_service(category),
             Step::AskName => self.on_name(),
             Step::AskNik { name } => self.on_nik(&name),
@@ -479,8 +601,343 @@ impl<'a> Turn<'a> {
             Step::AskEventDate => self.on_event_date(),
             Step::CollectDocuments { selected } => self.on_documents(selected),
             Step::ThreadText { service } => self.on_thread_text(service),
-            Step::Thread { ticket } => self.on_thread(ticket),
         }
+    }
+
+    /// Buttons and list rows whose meaning does not depend on the step; false for the others.
+    fn on_choice(&mut self, id: &str) -> Result<bool, Need> {
+        if id == CANCEL_ID {
+            self.ask_cancel()?;
+        } else if let Some(ticket) = ticket_after(id, CANCEL_PREFIX) {
+            self.cancel_draft(ticket)?;
+        } else if ticket_after(id, KEEP_PREFIX).is_some() {
+            self.repeat_question()?;
+        } else if let Some(ticket) = ticket_after(id, RESUBMIT_PREFIX) {
+            self.resubmit(ticket)?;
+        } else if let Some(ticket) = ticket_after(id, TICKET_PREFIX) {
+            let held = match &self.conversation.step {
+                Step::ChoosingTicket { held } => held.clone(),
+                _ => Vec::new(),
+            };
+            self.pick_ticket(ticket, held)?;
+        } else if let Some(rest) = id.strip_prefix(REPLACE_PREFIX)
+            && let Some((ticket, code)) = rest.split_once(':')
+            && let Ok(ticket) = TicketId::parse(ticket)
+            && let Ok(code) = code.parse()
+        {
+            self.choose_service(code, Some(ticket))?;
+        } else if let Some(code) = id.strip_prefix(CATEGORY_PREFIX)
+            && let Ok(category) = code.parse()
+        {
+            self.choose_category(category);
+        } else if let Some(code) = id.strip_prefix(SERVICE_PREFIX)
+            && let Ok(code) = code.parse()
+        {
+            self.choose_service(code, None)?;
+        } else {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// What the message is, held for a ticket.
+    fn held(&self) -> Option<Held> {
+        match self.input.inbound {
+            Inbound::Text { body } if !body.trim().is_empty() => Some(Held::Text {
+                wamid: self.input.wamid.to_owned(),
+                body: body.trim().to_owned(),
+            }),
+            Inbound::Media(media) => Some(Held::Media {
+                wamid: self.input.wamid.to_owned(),
+                media: media.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// Sends the message to the ticket waiting for it, when there is one: the quoted one, the
+    /// thread the resident is in, or the only ticket waiting; with several, asks which. True when
+    /// the message was taken care of.
+    fn route(&mut self) -> Result<bool, Need> {
+        let Some(held) = self.held() else {
+            return Ok(false);
+        };
+        if let Some(quoted) = self.input.quoted {
+            let ticket = match self.facts.quoted.get(quoted) {
+                Some(ticket) => *ticket,
+                None => return Err(Need::QuotedTicket(quoted.to_owned())),
+            };
+            if let Some(ticket) = ticket
+                && let Some(request) = self.request(ticket)?
+                && request.resident == self.conversation.resident
+                && request.status.is_open()
+                && request.status != RequestStatus::Draft
+            {
+                self.deliver(request, vec![held]);
+                return Ok(true);
+            }
+        }
+        match &self.conversation.step {
+            Step::MainMenu | Step::Thread { .. } => {}
+            // A menu shown is answered by its number; other steps of a draft take their input.
+            Step::ChoosingService { .. } => return Ok(false),
+            _ => return Ok(false),
+        }
+        if self.conversation.step == Step::MainMenu
+            && let Held::Text { body, .. } = &held
+            && numbered(body, Category::ALL.len()).is_some()
+        {
+            return Ok(false);
+        }
+        if let Step::Thread { ticket } = self.conversation.step
+            && let Some(request) = self.request(ticket)?
+            && request.is_waiting_for_resident()
+        {
+            self.deliver(request, vec![held]);
+            return Ok(true);
+        }
+        let waiting = self.waiting_tickets()?;
+        match waiting.as_slice() {
+            [] => Ok(false),
+            [only] => {
+                self.deliver(only, vec![held]);
+                Ok(true)
+            }
+            several => {
+                let several: Vec<&Request> = several.to_vec();
+                self.go(Step::ChoosingTicket { held: vec![held] });
+                self.say(msg::choose_ticket(&several));
+                Ok(true)
+            }
+        }
+    }
+
+    /// The resident's tickets waiting for them, the most recently changed first.
+    fn waiting_tickets(&self) -> Result<Vec<&'a Request>, Need> {
+        let all = self
+            .facts
+            .resident_requests
+            .as_ref()
+            .ok_or(Need::ResidentRequests)?;
+        let mut waiting: Vec<&Request> =
+            all.iter().filter(|r| r.is_waiting_for_resident()).collect();
+        waiting.sort_by(|a, b| {
+            b.updated_at
+                .cmp(&a.updated_at)
+                .then(a.ticket.cmp(&b.ticket))
+        });
+        Ok(waiting)
+    }
+
+    /// Messages arriving while the resident has not picked a ticket yet are held too; a number
+    /// picks from the list shown.
+    fn on_choosing_ticket(&mut self, mut held: Vec<Held>) -> Result<(), Need> {
+        let waiting = self.waiting_tickets()?;
+        if waiting.is_empty() {
+            // Nothing waits any more (answered or closed meanwhile): the resident is told the
+            // held messages were not passed on, so nothing disappears unsaid.
+            self.go(Step::MainMenu);
+            self.say(msg::held_not_delivered(held.len()));
+            return Ok(());
+        }
+        if let Inbound::Text { body } = self.input.inbound
+            && let Some(i) = numbered(body, waiting.len())
+        {
+            return self.pick_ticket(waiting[i].ticket, held);
+        }
+        match self.held() {
+            Some(message) if held.len() < HELD_MAX => held.push(message),
+            Some(_) => {
+                self.say(msg::held_full());
+                self.say(msg::choose_ticket(&waiting));
+                return Ok(());
+            }
+            None => {}
+        }
+        self.go(Step::ChoosingTicket { held });
+        self.say(msg::choose_ticket(&waiting));
+        Ok(())
+    }
+
+    fn pick_ticket(&mut self, ticket: TicketId, held: Vec<Held>) -> Result<(), Need> {
+        match self.request(ticket)? {
+            Some(request)
+                if request.resident == self.conversation.resident
+                    && request.is_waiting_for_resident() =>
+            {
+                if held.is_empty() {
+                    self.go(Step::Thread { ticket });
+                    self.say(msg::ticket_chosen(request));
+                } else {
+                    self.deliver(request, held);
+                }
+            }
+            _ => {
+                self.go(Step::MainMenu);
+                self.say(msg::ticket_not_waiting(ticket));
+                if !held.is_empty() {
+                    self.say(msg::held_not_delivered(held.len()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts the messages on the ticket: texts into its thread, scans into the slots under
+    /// revision (in the officer's order), other files as attachments; then says so, naming the
+    /// ticket, and what a revision still lacks.
+    fn deliver(&mut self, request: &Request, held: Vec<Held>) {
+        let mut next = request.clone();
+        let mut received: Vec<String> = Vec::new();
+        for message in &held {
+            match message {
+                Held::Text { wamid, body } => {
+                    self.writes.push(Write::ThreadMessage(ThreadMessage {
+                        ticket: next.ticket,
+                        message_id: wamid.clone(),
+                        author: "resident".into(),
+                        body: body.clone(),
+                        at: self.input.now,
+                    }));
+                    if let Some(revision) = next.revision.as_mut() {
+                        revision.answered = true;
+                    }
+                }
+                Held::Media { wamid, media } => {
+                    let slot = if next.status == RequestStatus::NeedsRevision {
+                        next.revision_missing().first().map(|s| (*s).to_owned())
+                    } else {
+                        None
+                    };
+                    let document = self.document(
+                        next.ticket,
+                        slot.as_deref().unwrap_or(ATTACHMENT_SLOT),
+                        media,
+                        wamid,
+                    );
+                    match &slot {
+                        Some(slot) => {
+                            next.slots.retain(|s| &s.slot != slot);
+                            next.slots.push(SlotFill {
+                                slot: slot.clone(),
+                                document_id: document.document_id.clone(),
+                            });
+                            received.push(msg::documents::slot_label(service(next.service), slot));
+                        }
+                        None => {
+                            if let Some(revision) = next.revision.as_mut() {
+                                revision.answered = true;
+                            }
+                            received.push(msg::documents::slot_label(
+                                service(next.service),
+                                ATTACHMENT_SLOT,
+                            ));
+                        }
+                    }
+                    self.writes.push(Write::Document(document));
+                }
+            }
+        }
+        next.awaiting_resident_reply = false;
+        next.unanswered_messages = next
+            .unanswered_messages
+            .saturating_add(u32::try_from(held.len()).unwrap_or(u32::MAX));
+        let next = self.update(next);
+        self.go(Step::Thread {
+            ticket: next.ticket,
+        });
+        if next.status == RequestStatus::NeedsRevision {
+            self.say(msg::revision_progress(&next, &received));
+        } else {
+            self.say(msg::delivered_to_ticket(&next, held.len()));
+        }
+    }
+
+    /// The resident sends the corrections back: every reopened slot must hold a stored scan.
+    fn resubmit(&mut self, ticket: TicketId) -> Result<(), Need> {
+        let request = match self.request(ticket)? {
+            Some(r) if r.resident == self.conversation.resident => r,
+            _ => {
+                self.say(msg::status_not_found());
+                return Ok(());
+            }
+        };
+        if request.status != RequestStatus::NeedsRevision {
+            self.say(msg::status_detail(request));
+            return Ok(());
+        }
+        if !request.revision_complete() {
+            self.go(Step::Thread { ticket });
+            self.say(msg::revision_progress(request, &[]));
+            return Ok(());
+        }
+        let documents = self
+            .facts
+            .documents
+            .get(&ticket)
+            .ok_or(Need::Documents(ticket))?;
+        let revision_slots: Vec<&str> = request
+            .revision
+            .iter()
+            .flat_map(|r| r.items.iter())
+            .map(|i| i.slot.as_str())
+            .filter(|s| *s != OTHER_SLOT)
+            .collect();
+        let unstored: Vec<&str> = revision_slots
+            .iter()
+            .copied()
+            .filter(|slot| {
+                let fill = request.slots.iter().find(|f| f.slot == *slot);
+                !fill.is_some_and(|f| {
+                    documents
+                        .iter()
+                        .any(|d| d.document_id == f.document_id && d.state == DocumentState::Stored)
+                })
+            })
+            .collect();
+        if !unstored.is_empty() {
+            self.go(Step::Thread { ticket });
+            self.say(msg::revision_still_checking(request, &unstored));
+            return Ok(());
+        }
+        let kind = service(request.service).kind;
+        if check_transition(kind, request.status, RequestStatus::Submitted).is_err() {
+            self.say(msg::status_detail(request));
+            return Ok(());
+        }
+        let note = request.revision.as_ref().map(|r| {
+            r.items
+                .iter()
+                .map(|i| i.slot.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let mut next = request.clone();
+        next.status = RequestStatus::Submitted;
+        next.revision = None;
+        next.assigned_to = None;
+        next.awaiting_resident_reply = false;
+        next.resubmitted_at = Some(self.input.now);
+        // The service level counts from complete files: the corrected request gets the service's
+        // full time again, from the day it came back.
+        let due = add_working_days(
+            self.today(),
+            service(request.service).max_working_days,
+            self.input.holidays,
+        );
+        next.due_date = Some(due);
+        let next = self.update(next);
+        self.writes.push(Write::Event(RequestEvent {
+            ticket,
+            at: self.input.now,
+            action: "resubmitted",
+            from: Some(RequestStatus::NeedsRevision),
+            to: Some(RequestStatus::Submitted),
+            note: note.map(|n| format!("corrected: {n}")),
+        }));
+        self.go(Step::MainMenu);
+        self.say(msg::resubmitted(&next, due));
+        Ok(())
     }
 
     /// Commands understood at any step; false when the word means something else here.
@@ -489,7 +946,7 @@ impl<'a> Turn<'a> {
             Command::Menu => self.main_menu(),
             Command::Help => self.say(msg::help()),
             Command::Status => self.status(rest)?,
-            Command::Cancel => self.cancel_draft()?,
+            Command::Cancel => self.ask_cancel()?,
             Command::Resume => self.resume()?,
             // "kirim" and "selesai" only mean something inside a flow.
             Command::Submit => match self.conversation.step {
@@ -561,13 +1018,27 @@ impl<'a> Turn<'a> {
         request
     }
 
-    fn cancel_draft(&mut self) -> Result<(), Need> {
-        let Some(draft) = self.draft()? else {
-            self.conversation.draft = None;
-            if let Step::Thread { .. } | Step::ThreadText { .. } = self.conversation.step {
-                self.go(Step::MainMenu);
+    /// `batal` (or the cancel button) asks first, naming the draft; nothing is cancelled on a
+    /// word alone.
+    fn ask_cancel(&mut self) -> Result<(), Need> {
+        match self.draft()? {
+            Some(draft) => self.say(msg::confirm_cancel(draft)),
+            None => {
+                self.conversation.draft = None;
+                if let Step::ThreadText { .. } = self.conversation.step {
+                    self.go(Step::MainMenu);
+                }
+                self.say(msg::nothing_to_cancel());
             }
-            self.say(msg::nothing_to_cancel());
+        }
+        Ok(())
+    }
+
+    /// The confirmation button: cancels `ticket` only while it is still the draft being filled
+    /// in, so an old button never cancels a newer draft.
+    fn cancel_draft(&mut self, ticket: TicketId) -> Result<(), Need> {
+        let Some(draft) = self.draft()?.filter(|d| d.ticket == ticket) else {
+            self.say(msg::cancel_stale(ticket));
             return Ok(());
         };
         let kind = service(draft.service).kind;
@@ -588,6 +1059,36 @@ impl<'a> Turn<'a> {
         self.go(Step::MainMenu);
         self.say(msg::cancelled(request.ticket));
         Ok(())
+    }
+
+    /// Asks again what the current step waits for (after "keep my draft", or a message of the
+    /// wrong kind); outside a draft's steps, resumes the draft or shows the menu.
+    fn repeat_question(&mut self) -> Result<(), Need> {
+        match self.conversation.step.clone() {
+            Step::AskNik { name } => self.with_draft(|turn, _| {
+                turn.say(msg::ask_nik(&name));
+                Ok(())
+            }),
+            Step::AskName
+            | Step::AskDistrict
+            | Step::AskEventDate
+            | Step::CollectDocuments { .. } => self.with_draft(|turn, draft| {
+                let draft = draft.clone();
+                turn.continue_draft(&draft);
+                Ok(())
+            }),
+            Step::ThreadText { service: code } => {
+                self.say(msg::thread_prompt(service(code)));
+                Ok(())
+            }
+            _ => match self.draft()? {
+                Some(_) => self.resume(),
+                None => {
+                    self.main_menu();
+                    Ok(())
+                }
+            },
+        }
     }
 
     fn resume(&mut self) -> Result<(), Need> {
@@ -654,7 +1155,7 @@ impl<'a> Turn<'a> {
         let services: Vec<ServiceCode> = services_in(category).map(|s| s.code).collect();
         match self.input.inbound {
             Inbound::Text { body } => match numbered(body, services.len()) {
-                Some(i) => self.choose_service(services[i]),
+                Some(i) => self.choose_service(services[i], None),
                 None => {
                     self.say(msg::category_menu(category));
                     Ok(())
@@ -671,7 +1172,13 @@ impl<'a> Turn<'a> {
         }
     }
 
-    fn choose_service(&mut self, code: ServiceCode) -> Result<(), Need> {
+    /// Starts `code`. A draft being filled in is never cancelled silently: the resident is asked,
+    /// and only the answer naming that draft (`replacing`) cancels it.
+    fn choose_service(
+        &mut self,
+        code: ServiceCode,
+        replacing: Option<TicketId>,
+    ) -> Result<(), Need> {
         let definition = service(code);
         let availability = self
             .facts
@@ -688,9 +1195,12 @@ impl<'a> Turn<'a> {
             self.say(msg::thread_prompt(definition));
             return Ok(());
         }
-        // A draft left unfinished is cancelled when the resident starts another one: one draft
-        // at a time keeps "lanjut" and "batal" unambiguous.
+        // One draft at a time keeps "lanjut" and "batal" unambiguous.
         if let Some(previous) = self.draft()? {
+            if replacing != Some(previous.ticket) {
+                self.say(msg::confirm_replace_draft(previous, definition));
+                return Ok(());
+            }
             let mut old = previous.clone();
             old.status = RequestStatus::Cancelled;
             let old = self.update(old);
@@ -742,6 +1252,7 @@ impl<'a> Turn<'a> {
         self.with_draft(|turn, _draft| {
             let Some(text) = turn.text() else {
                 turn.say(msg::text_expected());
+                turn.say(msg::ask_name());
                 return Ok(());
             };
             match clean_name(text) {
@@ -759,6 +1270,7 @@ impl<'a> Turn<'a> {
         self.with_draft(|turn, draft| {
             let Some(text) = turn.text() else {
                 turn.say(msg::text_expected());
+                turn.say(msg::ask_nik(name));
                 return Ok(());
             };
             let nik = match Nik::parse(text, turn.today()) {
@@ -871,7 +1383,7 @@ impl<'a> Turn<'a> {
                         turn.say(msg::no_open_slot(draft));
                         return Ok(());
                     };
-                    let document = turn.document(draft.ticket, slot.id, media);
+                    let document = turn.document(draft.ticket, slot.id, media, turn.input.wamid);
                     let mut request = draft.clone();
                     request.slots.retain(|s| s.slot != slot.id);
                     request.slots.push(SlotFill {
@@ -974,33 +1486,12 @@ impl<'a> Turn<'a> {
         Ok(())
     }
 
-    fn on_thread(&mut self, ticket: TicketId) -> Result<(), Need> {
-        match self.input.inbound {
-            Inbound::Text { body } => {
-                self.writes.push(Write::ThreadMessage(ThreadMessage {
-                    ticket,
-                    message_id: self.input.wamid.to_owned(),
-                    author: "resident".into(),
-                    body: body.trim().to_owned(),
-                    at: self.input.now,
-                }));
-            }
-            Inbound::Media(media) => {
-                let document = self.document(ticket, ATTACHMENT_SLOT, media);
-                self.writes.push(Write::Document(document));
-            }
-            _ => {}
-        }
-        self.say(msg::thread_appended(ticket));
-        Ok(())
-    }
-
     /// A media reference for the documents function to fetch.
-    fn document(&self, ticket: TicketId, slot: &str, media: &MediaRef) -> Document {
+    fn document(&self, ticket: TicketId, slot: &str, media: &MediaRef, wamid: &str) -> Document {
         // Derived from the message alone (FNV-1a, two seeds): every retry of one message names
         // the same document, so even racing deliveries can only ever write one record.
         let fnv = |seed: u64| {
-            self.input.wamid.bytes().fold(seed, |h, b| {
+            wamid.bytes().fold(seed, |h, b| {
                 (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01B3)
             })
         };
@@ -1014,7 +1505,7 @@ impl<'a> Turn<'a> {
             slot: slot.to_owned(),
             state: DocumentState::PendingFetch,
             source: DocumentSource::WhatsApp {
-                wamid: self.input.wamid.to_owned(),
+                wamid: wamid.to_owned(),
                 media_id: media.media_id.clone(),
                 mime_type: media.mime_type.clone(),
                 sha256: media.sha256.clone(),
@@ -1031,6 +1522,12 @@ impl<'a> Turn<'a> {
             updated_at: self.input.now,
         }
     }
+}
+
+/// The ticket in a button id `<prefix><ticket>`.
+fn ticket_after(id: &str, prefix: &str) -> Option<TicketId> {
+    id.strip_prefix(prefix)
+        .and_then(|t| TicketId::parse(t).ok())
 }
 
 /// "3" or "3." → index 2, when within `count`.

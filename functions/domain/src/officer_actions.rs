@@ -260,6 +260,21 @@ pub fn apply(
         Action::Claim => next.assigned_to = Some(actor.subject.clone()),
         Action::Release => next.assigned_to = None,
         Action::RequestRevision(items) => {
+            // The named slots are reopened: the resident's next scans go exactly there, and the
+            // old documents stay on record (the audit trail and the officer still see them).
+            next.slots
+                .retain(|fill| !items.iter().any(|item| item.slot == fill.slot));
+            next.revision = Some(crate::request::Revision {
+                items: items
+                    .iter()
+                    .map(|i| RevisionItem {
+                        slot: i.slot.clone(),
+                        reason: i.reason.trim().to_owned(),
+                    })
+                    .collect(),
+                requested_at: now,
+                answered: false,
+            });
             note = Some(
                 items
                     .iter()
@@ -493,6 +508,56 @@ mod tests {
             ),
             Err(ActionError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn a_revision_reopens_exactly_the_named_slots() {
+        let mut r = request(ServiceCode::KkNew, RequestStatus::InReview);
+        let slots: Vec<&str> = crate::service(ServiceCode::KkNew)
+            .slots
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert!(slots.len() >= 2, "the test needs two slots");
+        r.slots = slots
+            .iter()
+            .map(|s| crate::SlotFill {
+                slot: (*s).into(),
+                document_id: format!("doc-{s}"),
+            })
+            .collect();
+        let items = vec![
+            RevisionItem {
+                slot: slots[1].into(),
+                reason: "  buram ".into(),
+            },
+            RevisionItem {
+                slot: OTHER_SLOT.into(),
+                reason: "jelaskan alamat".into(),
+            },
+        ];
+        let applied = apply(
+            &r,
+            &Action::RequestRevision(items),
+            &officer("officer-1"),
+            NOW,
+        )
+        .unwrap();
+        let next = applied.request;
+        assert!(
+            next.is_filled(slots[0]),
+            "untouched slots keep their document"
+        );
+        assert!(!next.is_filled(slots[1]), "the named slot is reopened");
+        assert_eq!(next.revision_missing(), vec![slots[1]]);
+        let revision = next.revision.as_ref().unwrap();
+        assert_eq!(revision.items[0].reason, "buram");
+        assert_eq!(revision.requested_at, NOW);
+        assert!(
+            !next.revision_complete(),
+            "the OTHER item still needs an answer"
+        );
+        assert!(next.is_waiting_for_resident());
     }
 
     #[test]

@@ -111,6 +111,17 @@ pub struct Message {
     pub document: Option<Media>,
     #[serde(default)]
     pub system: Option<System>,
+    /// Set when the resident replied to (quoted) a message: its id is one of ours for a reply to
+    /// a notification.
+    #[serde(default)]
+    pub context: Option<Context>,
+}
+
+/// The message a reply quotes.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Context {
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 /// An image or document: what the documents function needs to fetch and verify it.
@@ -225,10 +236,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const FIXTURES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/whatsapp"
-    );
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/whatsapp");
 
     #[test]
     fn every_fixture_parses_with_all_its_items() {

@@ -70,6 +70,11 @@ pub async fn message(
         let input = Input {
             inbound: &inbound,
             wamid: &message.id,
+            quoted: message
+                .context
+                .as_ref()
+                .and_then(|c| c.id.as_deref())
+                .filter(|id| !id.is_empty()),
             now,
             display_name: display_name.as_deref(),
             entropy: rand::random(),
@@ -162,6 +167,14 @@ async fn load(
         }
         Need::ResidentRequests => {
             facts.resident_requests = Some(app.requests.requests_of_resident(resident).await?);
+        }
+        Need::Documents(ticket) => {
+            let documents = app.requests.documents_of(&ticket).await?;
+            facts.documents.insert(ticket, documents);
+        }
+        Need::QuotedTicket(id) => {
+            let ticket = app.conversations.ticket_of_outbound(&id).await?;
+            facts.quoted.insert(id, ticket);
         }
     }
     Ok(())

@@ -21,6 +21,10 @@ struct World {
     entropy: u64,
     now: OffsetDateTime,
     wamid: u64,
+    /// Our outbound messages that name a ticket (a quoted reply's lookup).
+    outbound: BTreeMap<String, TicketId>,
+    /// The message the next inbound quotes.
+    quoted: Option<String>,
 }
 
 const NOW: OffsetDateTime = datetime!(2026-11-27 02:00 UTC);
@@ -38,6 +42,8 @@ impl World {
             entropy: 0x5eed,
             now: NOW,
             wamid: 0,
+            outbound: BTreeMap::new(),
+            quoted: None,
         }
     }
 
@@ -53,6 +59,7 @@ impl World {
         let input = Input {
             inbound: &inbound,
             wamid: &wamid,
+            quoted: self.quoted.as_deref(),
             now: self.now,
             display_name: Some("Siti"),
             entropy: self.entropy,
@@ -108,6 +115,8 @@ impl World {
             requests: &self.requests,
             guards: &self.guards,
             availability: &self.availability,
+            documents: &self.documents,
+            outbound: &self.outbound,
         }
         .load(need, resident, facts);
     }
@@ -406,19 +415,57 @@ fn status_never_shows_another_residents_ticket() {
 }
 
 #[test]
-fn keywords_tolerate_case_and_one_typo() {
-    for word in ["MENU", "Menu", "mneu", "menuu", "meni"] {
-        assert_eq!(command(word).map(|c| c.0), Some(Command::Menu), "{word}");
+fn commands_are_whole_messages() {
+    let cmd = |text: &str| command(text, false);
+    for word in [
+        "MENU",
+        "Menu",
+        "mneu",
+        "menuu",
+        "meni",
+        "menu dong",
+        "Menu ya pak!",
+    ] {
+        assert_eq!(cmd(word).map(|c| c.0), Some(Command::Menu), "{word}");
     }
     assert_eq!(
-        command("stats ABCD-2345"),
-        Some((Command::Status, "ABCD-2345"))
+        cmd("status ABCD-2345"),
+        Some((Command::Status, "ABCD-2345".to_owned()))
     );
-    assert_eq!(command("Batall"), Some((Command::Cancel, "")));
-    assert_eq!(command("bantuan!"), Some((Command::Help, "")));
-    assert_eq!(command("cek"), Some((Command::Status, "")));
-    assert_eq!(command("cak"), None, "short words must match exactly");
-    assert_eq!(command("Siti Aminah"), None);
+    assert_eq!(
+        cmd("cek abcd-2345 ya"),
+        Some((Command::Status, "abcd-2345".to_owned()))
+    );
+    assert_eq!(cmd("Batall"), Some((Command::Cancel, String::new())));
+    assert_eq!(
+        cmd("batal saja pak"),
+        Some((Command::Cancel, String::new()))
+    );
+    assert_eq!(cmd("bantuan!"), Some((Command::Help, String::new())));
+    assert_eq!(cmd("cek"), Some((Command::Status, String::new())));
+    // A typo counts only when the message is that one word.
+    assert_eq!(cmd("stats ABCD-2345"), None);
+    assert_eq!(cmd("batl dong"), None);
+    assert_eq!(cmd("cak"), None, "short words must match exactly");
+    assert_eq!(cmd("Siti Aminah"), None);
+    // A keyword inside a sentence is not a command.
+    for sentence in [
+        "Batas waktu pengurusan berapa hari?",
+        "batal nikah bisa diurus disini?",
+        "menu nya mana ya",
+        "status anak saya di kk salah",
+        "Heli Saputra",
+    ] {
+        assert_eq!(cmd(sentence), None, "{sentence}");
+    }
+    // In a free-text step only the bare keyword is one.
+    assert_eq!(command("heli", true), None);
+    assert_eq!(command("Heli", false).map(|c| c.0), Some(Command::Help));
+    assert_eq!(command("batal saja pak", true), None);
+    assert_eq!(
+        command("  Batal. ", true).map(|c| c.0),
+        Some(Command::Cancel)
+    );
 }
 
 #[test]
@@ -451,9 +498,24 @@ fn cancel_ends_the_draft_and_releases_the_guard() {
     world.text(&siti(), "Siti Aminah");
     world.text(&siti(), "1708014508900001");
     let ticket = world.draft_of(&siti()).unwrap().ticket;
-    let replies = world.text(&siti(), "batal");
+    // The word alone cancels nothing: it asks, naming the ticket, with buttons carrying it.
+    let asked = world.text(&siti(), "batal saja pak");
+    assert!(
+        bodies(&asked).contains(ticket.as_str()),
+        "{}",
+        bodies(&asked)
+    );
+    assert_eq!(world.requests[&ticket].status, RequestStatus::Draft);
+    let keep = world.choose(&siti(), &format!("keep:{}", ticket.as_str()));
+    assert_eq!(world.requests[&ticket].status, RequestStatus::Draft);
+    assert!(!bodies(&keep).contains("dibatalkan"));
+    world.text(&siti(), "batal");
+    let replies = world.choose(&siti(), &format!("cancel:{}", ticket.as_str()));
     assert!(bodies(&replies).contains("dibatalkan"));
     assert_eq!(world.requests[&ticket].status, RequestStatus::Cancelled);
+    // The same button again acts on nothing.
+    let stale = world.choose(&siti(), &format!("cancel:{}", ticket.as_str()));
+    assert!(bodies(&stale).contains("tidak dalam pengisian"));
     // The guard stays but is stale: the same NIK and service can be requested again.
     world.choose(&siti(), "svc:KK_NEW");
     world.text(&siti(), "Siti Aminah");
@@ -463,7 +525,13 @@ fn cancel_ends_the_draft_and_releases_the_guard() {
         "{}",
         bodies(&replies)
     );
-    world.text(&siti(), "batal");
+    let second = world.draft_of(&siti()).unwrap().ticket;
+    // An old button never cancels the newer draft.
+    let stale = world.choose(&siti(), &format!("cancel:{}", ticket.as_str()));
+    assert!(bodies(&stale).contains("tidak dalam pengisian"));
+    assert_eq!(world.requests[&second].status, RequestStatus::Draft);
+    world.choose(&siti(), &format!("cancel:{}", second.as_str()));
+    assert_eq!(world.requests[&second].status, RequestStatus::Cancelled);
     let again = world.text(&siti(), "batal");
     assert!(bodies(&again).contains("Tidak ada permohonan"));
 }
@@ -529,6 +597,35 @@ fn unsupported_and_stray_media_get_polite_answers() {
     let replies = world.photo(&siti());
     assert!(bodies(&replies).contains("belum ada permohonan"));
     assert!(world.documents.is_empty());
+}
+
+#[test]
+fn a_wrong_kind_of_message_repeats_the_question_and_a_reaction_gets_no_reply() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:KK_NEW");
+    world.text(&siti(), "Siti Aminah");
+    let replies = world.photo(&siti());
+    let text = bodies(&replies);
+    assert!(text.contains("teks") && text.contains("NIK"), "{text}");
+    let replies = world.send(
+        &siti(),
+        Inbound::Unsupported {
+            kind: "location".into(),
+        },
+    );
+    assert!(bodies(&replies).contains("NIK"), "{}", bodies(&replies));
+    let replies = world.send(
+        &siti(),
+        Inbound::Unsupported {
+            kind: "reaction".into(),
+        },
+    );
+    assert!(replies.is_empty());
+    assert!(matches!(
+        world.conversations[&siti()].step,
+        Step::AskNik { .. }
+    ));
 }
 
 #[test]
@@ -627,3 +724,5 @@ mod properties {
         }
     }
 }
+
+mod threads;

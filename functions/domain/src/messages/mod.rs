@@ -3,6 +3,8 @@
 
 pub mod documents;
 pub mod notifications;
+mod tickets;
+pub use tickets::*;
 
 use crate::catalog::{AttachmentSlot, Category, ServiceDefinition, service, services_in};
 use crate::region::Region;
@@ -20,6 +22,13 @@ pub const CATEGORY_PREFIX: &str = "cat:";
 pub const SERVICE_PREFIX: &str = "svc:";
 pub const DISTRICT_PREFIX: &str = "kec:";
 pub const SLOT_PREFIX: &str = "slot:";
+/// Buttons that act on one ticket carry it, so an old button never acts on a newer one.
+pub const CANCEL_PREFIX: &str = "cancel:";
+pub const KEEP_PREFIX: &str = "keep:";
+pub const RESUBMIT_PREFIX: &str = "resubmit:";
+pub const TICKET_PREFIX: &str = "tkt:";
+/// `replace:<draft ticket>:<service code>`: cancel that draft and start the service.
+pub const REPLACE_PREFIX: &str = "replace:";
 
 const MONTHS: [&str; 12] = [
     "Januari",

@@ -106,6 +106,11 @@ pub trait RequestRepository: Send + Sync {
     /// A resident's requests, newest first (GSI2).
     async fn requests_of_resident(&self, resident: &ResidentId)
     -> Result<Vec<Request>, StoreError>;
+    /// Every document recorded on a ticket (consistent read of its `DOC#` items).
+    async fn documents_of(
+        &self,
+        ticket: &TicketId,
+    ) -> Result<Vec<domain::document::Document>, StoreError>;
 }
 
 /// A reply the system owes a resident for one inbound message, stored with the message's dedupe
@@ -215,6 +220,9 @@ pub trait ConversationRepository: Send + Sync {
     /// Applies a delivery status of an outbound message (`OUT#<id>`): only a later state wins, so
     /// duplicates and out-of-order updates change nothing. Returns whether it was applied.
     async fn record_delivery(&self, update: &DeliveryUpdate) -> Result<bool, StoreError>;
+    /// The ticket one of our outbound messages was about (`OUT#<id>` / `TICKET`), for a reply
+    /// that quotes it.
+    async fn ticket_of_outbound(&self, message_id: &str) -> Result<Option<TicketId>, StoreError>;
     /// Marks the resident's 24-hour window closed (after a 131047), if they have a conversation.
     async fn close_window(
         &self,

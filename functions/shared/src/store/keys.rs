@@ -18,6 +18,8 @@ pub const CONV: &str = "CONV";
 pub const WAMID: &str = "WAMID";
 pub const GUARD: &str = "GUARD";
 pub const STATUS: &str = "STATUS";
+/// `OUT#<message id>` / `TICKET`: the ticket an outbound notification was about.
+pub const TICKET: &str = "TICKET";
 
 pub fn request_pk(ticket: &TicketId) -> String {
     format!("REQ#{}", ticket.as_str())

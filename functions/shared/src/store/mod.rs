@@ -160,6 +160,22 @@ struct ConversationItem {
     expires_at: i64,
 }
 
+/// `OUT#<message id>` / `TICKET`: which ticket a notification we sent was about, so a reply
+/// quoting it reaches that ticket. No personal data; expires with the window a quote is useful.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct OutboundTicketItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub ticket: TicketId,
+    pub expires_at: i64,
+}
+
+/// Days a quoted notification still leads to its ticket.
+pub(crate) const OUTBOUND_TICKET_DAYS: i64 = 90;
+
 #[derive(Serialize, Deserialize)]
 struct DedupeItem {
     #[serde(rename = "PK")]
@@ -293,6 +309,38 @@ impl RequestRepository for DynamoStore {
             items.push(self.audit_put(event)?);
         }
         self.transact(items).await
+    }
+
+    async fn documents_of(
+        &self,
+        ticket: &TicketId,
+    ) -> Result<Vec<domain::document::Document>, StoreError> {
+        let mut documents = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND begins_with(SK, :doc)")
+                .expression_attribute_values(":pk", AttributeValue::S(keys::request_pk(ticket)))
+                .expression_attribute_values(
+                    ":doc",
+                    AttributeValue::S(keys::DOCUMENT_PREFIX.to_owned()),
+                )
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(classify)?;
+            for item in page.items.unwrap_or_default() {
+                documents.push(from_item::<documents::DocumentItem>(item)?.document);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(documents);
+            }
+        }
     }
 
     async fn requests_of_resident(
@@ -694,6 +742,13 @@ impl ConversationRepository for DynamoStore {
             Err(StoreError::Conflict) => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    async fn ticket_of_outbound(&self, message_id: &str) -> Result<Option<TicketId>, StoreError> {
+        let item: Option<OutboundTicketItem> = self
+            .get(keys::outbound_pk(message_id), keys::TICKET)
+            .await?;
+        Ok(item.map(|i| i.ticket))
     }
 
     async fn close_window(

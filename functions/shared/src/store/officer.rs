@@ -169,7 +169,19 @@ impl NotificationRepository for DynamoStore {
             entity: "NOTIFICATION".into(),
             notification: record.clone(),
         };
-        self.put_unconditional(&item).await
+        self.put_unconditional(&item).await?;
+        // A reply quoting this notification goes to its ticket (the webhook reads this item).
+        if let Some(id) = &record.graph_message_id {
+            self.put_unconditional(&super::OutboundTicketItem {
+                pk: keys::outbound_pk(id),
+                sk: keys::TICKET.to_owned(),
+                entity: "OUTBOUND_TICKET".into(),
+                ticket: record.ticket,
+                expires_at: super::epoch_after_days(record.at, super::OUTBOUND_TICKET_DAYS),
+            })
+            .await?;
+        }
+        Ok(())
     }
 }
 
