@@ -219,6 +219,37 @@ impl<'h> Resident<'h> {
             .join("\n---\n")
     }
 
+    /// A text replying to (quoting) our message `quoted`.
+    pub async fn reply_to(&self, quoted: &str, body: &str) -> String {
+        self.post(payloads::text_quoting(
+            &self.phone,
+            &self.next_wamid(),
+            body,
+            quoted,
+        ))
+        .await
+        .join("\n---\n")
+    }
+
+    /// A photo whose declared checksum does not match its bytes (damaged on the way): the
+    /// documents function refuses it.
+    pub async fn damaged_photo(&self) -> String {
+        let bytes = jpeg_bytes(self.sent.get() + 1000);
+        let media_id = self
+            .harness
+            .stack
+            .whatsapp
+            .register_media(bytes, "image/jpeg");
+        self.post(payloads::image(
+            &self.phone,
+            &self.next_wamid(),
+            &media_id,
+            &base64_sha256(b"other bytes"),
+        ))
+        .await
+        .join("\n---\n")
+    }
+
     /// Registers a JPEG in the fake WhatsApp and sends it as a photo.
     pub async fn photo(&self) -> String {
         let bytes = jpeg_bytes(self.sent.get());

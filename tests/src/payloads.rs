@@ -57,3 +57,11 @@ pub fn image(from: &str, wamid: &str, media_id: &str, sha256: &str) -> Vec<u8> {
     m["image"] = json!({ "id": media_id, "mime_type": "image/jpeg", "sha256": sha256 });
     envelope(from, m)
 }
+
+/// A text that replies to (quotes) one of our messages: WhatsApp's `context`.
+pub fn text_quoting(from: &str, wamid: &str, body: &str, quoted: &str) -> Vec<u8> {
+    let mut m = base(from, wamid, "text");
+    m["text"] = json!({ "body": body });
+    m["context"] = json!({ "from": "6282100000001", "id": quoted });
+    envelope(from, m)
+}

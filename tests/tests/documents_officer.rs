@@ -70,10 +70,7 @@ async fn an_officer_uploads_a_result_and_the_resident_receives_it() {
         .find(|m| m.r#type == "document")
         .expect("a document message in the outbox");
     assert_eq!(sent.to.as_deref(), Some(RESIDENT));
-    assert_eq!(
-        sent.body["document"]["filename"],
-        "kk_add_member-ABCD-EFGH.pdf"
-    );
+    assert_eq!(sent.body["document"]["filename"], "KK-ABCD-EFGH.pdf");
     // The link WhatsApp fetches serves exactly the uploaded bytes.
     let link = sent.body["document"]["link"].as_str().unwrap();
     let fetched = h

@@ -219,18 +219,61 @@ async fn give_up(
     Ok(())
 }
 
-/// Records a rejected or failed document with its audit event; a lost race means another
-/// delivery already finished it.
+/// Records a rejected or failed document with its audit event and frees the slot it filled, so
+/// the resident's next scan fills that item again (and a revision counts it as missing). A lost
+/// race means another delivery already finished it; a request changed meanwhile is read again.
 async fn finish(app: &Documents, document: &Document, action: &str) -> Result<(), ProcessError> {
-    let event = system_event(app, document, action, document.failure.clone());
-    match app
-        .documents
-        .finish_document(document, DocumentState::PendingFetch, None, &[event])
-        .await
-    {
-        Ok(()) | Err(shared::ports::StoreError::Conflict) => Ok(()),
-        Err(e) => Err(e.into()),
+    const ATTEMPTS: usize = 3;
+    for _ in 0..ATTEMPTS {
+        let request = app.requests.get_request(&document.ticket).await?;
+        let freed = request
+            .as_ref()
+            .and_then(|r| without_document(r, document, app.clock.now()));
+        let event = system_event(app, document, action, document.failure.clone());
+        match app
+            .documents
+            .finish_document(
+                document,
+                DocumentState::PendingFetch,
+                freed.as_ref().map(|(next, read)| (next, *read)),
+                &[event],
+            )
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(shared::ports::StoreError::Conflict) => {
+                match app
+                    .documents
+                    .get_document(&document.ticket, &document.document_id)
+                    .await?
+                {
+                    Some(d) if d.state == DocumentState::PendingFetch => continue,
+                    _ => return Ok(()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
+    Err(ProcessError::Temporary(
+        "the request kept changing while a refused document was recorded".into(),
+    ))
+}
+
+/// The request with `document` taken out of its slot (and the version read), when it fills one.
+fn without_document(
+    request: &domain::Request,
+    document: &Document,
+    now: time::OffsetDateTime,
+) -> Option<(domain::Request, u64)> {
+    let position = request
+        .slots
+        .iter()
+        .position(|f| f.slot == document.slot && f.document_id == document.document_id)?;
+    let mut next = request.clone();
+    next.slots.remove(position);
+    next.version = request.version + 1;
+    next.updated_at = now;
+    Some((next, request.version))
 }
 
 #[derive(Debug)]

@@ -22,6 +22,8 @@ pub struct Detail {
     pub kind: ServiceKind,
     pub late_report: bool,
     pub overdue: bool,
+    /// See `QueueItem::waiting_for_resident`; `unanswered_messages` comes with the request.
+    pub waiting_for_resident: bool,
     pub allowed_actions: Vec<ActionKind>,
     pub history: Vec<AuditEvent>,
     pub messages: Vec<ThreadMessage>,
@@ -55,6 +57,7 @@ pub async fn get(
             definition.is_late_report(event, reported)
         }),
         overdue: request.is_overdue(today),
+        waiting_for_resident: request.is_waiting_for_resident(),
         allowed_actions: ActionKind::allowed(definition.kind, request.status),
         history,
         messages: records.messages,

@@ -46,24 +46,44 @@ pub async fn post(
             format!("at most {MESSAGE_MAX_CHARS} characters"),
         ));
     }
-    let request = app
-        .requests
-        .get_request(&ticket)
-        .await?
-        .ok_or(ApiError::NotFound("no request with this ticket"))?;
-    caller.check_scope(&request)?;
-    let now = app.clock.now();
-    let message = ThreadMessage {
-        ticket,
-        message_id: caller.id(now, "msg"),
-        at: now,
-        author: MessageAuthor::Officer,
-        actor: caller.officer.subject.clone(),
-        text: text.to_owned(),
+    // The request records that an officer waits for the resident's answer (the webhook then
+    // routes the resident's next message to this ticket) and that the resident's earlier
+    // messages are answered; a concurrent change of the request is read again.
+    let mut attempts = 0;
+    let (request, message) = loop {
+        attempts += 1;
+        let request = app
+            .requests
+            .get_request(&ticket)
+            .await?
+            .ok_or(ApiError::NotFound("no request with this ticket"))?;
+        caller.check_scope(&request)?;
+        let now = app.clock.now();
+        let message = ThreadMessage {
+            ticket,
+            message_id: caller.id(now, "msg"),
+            at: now,
+            author: MessageAuthor::Officer,
+            actor: caller.officer.subject.clone(),
+            text: text.to_owned(),
+        };
+        let mut next = request.clone();
+        next.awaiting_resident_reply = true;
+        next.unanswered_messages = 0;
+        next.version = request.version + 1;
+        next.updated_at = now;
+        // The audit event says a message was written, not what it says (that is in the thread).
+        let event = caller.event(&ticket, "message", now);
+        match app
+            .officer
+            .add_thread_message(&message, &event, &next, request.version)
+            .await
+        {
+            Ok(()) => break (request, message),
+            Err(shared::ports::StoreError::Conflict) if attempts < 3 => continue,
+            Err(err) => return Err(err.into()),
+        }
     };
-    // The audit event says a message was written, not what it says (that is in the thread).
-    let event = caller.event(&ticket, "message", now);
-    app.officer.add_thread_message(&message, &event).await?;
     let notification = notifications::officer_message(&ticket, text);
     let delivery = notify::send(
         app,

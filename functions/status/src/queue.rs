@@ -124,6 +124,11 @@ pub struct QueueItem {
     pub overdue: bool,
     pub assigned_to: Option<String>,
     pub applicant: Option<ApplicantSummary>,
+    /// The ticket waits for the resident (revision asked, an officer's message unanswered, an
+    /// open complaint or consultation): what the resident sends goes to it.
+    pub waiting_for_resident: bool,
+    /// Messages and attachments from the resident since an officer last wrote.
+    pub unanswered_messages: u32,
 }
 
 #[derive(Serialize)]
@@ -146,6 +151,8 @@ impl QueueItem {
             due_date: request.due_date.map(|d| d.to_string()),
             overdue: request.is_overdue(today),
             assigned_to: request.assigned_to.clone(),
+            waiting_for_resident: request.is_waiting_for_resident(),
+            unanswered_messages: request.unanswered_messages,
             applicant: request.applicant.as_ref().map(|a| ApplicantSummary {
                 name: a.name.clone(),
                 nik_masked: a.nik.masked(),

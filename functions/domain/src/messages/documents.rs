@@ -1,6 +1,7 @@
 //! What residents are told about the documents they send and receive: received (and what is
 //! still missing), please resend (and why), and the finished document.
 
+use crate::ServiceCode;
 use crate::catalog::{ServiceDefinition, service};
 use crate::reply::Reply;
 use crate::request::Request;
@@ -92,11 +93,39 @@ pub fn result_caption(request: &Request) -> String {
     )
 }
 
-/// File name the resident sees for the finished document: no personal data, only the ticket.
+/// What the finished document is called, as residents know it (no spaces: it starts the file
+/// name). Every service names its product here, so a new service cannot ship without one.
+pub fn result_document_name(code: ServiceCode) -> &'static str {
+    match code {
+        ServiceCode::KtpLostDamaged
+        | ServiceCode::KtpDataChange
+        | ServiceCode::KtpMoveIn
+        | ServiceCode::KtpNew => "KTP-el",
+        ServiceCode::KkNew
+        | ServiceCode::KkAddMember
+        | ServiceCode::KkDataChange
+        | ServiceCode::KkSplit
+        | ServiceCode::KkLostDamaged
+        | ServiceCode::MoveIn => "KK",
+        ServiceCode::Birth => "Akta-Kelahiran",
+        ServiceCode::Death => "Akta-Kematian",
+        ServiceCode::MoveOut => "SKPWNI",
+        ServiceCode::Kia => "KIA",
+        ServiceCode::Legalization => "Legalisasi",
+        ServiceCode::Marriage => "Akta-Perkawinan",
+        ServiceCode::Divorce => "Akta-Perceraian",
+        ServiceCode::Correction => "Akta-Pembetulan",
+        ServiceCode::Complaint => "Jawaban-Aduan",
+        ServiceCode::Consultation => "Jawaban-Konsultasi",
+    }
+}
+
+/// File name the resident sees for the finished document (`Akta-Kelahiran-ABCD-EFGH.pdf`): the
+/// document's name and the ticket, no personal data and no internal code.
 pub fn result_filename(request: &Request, extension: &str) -> String {
     format!(
         "{}-{}.{extension}",
-        service(request.service).code.as_str().to_ascii_lowercase(),
+        result_document_name(request.service),
         request.ticket.as_str()
     )
 }
@@ -162,7 +191,20 @@ mod tests {
     #[test]
     fn result_texts_carry_no_personal_data() {
         let r = request(ServiceCode::KkNew);
-        assert_eq!(result_filename(&r, "pdf"), "kk_new-ABCD-EFGH.pdf");
+        assert_eq!(result_filename(&r, "pdf"), "KK-ABCD-EFGH.pdf");
+        let mut birth = r.clone();
+        birth.service = ServiceCode::Birth;
+        assert_eq!(
+            result_filename(&birth, "pdf"),
+            "Akta-Kelahiran-ABCD-EFGH.pdf"
+        );
+        for code in ServiceCode::ALL {
+            let name = result_document_name(code);
+            assert!(
+                name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+                "{name}"
+            );
+        }
         assert!(result_caption(&r).contains("ABCD-EFGH"));
     }
 }

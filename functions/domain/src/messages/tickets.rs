@@ -81,7 +81,7 @@ pub fn ticket_not_waiting(ticket: TicketId) -> Reply {
 
 pub fn held_not_delivered(count: usize) -> Reply {
     Reply::text(format!(
-        "Mohon maaf, {count} pesan terakhir Bapak/Ibu belum kami teruskan karena tiketnya tidak lagi menunggu tanggapan. Ketik *status* untuk melihat tiket Bapak/Ibu, atau *menu* untuk memulai layanan."
+        "Catatan: {count} pesan terakhir Bapak/Ibu belum kami teruskan ke petugas karena tiketnya belum dipilih atau tidak lagi menunggu tanggapan. Bila masih perlu, mohon kirim ulang pesan tersebut."
     ))
 }
 

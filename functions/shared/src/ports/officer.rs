@@ -126,11 +126,15 @@ pub trait OfficerRepository: NotificationRepository {
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Vec<Request>, StoreError>;
-    /// Stores a thread message with its audit event, in one transaction.
+    /// Stores a thread message with its audit event and the request it changes (read at
+    /// `expected_version`, e.g. now awaiting the resident's answer), in one transaction;
+    /// `Conflict` when the request changed first.
     async fn add_thread_message(
         &self,
         message: &ThreadMessage,
         event: &AuditEvent,
+        request: &Request,
+        expected_version: u64,
     ) -> Result<(), StoreError>;
     /// Replaces a request whose stored version is `expected_version` and appends `events`, in one
     /// transaction; `Conflict` when someone changed it first. (Same contract as

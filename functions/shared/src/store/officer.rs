@@ -292,6 +292,8 @@ impl OfficerRepository for DynamoStore {
         &self,
         message: &ThreadMessage,
         event: &AuditEvent,
+        request: &Request,
+        expected_version: u64,
     ) -> Result<(), StoreError> {
         let item = ThreadItem {
             pk: keys::request_pk(&message.ticket),
@@ -307,6 +309,12 @@ impl OfficerRepository for DynamoStore {
                 None,
             )?,
             self.audit_put(event)?,
+            put(
+                &self.table,
+                to_item(&super::RequestItem::new(request))?,
+                Some("#request.version = :expected"),
+                Some(("expected", AttributeValue::N(expected_version.to_string()))),
+            )?,
         ];
         self.transact(items).await
     }

@@ -1,0 +1,324 @@
+//! After submission, through the local stack (webhook, documents from the table's stream, status
+//! API) against the emulator and the fake Graph API: revisions, answers to officers, several
+//! waiting tickets and quoted replies.
+
+use domain::document::DocumentState;
+use domain::{RequestStatus, ServiceCode, TicketId};
+use integration_tests::{Harness, Resident};
+use serde_json::{Value, json};
+use shared::ports::RequestRepository;
+use std::time::Duration;
+
+const NIK: &str = "1708014508900001";
+
+/// Ticket shown in a reply (`*XXXX-XXXX*`).
+fn ticket_in(text: &str) -> TicketId {
+    text.split('*')
+        .find_map(|part| TicketId::parse(part).ok().filter(|_| part.len() == 9))
+        .unwrap_or_else(|| panic!("no ticket in {text:?}"))
+}
+
+/// A registration service with two required slots.
+fn two_slot_service() -> ServiceCode {
+    domain::catalog::services()
+        .iter()
+        .find(|s| {
+            s.kind == domain::ServiceKind::Registration
+                && s.required_slots().count() >= 2
+                && s.default_availability().is_available()
+        })
+        .expect("a two-slot service")
+        .code
+}
+
+async fn register(resident: &Resident<'_>, code: ServiceCode) -> TicketId {
+    let definition = domain::service(code);
+    resident.text("menu").await;
+    let opened = resident.choose(&format!("svc:{}", code.as_str())).await;
+    let ticket = ticket_in(&opened);
+    resident.text("Siti Aminah").await;
+    resident.text(NIK).await;
+    let asked = resident.choose("kec:170804").await;
+    if definition.late_report_after_days.is_some() {
+        assert!(asked.contains("tanggal"), "{asked}");
+        resident.text("01-11-2026").await;
+    }
+    for _ in 0..definition.required_slots().count() {
+        resident.photo().await;
+    }
+    let done = resident.press("submit").await;
+    assert!(done.contains("sudah kami terima"), "{done}");
+    ticket
+}
+
+struct Officer<'h> {
+    h: &'h Harness,
+    token: String,
+}
+
+impl<'h> Officer<'h> {
+    async fn new(h: &'h Harness) -> Self {
+        let token = h.token("officer-1", "petugas", None).await;
+        Self { h, token }
+    }
+
+    async fn detail(&self, ticket: TicketId) -> Value {
+        let response = self
+            .h
+            .http
+            .get(self.h.url(&format!("/requests/{}", ticket.as_str())))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    async fn act(&self, ticket: TicketId, body: Value) -> Value {
+        let version = self.detail(ticket).await["version"].clone();
+        let mut body = body;
+        body["expected_version"] = version;
+        let response = self
+            .h
+            .http
+            .post(
+                self.h
+                    .url(&format!("/requests/{}/actions", ticket.as_str())),
+            )
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    async fn write(&self, ticket: TicketId, text: &str) -> Value {
+        let response = self
+            .h
+            .http
+            .post(
+                self.h
+                    .url(&format!("/requests/{}/messages", ticket.as_str())),
+            )
+            .bearer_auth(&self.token)
+            .json(&json!({ "text": text }))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+}
+
+/// Waits until every document of the ticket has left `PENDING_FETCH` (the documents function
+/// reads the table's stream in the background).
+async fn documents_settled(h: &Harness, ticket: TicketId) -> Vec<domain::document::Document> {
+    for _ in 0..200 {
+        let documents = h.store().documents_of(&ticket).await.unwrap();
+        if documents
+            .iter()
+            .all(|d| d.state != DocumentState::PendingFetch)
+        {
+            return documents;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("documents of {} still pending", ticket.as_str());
+}
+
+fn messages_of(detail: &Value) -> Vec<(String, String)> {
+    detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["author"].as_str().unwrap_or_default().to_owned(),
+                m["text"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_revision_of_two_slots_with_a_refused_resend_goes_back_to_the_queue() {
+    let h = Harness::start().await;
+    let siti = Resident::new(&h, "6281200000101");
+    let officer = Officer::new(&h).await;
+    let code = two_slot_service();
+    let slots: Vec<&str> = domain::service(code)
+        .required_slots()
+        .map(|s| s.id)
+        .collect();
+    let ticket = register(&siti, code).await;
+    documents_settled(&h, ticket).await;
+    officer.act(ticket, json!({"action": "claim"})).await;
+    officer
+        .act(
+            ticket,
+            json!({"action": "request_revision", "items": [
+                {"slot": slots[0], "reason": "foto buram"},
+                {"slot": slots[1], "reason": "terpotong"},
+            ]}),
+        )
+        .await;
+    let detail = officer.detail(ticket).await;
+    assert_eq!(detail["status"], "NEEDS_REVISION");
+    assert_eq!(detail["waiting_for_resident"], true);
+    assert_eq!(detail["revision"]["items"].as_array().unwrap().len(), 2);
+
+    // Words first: they reach the ticket's thread, and the resident reads what is missing.
+    let answer = siti.text("Baik pak, ini saya kirim ulang").await;
+    assert!(answer.contains(ticket.as_str()), "{answer}");
+    assert!(answer.contains("masih kami perlukan"), "{answer}");
+    let detail = officer.detail(ticket).await;
+    assert!(
+        messages_of(&detail).contains(&(
+            "resident".to_owned(),
+            "Baik pak, ini saya kirim ulang".to_owned()
+        )),
+        "{}",
+        detail["messages"]
+    );
+    assert_eq!(detail["unanswered_messages"], 1);
+
+    // A damaged resend is refused by the documents function: its slot is free again and the
+    // resident is asked for that item by name.
+    siti.damaged_photo().await;
+    let documents = documents_settled(&h, ticket).await;
+    assert!(
+        documents
+            .iter()
+            .any(|d| d.state == DocumentState::Rejected && d.slot == slots[0])
+    );
+    let request = h.store().get_request(&ticket).await.unwrap().unwrap();
+    assert!(
+        !request.is_filled(slots[0]),
+        "the refused scan's slot is free"
+    );
+    let label = domain::service(code).slot(slots[0]).unwrap().label;
+    assert!(
+        h.stack
+            .whatsapp
+            .outbox()
+            .iter()
+            .any(|m| integration_tests::reply_text(&m.body).contains(label)
+                && integration_tests::reply_text(&m.body).contains("rusak")),
+        "asked again for {label}"
+    );
+
+    let first = siti.photo().await;
+    assert!(
+        first.contains(domain::service(code).slot(slots[1]).unwrap().label),
+        "{first}"
+    );
+    let second = siti.photo().await;
+    assert!(second.contains("Kirim perbaikan"), "{second}");
+    documents_settled(&h, ticket).await;
+    let done = siti.press(&format!("resubmit:{}", ticket.as_str())).await;
+    assert!(done.contains("kembali masuk antrean"), "{done}");
+
+    let detail = officer.detail(ticket).await;
+    assert_eq!(detail["status"], "SUBMITTED");
+    assert_eq!(detail["allowed_actions"], json!(["claim"]));
+    assert!(detail.get("revision").is_none());
+    let history: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(history.contains(&"resubmitted"), "{history:?}");
+    assert!(history.contains(&"document_rejected"), "{history:?}");
+    let request = h.store().get_request(&ticket).await.unwrap().unwrap();
+    assert_eq!(request.status, RequestStatus::Submitted);
+    assert!(slots.iter().all(|s| request.is_filled(s)));
+}
+
+#[tokio::test]
+async fn an_answer_to_an_officer_and_a_quoted_reply_reach_their_tickets() {
+    let h = Harness::start().await;
+    let budi = Resident::new(&h, "6281200000202");
+    let officer = Officer::new(&h).await;
+    budi.text("menu").await;
+    budi.choose("svc:CONSULTATION").await;
+    let consultation = ticket_in(&budi.text("Mau pindah ke Bengkulu, syaratnya apa?").await);
+    budi.text("selesai").await;
+    budi.text("menu").await;
+    budi.choose("svc:COMPLAINT").await;
+    let complaint = ticket_in(&budi.text("Antrean di kantor lama sekali").await);
+    budi.text("menu").await;
+
+    officer
+        .write(consultation, "Apakah Bapak/Ibu pindah sekeluarga?")
+        .await;
+    let detail = officer.detail(consultation).await;
+    assert_eq!(detail["awaiting_resident_reply"], true);
+    let notification = detail["notifications"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    let quoted = notification["graph_message_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Two tickets wait (the open complaint, the consultation with a question): a plain text
+    // asks which; a reply quoting the officer's message goes straight to its ticket.
+    let asked = budi.text("halo pak").await;
+    assert!(
+        asked.contains(consultation.as_str()) && asked.contains(complaint.as_str()),
+        "{asked}"
+    );
+    let answered = budi.reply_to(&quoted, "Iya pak, sekeluarga 4 orang").await;
+    assert!(answered.contains(consultation.as_str()), "{answered}");
+    let detail = officer.detail(consultation).await;
+    assert_eq!(
+        messages_of(&detail).last().unwrap(),
+        &(
+            "resident".to_owned(),
+            "Iya pak, sekeluarga 4 orang".to_owned()
+        )
+    );
+    assert!(detail.get("awaiting_resident_reply").is_none());
+    assert_eq!(detail["unanswered_messages"], 1);
+
+    // "halo pak" was held while the list was open: picking the complaint delivers it.
+    budi.choose(&format!("tkt:{}", complaint.as_str())).await;
+    let detail = officer.detail(complaint).await;
+    let texts: Vec<String> = messages_of(&detail).into_iter().map(|m| m.1).collect();
+    assert_eq!(
+        texts,
+        ["Antrean di kantor lama sekali", "halo pak"],
+        "the complaint's thread"
+    );
+
+    // Officers see the flags in the queue.
+    let queue: Value = h
+        .http
+        .get(h.url("/requests?status=SUBMITTED"))
+        .bearer_auth(&officer.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let item = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["ticket"] == complaint.as_str())
+        .expect("complaint queued");
+    assert_eq!(item["waiting_for_resident"], true);
+    assert_eq!(item["unanswered_messages"], 2);
+}
