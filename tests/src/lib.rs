@@ -59,9 +59,10 @@ impl Harness {
             bucket: format!("test-{unique}"),
             template: StackConfig::repo_template(),
             listen: "127.0.0.1:0".parse().expect("literal address"),
-            overrides: values
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            // Tests run the retry sweep themselves, at the instant they choose.
+            overrides: std::iter::once(("LOCAL_RETRY_SWEEP", "off"))
+                .chain(values.iter().copied())
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
             deliver_events,
         };

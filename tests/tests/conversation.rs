@@ -6,7 +6,7 @@ use domain::catalog::{ServiceKind, services};
 use domain::{RequestStatus, ServiceCode, TicketId};
 use integration_tests::{Harness, Resident, fixture};
 use shared::ports::RequestRepository;
-use shared::ports::officer::OfficerRepository;
+use shared::ports::officer::NotificationRepository;
 
 /// Ticket shown in a reply (`*XXXX-XXXX*`).
 fn ticket_in(text: &str) -> TicketId {

@@ -45,6 +45,10 @@ async fn audit_actions(h: &Harness) -> Vec<String> {
 async fn an_officer_uploads_a_result_and_the_resident_receives_it() {
     let h = Harness::start().await;
     let request = seed_request_in(&h, "ABCD-EFGH", RequestStatus::Approved).await;
+    // The resident wrote today: inside the 24-hour window the result is a document message.
+    integration_tests::Resident::new(&h, RESIDENT)
+        .text("selamat pagi, apakah sudah selesai?")
+        .await;
     let token = h.token("officer-1", "petugas", None).await;
     let pdf = pdf_bytes(120_000);
     let grant = grant(&h, &token, "result", "application/pdf", pdf.len()).await;

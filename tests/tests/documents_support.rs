@@ -222,12 +222,30 @@ pub async fn assert_nothing_stored(h: &Harness, request: &Request, slot: &str) {
     assert_eq!(after.version, request.version, "request untouched");
 }
 
+/// What the resident read in each outbound message: a text's body, or a template's body
+/// parameters (seeded residents never wrote, so their notices go out as templates).
 pub fn outbox_texts(h: &Harness) -> Vec<String> {
     h.stack
         .whatsapp
         .outbox()
         .iter()
-        .filter_map(|m| m.body["text"]["body"].as_str().map(str::to_owned))
+        .filter_map(|m| {
+            m.body["text"]["body"]
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| {
+                    let components = m.body["template"]["components"].as_array()?;
+                    Some(
+                        components
+                            .iter()
+                            .filter(|c| c["type"] == "body")
+                            .flat_map(|c| c["parameters"].as_array().cloned().unwrap_or_default())
+                            .filter_map(|p| p["text"].as_str().map(str::to_owned))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    )
+                })
+        })
         .collect()
 }
 

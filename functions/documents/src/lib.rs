@@ -10,6 +10,7 @@
 pub mod erasure;
 pub mod fetch;
 pub mod http;
+pub mod sweep;
 pub mod uploads;
 pub mod validate;
 
@@ -17,6 +18,7 @@ use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
 use aws_lambda_events::dynamodb::Event as DynamoDbEvent;
 use aws_lambda_events::s3::S3Event;
 use domain::document::{ATTACHMENT_SLOT, Document, DocumentState, RESULT_SLOT};
+use domain::office::Office;
 use domain::reply::Reply;
 use domain::{Request as ServiceRequest, SlotFill};
 use lambda_http::Body;
@@ -24,10 +26,11 @@ use lambda_http::request::LambdaRequest;
 use serde_json::Value;
 use shared::clock::{Clock, SystemClock};
 use shared::config::{ConfigError, Env, WhatsAppConfig};
+use shared::delivery::{self, Channels, Outgoing, Templates};
 use shared::objects::S3ObjectEraser;
 use shared::ports::documents::{DocumentMessenger, DocumentRepository, MediaSource, ObjectStore};
 use shared::ports::erasure::{ObjectEraser, ObjectErasureRepository};
-use shared::ports::officer::{NotificationRecord, NotificationRepository, NotificationState};
+use shared::ports::officer::{NotificationRepository, PendingMessage, TemplateMessenger};
 use shared::ports::{AuditEvent, BlobStore, Messenger, RequestRepository, StoreError};
 use shared::whatsapp::WhatsApp;
 use shared::{blob::S3BlobStore, store::DynamoStore};
@@ -61,6 +64,10 @@ pub struct Documents {
     pub media: Arc<dyn MediaSource>,
     pub messenger: Arc<dyn Messenger>,
     pub document_messenger: Arc<dyn DocumentMessenger>,
+    pub templates: Arc<dyn TemplateMessenger>,
+    pub template_names: Templates,
+    /// Where residents collect cards, named in the result's caption.
+    pub office: Office,
     pub clock: Arc<dyn Clock>,
     pub presign_ttl: Duration,
     pub max_fetch_attempts: u32,
@@ -116,7 +123,10 @@ impl Documents {
             eraser,
             media: graph.clone(),
             messenger: graph.clone(),
+            templates: graph.clone(),
             document_messenger: graph,
+            template_names: Templates::from_env(env),
+            office: office_from_env(env),
             clock: Arc::new(SystemClock),
             presign_ttl: Duration::from_secs(ttl_seconds),
             max_fetch_attempts,
@@ -126,14 +136,53 @@ impl Documents {
     }
 }
 
+impl Documents {
+    /// The same function reading another clock (tests and tools: a retry sweep an hour on).
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            requests: self.requests.clone(),
+            documents: self.documents.clone(),
+            blobs: self.blobs.clone(),
+            objects: self.objects.clone(),
+            eraser: self.eraser.clone(),
+            erasures: self.erasures.clone(),
+            notifications: self.notifications.clone(),
+            media: self.media.clone(),
+            messenger: self.messenger.clone(),
+            document_messenger: self.document_messenger.clone(),
+            templates: self.templates.clone(),
+            template_names: self.template_names.clone(),
+            office: self.office.clone(),
+            clock,
+            presign_ttl: self.presign_ttl,
+            max_fetch_attempts: self.max_fetch_attempts,
+            fetch_retry_pause: self.fetch_retry_pause,
+            fetch_lease: self.fetch_lease,
+        }
+    }
+}
+
 pub use shared::ports::ProcessError;
 
 /// The event shapes this function is invoked with.
+/// The office as configured (`OFFICE_NAME`, `OFFICE_ADDRESS`, `OFFICE_HOURS`), each defaulting
+/// to [`Office::default`].
+pub fn office_from_env(env: &Env) -> Office {
+    let default = Office::default();
+    Office {
+        name: env.or_default("OFFICE_NAME", &default.name),
+        address: env.or_default("OFFICE_ADDRESS", &default.address),
+        hours: env.or_default("OFFICE_HOURS", &default.hours),
+    }
+}
+
 #[derive(Debug)]
 pub enum Event {
     Http(Box<LambdaRequest>),
     S3(S3Event),
     Stream(DynamoDbEvent),
+    /// The EventBridge schedule of the notification retry sweep.
+    Schedule,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -152,6 +201,9 @@ impl Event {
     /// `Records[].eventSource` `aws:s3` or `aws:dynamodb`.
     pub fn parse(value: Value) -> Result<Self, EventError> {
         let malformed = |kind| move |source| EventError::Malformed { kind, source };
+        if value.get("source").and_then(Value::as_str) == Some("aws.events") {
+            return Ok(Event::Schedule);
+        }
         if value.get("requestContext").is_some() {
             return serde_json::from_value(value)
                 .map(|r| Event::Http(Box::new(r)))
@@ -193,6 +245,7 @@ pub async fn invoke(app: &Documents, payload: Value) -> Result<Value, lambda_htt
         Event::Stream(event) => Ok(serde_json::to_value(
             fetch::handle_stream(app, event).await,
         )?),
+        Event::Schedule => Ok(serde_json::to_value(sweep::sweep(app).await?)?),
     }
 }
 
@@ -320,7 +373,8 @@ pub(crate) async fn commit_stored(
 
 /// Tells the resident something about `document` and records the notice under the request,
 /// sent or not, where officers see it beside the status function's notifications (no text: the
-/// cause names it). A failed send is not retried: the document's state is already committed.
+/// cause names it). A temporary failure is left to the retry sweep; the document's state is
+/// already committed either way.
 pub(crate) async fn notify(
     app: &Documents,
     request: &ServiceRequest,
@@ -328,25 +382,37 @@ pub(crate) async fn notify(
     cause: &str,
     reply: Reply,
 ) {
-    let (state, graph_message_id, error) = match app.messenger.send(&request.resident, &reply).await
-    {
-        Ok(id) => (NotificationState::Sent, Some(id), None),
-        Err(err) => {
-            tracing::warn!(error = %err, ticket = %request.ticket.as_str(), resident = %request.resident.masked(), "resident notification not sent");
-            (NotificationState::Failed, None, Some(err.to_string()))
-        }
+    let now = app.clock.now();
+    let notification =
+        domain::messages::notifications::Notification::from_text(&request.ticket, reply.body());
+    let channels = Channels {
+        messenger: app.messenger.as_ref(),
+        templates: app.templates.as_ref(),
+        documents: None,
+        notifications: app.notifications.as_ref(),
+        names: &app.template_names,
     };
-    let record = NotificationRecord {
-        ticket: request.ticket,
-        notification_id: format!("{}-{cause}", document.document_id),
-        at: app.clock.now(),
-        cause: cause.to_owned(),
-        via: "text".into(),
-        template: None,
-        state,
-        graph_message_id,
-        error,
-    };
+    let sent = channels
+        .attempt(&request.resident, Outgoing::Notice(&notification), now)
+        .await;
+    if let Err(err) = &sent.result {
+        tracing::warn!(error = %err, ticket = %request.ticket.as_str(), resident = %request.resident.masked(), "resident notification not sent");
+    }
+    let mut record = delivery::first_record(
+        request.ticket,
+        format!("{}-{cause}", document.document_id),
+        now,
+        cause,
+    );
+    delivery::settle(
+        &mut record,
+        sent,
+        PendingMessage::Notice {
+            resident: request.resident.clone(),
+            notification,
+        },
+        now,
+    );
     if let Err(err) = app.notifications.record_notification(&record).await {
         tracing::error!(ticket = %request.ticket.as_str(), error = %err, "notification record not stored");
     }

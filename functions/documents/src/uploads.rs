@@ -6,10 +6,14 @@ use crate::validate::{Validated, Validator, parse_key};
 use crate::{Documents, ProcessError, REQUEST_ATTEMPTS, commit_stored, system_event};
 use aws_lambda_events::s3::S3Event;
 use domain::document::{Document, DocumentSource, DocumentState, RESULT_SLOT};
-use domain::messages::documents::{result_caption, result_filename};
+use domain::messages::documents::{result_caption, result_filename, result_template_params};
 use domain::{Request as ServiceRequest, RequestStatus, check_transition, service};
-use shared::ports::documents::DocumentMessage;
+use shared::delivery;
+use shared::ports::officer::{NotificationCondition, PendingMessage};
 use shared::ports::{AuditEvent, StoreError};
+
+/// The cause of the notification that carries the finished document (as the detail shows it).
+pub const RESULT_CAUSE: &str = "result";
 
 /// Handles one S3 notification. A temporary failure fails the invocation so Lambda retries it;
 /// every step is idempotent, so objects already handled are skipped on the retry.
@@ -220,8 +224,11 @@ async fn read_and_validate(
     Ok(validator.finish().map_err(|r| r.to_string()))
 }
 
-/// Sends the finished document to the resident, then completes the request (audited). A request
-/// that cannot be completed now keeps the result stored and says so in its audit trail.
+/// Sends the finished document to the resident (document message inside the 24-hour window,
+/// the result template with the document as its header outside it), then completes the request
+/// (audited). At most once per validated document: the notification record, keyed by the
+/// document, is taken before the send, so a redelivered event sends nothing. A temporary failure
+/// leaves the request `APPROVED` ("ready, not delivered") and the record to the retry sweep.
 async fn deliver_result(
     app: &Documents,
     document: &Document,
@@ -243,43 +250,57 @@ async fn deliver_result(
     }
     let now = app.clock.now();
     let extension = key.rsplit('.').next().unwrap_or("pdf");
-    let filename = result_filename(&request, extension);
-    // WhatsApp fetches the file from this link when it sends the message; it lives minutes.
-    let link = app
-        .objects
-        .presign_download(key, &filename, now, app.presign_ttl)
-        .await?;
-    let message = DocumentMessage {
-        link: link.url,
-        filename,
-        caption: result_caption(&request),
+    let pending = PendingMessage::Result {
+        resident: request.resident.clone(),
+        document_id: document.document_id.clone(),
+        key: key.to_owned(),
+        filename: result_filename(&request, extension),
+        caption: result_caption(&request, &app.office),
+        template_params: result_template_params(&request),
+        officer: match &document.source {
+            DocumentSource::Officer { officer, .. } => officer.clone(),
+            DocumentSource::WhatsApp { .. } => "documents".into(),
+        },
     };
-    let wamid = match app
-        .document_messenger
-        .send_document(&request.resident, &message)
-        .await
+    // Keyed by the document (its time and id), so a second delivery of the event finds it.
+    let mut record = delivery::first_record(
+        request.ticket,
+        format!("{}-{RESULT_CAUSE}", document.document_id),
+        document.created_at,
+        RESULT_CAUSE,
+    );
+    record.next_attempt_at = Some(now + domain::delivery::SEND_LEASE);
+    record.pending = Some(pending.clone());
+    if !app
+        .notifications
+        .record_notification_if(&record, NotificationCondition::New)
+        .await?
     {
-        Ok(id) => id,
-        Err(err) if err.is_transient() => return Err(ProcessError::Temporary(err.to_string())),
-        Err(err) => {
-            tracing::warn!(ticket = %request.ticket.as_str(), error = %err, "result could not be sent");
-            let event = system_event(
-                app,
-                document,
-                "result_delivery_failed",
-                Some(err.to_string()),
-            );
-            app.requests.append_audit(&event).await?;
-            return Ok(());
-        }
+        tracing::info!(ticket = %request.ticket.as_str(), document = %document.document_id, "result already being delivered");
+        return Ok(());
+    }
+    if let Err(err) = crate::sweep::attempt_taken(app, record, pending, now).await {
+        // The record holds a lease and is in the sweep's index: it is taken again after it.
+        tracing::warn!(ticket = %request.ticket.as_str(), error = %err, "result delivery interrupted; the sweep will retry");
+    }
+    Ok(())
+}
+
+/// Completes the request once WhatsApp took its result (message `wamid`), audited.
+pub(crate) async fn complete_after_result(
+    app: &Documents,
+    ticket: &domain::TicketId,
+    document_id: &str,
+    officer: &str,
+    wamid: &str,
+) -> Result<(), ProcessError> {
+    let now = app.clock.now();
+    let Some(mut current) = app.requests.get_request(ticket).await? else {
+        return Ok(());
     };
-    let officer = match &document.source {
-        DocumentSource::Officer { officer, .. } => officer.clone(),
-        DocumentSource::WhatsApp { .. } => "documents".into(),
-    };
-    let mut current = request;
+    let kind = service(current.service).kind;
     for _ in 0..REQUEST_ATTEMPTS {
-        if current.status == RequestStatus::Completed {
+        if check_transition(kind, current.status, RequestStatus::Completed).is_err() {
             return Ok(());
         }
         let mut next = current.clone();
@@ -289,16 +310,15 @@ async fn deliver_result(
         next.version = current.version + 1;
         let event = AuditEvent {
             ticket: current.ticket,
-            event_id: format!("{}-result_delivered", document.document_id),
+            event_id: format!("{document_id}-result_delivered"),
             at: now,
-            actor: officer.clone(),
+            actor: officer.to_owned(),
             role: "system".into(),
             action: "result_delivered".into(),
             from_status: Some(current.status.as_str().to_owned()),
             to_status: Some(RequestStatus::Completed.as_str().to_owned()),
             note: Some(format!(
-                "document {} sent as WhatsApp message {wamid}",
-                document.document_id
+                "document {document_id} sent as WhatsApp message {wamid}"
             )),
             source_ip: None,
             request_id: None,
@@ -309,17 +329,14 @@ async fn deliver_result(
             .await
         {
             Ok(()) => {
-                tracing::info!(ticket = %next.ticket.as_str(), document = %document.document_id, "result delivered; request completed");
+                tracing::info!(ticket = %next.ticket.as_str(), document = %document_id, "result delivered; request completed");
                 return Ok(());
             }
             Err(StoreError::Conflict) => {
-                current = match app.requests.get_request(&current.ticket).await? {
+                current = match app.requests.get_request(ticket).await? {
                     Some(r) => r,
                     None => return Ok(()),
                 };
-                if check_transition(kind, current.status, RequestStatus::Completed).is_err() {
-                    return Ok(());
-                }
             }
             Err(e) => return Err(e.into()),
         }

@@ -8,6 +8,7 @@ pub mod aws;
 pub mod blob;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod http;
 pub mod identity;
 #[cfg(feature = "s3")]

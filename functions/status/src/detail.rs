@@ -11,7 +11,10 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 use shared::http::json;
 use shared::ports::AuditEvent;
-use shared::ports::officer::{NotificationRecord, ThreadMessage};
+use shared::ports::officer::{NotificationRecord, NotificationState, ThreadMessage};
+
+/// The cause of the notification that carries the finished document.
+pub const RESULT_CAUSE: &str = "result";
 
 #[derive(Serialize)]
 pub struct Detail {
@@ -25,6 +28,10 @@ pub struct Detail {
     /// See `QueueItem::waiting_for_resident`; `unanswered_messages` comes with the request.
     pub waiting_for_resident: bool,
     pub allowed_actions: Vec<ActionKind>,
+    /// The finished document is stored but WhatsApp has not taken it yet ("siap, belum
+    /// terkirim"): why, while the request waits in `APPROVED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result_undelivered: Option<String>,
     pub history: Vec<AuditEvent>,
     pub messages: Vec<ThreadMessage>,
     pub notifications: Vec<NotificationRecord>,
@@ -45,6 +52,15 @@ pub async fn get(
     let read = caller.event(&ticket, "read", now);
     // No audit record, no personal data.
     app.requests.append_audit(&read).await?;
+    // What a retried notification will send is the system's business, not the officer's.
+    let notifications: Vec<NotificationRecord> = records
+        .notifications
+        .into_iter()
+        .map(|mut n| {
+            n.pending = None;
+            n
+        })
+        .collect();
     let mut history = records.events;
     history.push(read);
     let today = domain::jakarta_date(now);
@@ -59,9 +75,19 @@ pub async fn get(
         overdue: request.is_overdue(today),
         waiting_for_resident: request.is_waiting_for_resident(),
         allowed_actions: ActionKind::allowed(definition.kind, request.status),
+        result_undelivered: (request.status == domain::RequestStatus::Approved)
+            .then(|| {
+                notifications
+                    .iter()
+                    .rev()
+                    .find(|n| n.cause == RESULT_CAUSE)
+                    .filter(|n| n.state != NotificationState::Sent)
+                    .map(|n| n.error.clone().unwrap_or_else(|| "sending".to_owned()))
+            })
+            .flatten(),
         history,
         messages: records.messages,
-        notifications: records.notifications,
+        notifications,
         documents: records.documents,
         request,
     };

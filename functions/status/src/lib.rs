@@ -31,7 +31,7 @@ use shared::store::DynamoStore;
 use shared::whatsapp::{SecretsProvider, WhatsApp};
 use std::sync::Arc;
 
-pub use notify::Templates;
+pub use shared::delivery::Templates;
 
 pub struct Status {
     pub requests: Arc<dyn RequestRepository>,

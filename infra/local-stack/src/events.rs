@@ -211,6 +211,7 @@ pub fn spawn(
     table: &str,
     bucket: &str,
     log: Arc<EventLog>,
+    sweep: bool,
 ) {
     let trigger = StreamTrigger::from_template(template);
     if let Some(trigger) = trigger {
@@ -233,11 +234,109 @@ pub fn spawn(
             "template.yaml has no DynamoDB event on DocumentsFunction; stream not polled"
         );
     }
+    match (sweep, schedule_period(template)) {
+        (false, _) => {}
+        (true, Some(period)) => {
+            let gateway = gateway.clone();
+            tokio::spawn(async move {
+                run_schedule(gateway, period).await;
+            });
+        }
+        (true, None) => {
+            tracing::warn!(
+                "template.yaml has no Schedule event on DocumentsFunction; no retry sweep"
+            );
+        }
+    }
     let s3 = shared::aws::s3_client(sdk);
     let bucket = bucket.to_owned();
     tokio::spawn(async move {
         poll_bucket(gateway, s3, bucket, log).await;
     });
+}
+
+/// The period of the first `Schedule` event of `DocumentsFunction` (`rate(1 minute)`,
+/// `rate(5 minutes)`, `rate(1 hour)`), as EventBridge would invoke it.
+pub fn schedule_period(template: &Template) -> Option<std::time::Duration> {
+    let props = template.properties("DocumentsFunction").ok()?;
+    let events = props.get("Events")?.as_object()?;
+    let schedule = events
+        .values()
+        .find(|e| e.get("Type").and_then(Value::as_str) == Some("Schedule"))?
+        .pointer("/Properties/Schedule")?
+        .as_str()?;
+    parse_rate(schedule)
+}
+
+/// `rate(<n> <unit>)` → the period; anything else (cron expressions) → `None`.
+pub fn parse_rate(expression: &str) -> Option<std::time::Duration> {
+    let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
+    let (value, unit) = inner.trim().split_once(' ')?;
+    let value: u64 = value.parse().ok().filter(|v| *v > 0)?;
+    let seconds = match unit.trim() {
+        "minute" | "minutes" => 60,
+        "hour" | "hours" => 3600,
+        "day" | "days" => 86_400,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(value * seconds))
+}
+
+/// Invokes the documents function with EventBridge's scheduled event every `period`.
+async fn run_schedule(gateway: Arc<Gateway>, period: std::time::Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.tick().await; // the first tick is immediate; EventBridge's first comes after a period
+    loop {
+        ticks.tick().await;
+        let event = serde_json::json!({
+            "version": "0",
+            "id": "local-schedule",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "000000000000",
+            "time": time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            "region": crate::LOCAL_REGION,
+            "resources": [],
+            "detail": {},
+        });
+        if let Err(err) = documents::invoke(&gateway.functions.documents, event).await {
+            tracing::warn!(error = %err, "scheduled sweep failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    #[test]
+    fn rates_are_read_like_eventbridge() {
+        assert_eq!(
+            parse_rate("rate(1 minute)"),
+            Some(std::time::Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_rate("rate(5 minutes)"),
+            Some(std::time::Duration::from_secs(300))
+        );
+        assert_eq!(
+            parse_rate("rate(2 hours)"),
+            Some(std::time::Duration::from_secs(7200))
+        );
+        assert_eq!(parse_rate("rate(0 minutes)"), None);
+        assert_eq!(parse_rate("cron(0 1 * * ? *)"), None);
+    }
+
+    #[test]
+    fn the_template_schedules_the_retry_sweep() {
+        let template = Template::load(&crate::StackConfig::repo_template()).unwrap();
+        assert_eq!(
+            schedule_period(&template),
+            Some(std::time::Duration::from_secs(60))
+        );
+    }
 }
 
 /// The wire form of an attribute value (`{"S": "..."}`), as stream events carry it.

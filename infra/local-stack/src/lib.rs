@@ -167,6 +167,8 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
 
     let event_log = Arc::new(events::EventLog::default());
     if config.deliver_events {
+        // `LOCAL_RETRY_SWEEP=off`: no scheduled sweep (tests run it at the instant they choose).
+        let sweep = env.or_default("LOCAL_RETRY_SWEEP", "template") != "off";
         events::spawn(
             gateway.clone(),
             &sdk,
@@ -174,6 +176,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
             &config.table,
             &config.bucket,
             event_log.clone(),
+            sweep,
         );
     }
 

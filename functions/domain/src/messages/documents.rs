@@ -3,6 +3,7 @@
 
 use crate::ServiceCode;
 use crate::catalog::{ServiceDefinition, service};
+use crate::office::Office;
 use crate::reply::Reply;
 use crate::request::Request;
 
@@ -79,18 +80,53 @@ pub fn resend_item(request: &Request, slot: &str, reason: ResendReason) -> Reply
     ))
 }
 
-/// Caption of the finished document sent to the resident (WhatsApp caps captions at 1024).
-pub fn result_caption(request: &Request) -> String {
+/// How the resident uses the finished product: a document signed electronically is printed at
+/// home; a card is collected at the counter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResultUse {
+    /// Signed electronically (TTE) with a QR code: printed on plain A4 HVS paper, valid as is,
+    /// no legalisation needed.
+    PrintAtHome,
+    /// A KTP-el or KIA card, printed at the office and collected there.
+    CollectCard,
+}
+
+pub fn result_use(code: ServiceCode) -> ResultUse {
+    match code {
+        ServiceCode::KtpLostDamaged
+        | ServiceCode::KtpDataChange
+        | ServiceCode::KtpMoveIn
+        | ServiceCode::KtpNew
+        | ServiceCode::Kia => ResultUse::CollectCard,
+        _ => ResultUse::PrintAtHome,
+    }
+}
+
+/// Caption of the finished document sent to the resident: what it is and how to use it
+/// (WhatsApp caps captions at 1024).
+pub fn result_caption(request: &Request, office: &Office) -> String {
     let definition = service(request.service);
-    crate::reply::clip(
-        &format!(
-            "Bapak/Ibu, dokumen hasil permohonan {} ({}) sudah selesai. Silakan simpan berkas ini. Terima kasih telah menggunakan layanan {}.",
-            request.ticket.as_str(),
-            definition.short_name,
-            super::OFFICE_NAME
+    let ticket = request.ticket.as_str();
+    let text = match result_use(request.service) {
+        ResultUse::PrintAtHome => format!(
+            "Bapak/Ibu, dokumen hasil permohonan {} (tiket {ticket}) sudah selesai dan ditandatangani secara elektronik (TTE) dengan kode QR.\n\nSilakan cetak berkas ini pada kertas HVS putih ukuran A4. Hasil cetakan tersebut sah, tidak perlu dilegalisir, dan keasliannya dapat diperiksa dengan memindai kode QR-nya. Terima kasih telah menggunakan layanan {}.",
+            definition.short_name, office.name
         ),
-        1024,
-    )
+        ResultUse::CollectCard => format!(
+            "Bapak/Ibu, {} untuk tiket {ticket} sudah selesai dicetak. Silakan ambil di {} pada {}, dengan menunjukkan pesan ini. Terima kasih telah menggunakan layanan {}.",
+            definition.short_name, office.address, office.hours, office.name
+        ),
+    };
+    crate::reply::clip(&text, 1024)
+}
+
+/// Body parameters of the result template outside the 24-hour window (`{{1}}` ticket, `{{2}}`
+/// what the document is); the document itself is the template's header.
+pub fn result_template_params(request: &Request) -> Vec<String> {
+    vec![
+        request.ticket.as_str().to_owned(),
+        super::notifications::template_param(service(request.service).short_name),
+    ]
 }
 
 /// What the finished document is called, as residents know it (no spaces: it starts the file
@@ -205,6 +241,14 @@ mod tests {
                 "{name}"
             );
         }
-        assert!(result_caption(&r).contains("ABCD-EFGH"));
+        let office = Office::default();
+        let caption = result_caption(&r, &office);
+        assert!(caption.contains("ABCD-EFGH"));
+        assert!(caption.contains("HVS") && caption.contains("tidak perlu dilegalisir"));
+        let mut kia = r.clone();
+        kia.service = ServiceCode::Kia;
+        let caption = result_caption(&kia, &office);
+        assert!(caption.contains(&office.address) && caption.contains(&office.hours));
+        assert!(!caption.contains("HVS"));
     }
 }

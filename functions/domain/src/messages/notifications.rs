@@ -20,6 +20,18 @@ pub enum TemplateKind {
     OfficerMessage,
 }
 
+impl Notification {
+    /// A notice written as a reply (e.g. about a scan), with the status-update template as its
+    /// form outside the 24-hour window: `{{2}}` is the text on one line.
+    pub fn from_text(ticket: &TicketId, text: &str) -> Self {
+        Notification {
+            text: text.to_owned(),
+            template: TemplateKind::StatusUpdate,
+            template_params: vec![ticket.as_str().to_owned(), template_param(text)],
+        }
+    }
+}
+
 /// One message owed to a resident about one request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {

@@ -34,6 +34,67 @@ pub struct ThreadMessage {
 pub enum NotificationState {
     Sent,
     Failed,
+    /// WhatsApp could not take it for now (rate limit, 5xx, timeout): tried again at
+    /// `next_attempt_at` by the documents function's sweep.
+    Retrying,
+}
+
+/// What a notification still owes the resident, kept only while it is retried (removed once it
+/// is sent or given up, and never shown through the API).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PendingMessage {
+    /// A text inside the 24-hour window, its template outside it.
+    Notice {
+        resident: ResidentId,
+        notification: domain::messages::notifications::Notification,
+    },
+    /// The finished document: presigned anew for every attempt; the request is completed once
+    /// WhatsApp accepts it.
+    Result {
+        resident: ResidentId,
+        document_id: String,
+        key: String,
+        filename: String,
+        caption: String,
+        template_params: Vec<String>,
+        /// Who uploaded it (the audit event of the completion names them).
+        officer: String,
+    },
+}
+
+impl PendingMessage {
+    pub fn resident(&self) -> &ResidentId {
+        match self {
+            PendingMessage::Notice { resident, .. } | PendingMessage::Result { resident, .. } => {
+                resident
+            }
+        }
+    }
+}
+
+/// One attempt to send a notification, as officers see it on the ticket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `text`, `document` or `template`.
+    pub via: String,
+    /// `sent` or WhatsApp's error (never the message text).
+    pub outcome: String,
+}
+
+/// What a conditional write of a notification record expects to find.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotificationCondition {
+    /// No record with this key yet (a result is notified once per validated document).
+    New,
+    /// The record as read, `attempts` attempts made: whoever writes first owns the next attempt.
+    Attempts(u32),
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// What happened to one notification to a resident (`REQ#<ticket>` / `NTF#<time>#<id>`): a failed
@@ -56,6 +117,22 @@ pub struct NotificationRecord {
     /// Why the send failed (WhatsApp error, never the message text).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Attempts made (a sweep counts its attempt when it takes the record).
+    #[serde(default = "one")]
+    pub attempts: u32,
+    /// While `RETRYING`: when the next attempt is due.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_attempt_at: Option<OffsetDateTime>,
+    /// While `RETRYING`: what to send.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<PendingMessage>,
+    /// Every attempt, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<Attempt>,
 }
 
 /// Everything stored under one ticket, read in one query.
@@ -104,6 +181,25 @@ pub struct ServiceSetting {
 #[async_trait]
 pub trait NotificationRepository: Send + Sync {
     async fn record_notification(&self, record: &NotificationRecord) -> Result<(), StoreError>;
+    /// Writes the record only if the stored one is as `condition` says; false when it is not
+    /// (another delivery or sweep got there first).
+    async fn record_notification_if(
+        &self,
+        record: &NotificationRecord,
+        condition: NotificationCondition,
+    ) -> Result<bool, StoreError>;
+    /// Up to `limit` notifications in `RETRYING` whose next attempt is due at `now` (GSI1).
+    async fn due_notifications(
+        &self,
+        now: OffsetDateTime,
+        limit: i32,
+    ) -> Result<Vec<NotificationRecord>, StoreError>;
+    /// When the resident last wrote (the 24-hour customer-service window); `None` if never,
+    /// forgotten, or WhatsApp has reported the window closed (131047) since.
+    async fn last_inbound_at(
+        &self,
+        resident: &ResidentId,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
 }
 
 /// The officers' reads and writes beyond [`super::RequestRepository`].
@@ -146,12 +242,6 @@ pub trait OfficerRepository: NotificationRepository {
         expected_version: u64,
         events: &[AuditEvent],
     ) -> Result<(), StoreError>;
-    /// When the resident last wrote (the 24-hour customer-service window); `None` if never,
-    /// forgotten, or WhatsApp has reported the window closed (131047) since.
-    async fn last_inbound_at(
-        &self,
-        resident: &ResidentId,
-    ) -> Result<Option<OffsetDateTime>, StoreError>;
 }
 
 /// Service availability a supervisor changes at run time (read by the webhook too).
@@ -193,6 +283,15 @@ pub trait TemplateMessenger: Send + Sync {
         to: &ResidentId,
         name: &str,
         language: &str,
+        body_params: &[String],
+    ) -> Result<String, super::SendError>;
+    /// Sends template `name` whose header is a document (fetched by WhatsApp from its link).
+    async fn send_document_template(
+        &self,
+        to: &ResidentId,
+        name: &str,
+        language: &str,
+        document: &super::documents::DocumentMessage,
         body_params: &[String],
     ) -> Result<String, super::SendError>;
 }

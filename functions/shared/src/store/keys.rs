@@ -89,6 +89,23 @@ pub const NOTIFICATION_PREFIX: &str = "NTF#";
 pub const AUDIT_PREFIX: &str = "EVT#";
 pub const DOCUMENT_PREFIX: &str = "DOC#";
 
+/// GSI1 partition of notifications waiting for their next attempt (sparse: only `RETRYING`).
+pub const NOTIFICATION_RETRY_PK: &str = "NTF_RETRY";
+
+/// GSI1 sort key of a notification to retry: due time first, so a query up to "now" finds the
+/// due ones.
+pub fn notification_retry_sk(
+    due: OffsetDateTime,
+    ticket: &TicketId,
+    notification_id: &str,
+) -> String {
+    format!(
+        "{}#{}#{notification_id}",
+        sortable_time(due),
+        ticket.as_str()
+    )
+}
+
 /// A message of a request's conversation thread.
 pub fn thread_sk(at: OffsetDateTime, message_id: &str) -> String {
     format!("{THREAD_PREFIX}{}#{message_id}", sortable_time(at))

@@ -3,8 +3,9 @@
 
 use super::{AuditItem, DynamoStore, Item, RequestItem, classify, from_item, keys, put, to_item};
 use crate::ports::officer::{
-    ErasureRepository, NotificationRecord, NotificationRepository, OfficerRepository, QueueBatch,
-    QueuePosition, ServiceConfigRepository, ServiceSetting, ThreadMessage, TicketRecords,
+    ErasureRepository, NotificationCondition, NotificationRecord, NotificationRepository,
+    NotificationState, OfficerRepository, QueueBatch, QueuePosition, ServiceConfigRepository,
+    ServiceSetting, ThreadMessage, TicketRecords,
 };
 use crate::ports::{AuditEvent, StoreError};
 use async_trait::async_trait;
@@ -40,6 +41,32 @@ struct NotificationItem {
     sk: String,
     entity: String,
     notification: NotificationRecord,
+    /// `notification.attempts` at the top level, for conditions.
+    #[serde(default)]
+    attempts_made: u32,
+    /// Present only while `RETRYING`, so GSI1 holds just the notifications still owed.
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    gsi1sk: Option<String>,
+}
+
+impl NotificationItem {
+    fn new(record: &NotificationRecord) -> Self {
+        let due = record
+            .next_attempt_at
+            .filter(|_| record.state == NotificationState::Retrying);
+        Self {
+            pk: keys::request_pk(&record.ticket),
+            sk: keys::notification_sk(record.at, &record.notification_id),
+            entity: "NOTIFICATION".into(),
+            notification: record.clone(),
+            attempts_made: record.attempts,
+            gsi1pk: due.map(|_| keys::NOTIFICATION_RETRY_PK.to_owned()),
+            gsi1sk: due
+                .map(|at| keys::notification_retry_sk(at, &record.ticket, &record.notification_id)),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -163,13 +190,84 @@ fn document_view(item: Item) -> Result<serde_json::Value, StoreError> {
 #[async_trait]
 impl NotificationRepository for DynamoStore {
     async fn record_notification(&self, record: &NotificationRecord) -> Result<(), StoreError> {
-        let item = NotificationItem {
-            pk: keys::request_pk(&record.ticket),
-            sk: keys::notification_sk(record.at, &record.notification_id),
-            entity: "NOTIFICATION".into(),
-            notification: record.clone(),
+        self.put_unconditional(&NotificationItem::new(record))
+            .await?;
+        self.record_outbound_ticket(record).await
+    }
+
+    async fn record_notification_if(
+        &self,
+        record: &NotificationRecord,
+        condition: NotificationCondition,
+    ) -> Result<bool, StoreError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&NotificationItem::new(record))?));
+        let put = match condition {
+            NotificationCondition::New => put.condition_expression("attribute_not_exists(PK)"),
+            NotificationCondition::Attempts(n) => put
+                .condition_expression("attempts_made = :n")
+                .expression_attribute_values(":n", AttributeValue::N(n.to_string())),
         };
-        self.put_unconditional(&item).await?;
+        match put.send().await.map_err(classify) {
+            Ok(_) => {
+                self.record_outbound_ticket(record).await?;
+                Ok(true)
+            }
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn due_notifications(
+        &self,
+        now: OffsetDateTime,
+        limit: i32,
+    ) -> Result<Vec<NotificationRecord>, StoreError> {
+        // Every key of an instant up to `now` sorts below `<now>~` ('~' follows '#').
+        let page = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("GSI1")
+            .key_condition_expression("GSI1PK = :pk AND GSI1SK <= :due")
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(keys::NOTIFICATION_RETRY_PK.to_owned()),
+            )
+            .expression_attribute_values(
+                ":due",
+                AttributeValue::S(format!("{}~", keys::sortable_time(now))),
+            )
+            .limit(limit)
+            .send()
+            .await
+            .map_err(classify)?;
+        page.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| from_item::<NotificationItem>(item).map(|i| i.notification))
+            .collect()
+    }
+
+    async fn last_inbound_at(
+        &self,
+        resident: &ResidentId,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let item: Option<ConversationWindow> =
+            self.get(keys::resident_pk(resident), keys::CONV).await?;
+        // A window WhatsApp reported closed is closed, whatever the clock says.
+        Ok(item
+            .filter(|c| c.conversation.window_closed_at.is_none())
+            .map(|c| c.conversation.last_inbound_at))
+    }
+}
+
+impl DynamoStore {
+    /// A reply quoting a sent notification goes to its ticket (the webhook reads this item).
+    async fn record_outbound_ticket(&self, record: &NotificationRecord) -> Result<(), StoreError> {
         // A reply quoting this notification goes to its ticket (the webhook reads this item).
         if let Some(id) = &record.graph_message_id {
             self.put_unconditional(&super::OutboundTicketItem {
@@ -327,18 +425,6 @@ impl OfficerRepository for DynamoStore {
     ) -> Result<(), StoreError> {
         crate::ports::RequestRepository::update_request(self, request, expected_version, events)
             .await
-    }
-
-    async fn last_inbound_at(
-        &self,
-        resident: &ResidentId,
-    ) -> Result<Option<OffsetDateTime>, StoreError> {
-        let item: Option<ConversationWindow> =
-            self.get(keys::resident_pk(resident), keys::CONV).await?;
-        // A window WhatsApp reported closed is closed, whatever the clock says.
-        Ok(item
-            .filter(|c| c.conversation.window_closed_at.is_none())
-            .map(|c| c.conversation.last_inbound_at))
     }
 }
 

@@ -186,6 +186,28 @@ impl crate::ports::officer::TemplateMessenger for GraphClient {
         self.post(&encode_template(to, name, language, body_params))
             .await
     }
+
+    async fn send_document_template(
+        &self,
+        to: &ResidentId,
+        name: &str,
+        language: &str,
+        document: &crate::ports::documents::DocumentMessage,
+        body_params: &[String],
+    ) -> Result<String, SendError> {
+        let mut body = encode_template(to, name, language, body_params);
+        let header = json!({
+            "type": "header",
+            "parameters": [{
+                "type": "document",
+                "document": { "link": document.link, "filename": document.filename },
+            }],
+        });
+        if let Some(components) = body["template"]["components"].as_array_mut() {
+            components.insert(0, header);
+        }
+        self.post(&body).await
+    }
 }
 
 #[async_trait]
