@@ -245,3 +245,20 @@ pub fn confirm_replace_draft(draft: &Request, next: &ServiceDefinition) -> Reply
         ],
     )
 }
+
+/// The resident asks for an officer while a consultation is still open: it continues there.
+pub fn consultation_joined(request: &Request) -> Reply {
+    let due = request
+        .due_date
+        .map(|d| {
+            format!(
+                " Petugas menjawab paling lambat *{}*, pada jam kerja.",
+                date(d)
+            )
+        })
+        .unwrap_or_default();
+    Reply::text(format!(
+        "Bapak/Ibu masih memiliki konsultasi yang terbuka dengan tiket *{}*. Silakan tulis pesan Bapak/Ibu di sini; pesan, foto atau PDF akan kami teruskan ke petugas pada tiket tersebut.{due}",
+        request.ticket.as_str()
+    ))
+}

@@ -439,3 +439,29 @@ fn closed_tickets_take_nothing_and_the_message_is_answered() {
     assert_eq!(world.thread.len(), 1, "nothing added to a closed ticket");
     assert!(!replies.is_empty());
 }
+
+#[test]
+fn asking_for_an_officer_again_joins_the_open_consultation() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:CONSULTATION");
+    world.text(&siti(), "Cara urus akta kelahiran yang hilang?");
+    let ticket = *world.requests.keys().next().unwrap();
+    world.text(&siti(), "menu");
+    let joined = world.choose(&siti(), "svc:CONSULTATION");
+    assert!(
+        bodies(&joined).contains(ticket.as_str()),
+        "{}",
+        bodies(&joined)
+    );
+    assert_eq!(world.requests.len(), 1, "no second consultation");
+    world.text(&siti(), "Aktanya hilang waktu banjir pak");
+    assert_eq!(world.thread.last().unwrap().ticket, ticket);
+    // Once it is closed, a new one opens.
+    world.officer_acts(ticket, Action::Claim);
+    world.officer_acts(ticket, Action::Complete);
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:CONSULTATION");
+    world.text(&siti(), "Pertanyaan baru soal KIA");
+    assert_eq!(world.requests.len(), 2);
+}
