@@ -31,7 +31,11 @@ pub mod resident;
 
 pub use request::{Applicant, Request, SlotFill};
 pub use resident::ResidentId;
+pub mod dates;
+pub mod delivery;
 pub mod document;
 pub mod erasure;
+pub mod intent;
+pub mod office;
 pub mod officer_actions;
 pub mod region;
