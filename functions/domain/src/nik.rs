@@ -141,11 +141,40 @@ impl NikError {
     }
 }
 
+/// Words residents write before or after a NIK, and nothing else.
+const LABEL_WORDS: [&str; 17] = [
+    "nik", "niknya", "no", "nomor", "nomer", "nmr", "saya", "sy", "pemohon", "adalah", "yaitu",
+    "pak", "bu", "ya", "kak", "min", "ktp",
+];
+
+/// The digits part of `input` when what surrounds it is only label words and punctuation
+/// ("NIK: 1708…", "No. NIK 1708…", "1708… pak"); otherwise `input` unchanged, so that any
+/// other text is still reported as not digits.
+fn strip_label(input: &str) -> &str {
+    let (Some(first), Some(last)) = (
+        input.find(|c: char| c.is_ascii_digit()),
+        input.rfind(|c: char| c.is_ascii_digit()),
+    ) else {
+        return input;
+    };
+    let only_labels = |part: &str| {
+        part.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .all(|w| LABEL_WORDS.iter().any(|l| l.eq_ignore_ascii_case(w)))
+    };
+    if only_labels(&input[..first]) && only_labels(&input[last + 1..]) {
+        &input[first..=last]
+    } else {
+        input
+    }
+}
+
 impl Nik {
-    /// Validates resident input. Spaces, dots and dashes are ignored; `today` (Asia/Jakarta
-    /// date) decides the century and rejects future dates, see the module docs.
+    /// Validates resident input. Spaces, dots and dashes are ignored, and so are words residents
+    /// write around the number ("NIK: …", "nik saya … pak"); `today` (Asia/Jakarta date)
+    /// decides the century and rejects future dates, see the module docs.
     pub fn parse(input: &str, today: Date) -> Result<Nik, NikError> {
-        let s = strip_separators(input);
+        let s = strip_separators(strip_label(input));
         if !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(NikError::NotDigits);
         }
@@ -310,9 +339,32 @@ mod tests {
             "17-08-01-450890-0001",
             "  1708014508900001\n",
             "17.08 01-45 08 90 0001",
+            "1708-0145-0890-0001",
+            "1708 – 0145 – 0890 – 0001",
+            "NIK: 1708014508900001",
+            "nik saya 1708 0145 0890 0001",
+            "No. NIK 1708.0145.0890.0001",
+            "NIK pemohon: 17-08-01-45-08-90-0001.",
+            "1708014508900001 pak",
+            "nik 1708014508900001 ya bu",
         ] {
             assert_eq!(parse(input), Ok(expected.clone()), "{input:?}");
         }
+        // Other words around the number are still not a NIK.
+        for input in [
+            "kk 1708014508900001",
+            "NIK anak 1708014508900001",
+            "1708014508900001 dan 1708014508900002",
+            "NIK: 1708O14508900001",
+            "nik saya",
+        ] {
+            assert!(parse(input).is_err(), "{input:?}");
+        }
+        assert_eq!(parse("nik saya"), Err(NikError::NotDigits));
+        assert_eq!(
+            parse("NIK: 1708 0145 0890 001"),
+            Err(NikError::Length { found: 15 })
+        );
     }
 
     #[test]
