@@ -10,7 +10,7 @@ use crate::catalog::{
     Availability, ServiceCode, ServiceDefinition, ServiceKind, service, services,
 };
 use crate::intent::{Asked, Intent, Reading, ServiceMatch};
-use crate::reply::{INTERACTIVE_BODY_MAX, ListRow, ListSection, Reply};
+use crate::reply::{BUTTON_TITLE_MAX, INTERACTIVE_BODY_MAX, ListRow, ListSection, Reply};
 
 /// The "Menu lengkap" button: at the main menu any tap that is not a category or service shows
 /// the menu, so this id needs no handling of its own there.
@@ -66,29 +66,24 @@ pub fn at_main_menu(
     Some(reply)
 }
 
-/// A button title of at most 20 characters for each service.
-pub const fn button_title(code: ServiceCode) -> &'static str {
+/// A button title of at most 20 characters for each service: its short name when that fits,
+/// otherwise a shorter form of it; complaints and consultations as what the resident does.
+pub fn button_title(code: ServiceCode) -> &'static str {
     match code {
-        ServiceCode::KtpLostDamaged => "KTP-el hilang/rusak",
-        ServiceCode::KtpDataChange => "KTP-el ubah data",
-        ServiceCode::KtpMoveIn => "KTP-el pindah datang",
-        ServiceCode::KtpNew => "KTP-el baru",
-        ServiceCode::KkNew => "KK baru",
-        ServiceCode::KkAddMember => "KK tambah anggota",
-        ServiceCode::KkDataChange => "KK ubah data",
-        ServiceCode::KkSplit => "Pecah KK",
-        ServiceCode::KkLostDamaged => "KK hilang/rusak",
-        ServiceCode::Birth => "Akta Kelahiran",
-        ServiceCode::Death => "Akta Kematian",
-        ServiceCode::MoveOut => "Surat Pindah",
-        ServiceCode::MoveIn => "Pindah datang",
-        ServiceCode::Kia => "KIA (kartu anak)",
-        ServiceCode::Legalization => "Legalisasi dokumen",
-        ServiceCode::Marriage => "Akta Perkawinan",
-        ServiceCode::Divorce => "Akta Perceraian",
-        ServiceCode::Correction => "Pembetulan akta/data",
         ServiceCode::Complaint => "Sampaikan aduan",
         ServiceCode::Consultation => "Tanya petugas",
+        _ => {
+            let short = service(code).short_name;
+            if short.chars().count() <= BUTTON_TITLE_MAX {
+                return short;
+            }
+            match code {
+                ServiceCode::KtpDataChange => "KTP-el ubah data",
+                ServiceCode::KtpNew => "KTP-el baru",
+                ServiceCode::MoveOut => "Surat Pindah",
+                _ => "Mulai layanan ini",
+            }
+        }
     }
 }
 
@@ -493,7 +488,7 @@ pub fn status_hint(context: &Context) -> Reply {
 mod tests {
     use super::*;
     use crate::intent::read;
-    use crate::reply::{BUTTON_TITLE_MAX, BUTTONS_MAX, ROW_TITLE_MAX};
+    use crate::reply::{BUTTONS_MAX, ROW_TITLE_MAX};
 
     const FIRST: Context = Context {
         display_name: Some("Siti"),
@@ -550,6 +545,11 @@ mod tests {
         for s in services() {
             let title = button_title(s.code);
             assert!(title.chars().count() <= BUTTON_TITLE_MAX, "{title}");
+            assert_ne!(
+                title, "Mulai layanan ini",
+                "{}: give it a short form",
+                s.code
+            );
         }
     }
 
