@@ -69,14 +69,18 @@ cold-start: venv
 	  target/debug/cold-start --runs $(or $(RUNS),20) $(ARGS)'
 
 # Fuzzing (issue #6; docs/bench/fuzzing.md): each cargo-fuzz target for FUZZ_SECONDS (default 60),
-# one after the other, on the kept corpus (fuzz/corpus/<target>, grown in place). Needs the nightly
-# toolchain and `cargo install cargo-fuzz --locked`. Not part of `make test`.
+# one after the other, on fuzz/corpus-local/<target> (gitignored; grown by every run), into which
+# the seeds kept in git are copied first: fuzz/corpus/<target>, and for the envelope the webhook
+# fixtures of tests/fixtures/whatsapp. Needs the nightly toolchain and
+# `cargo install cargo-fuzz --locked`. Not part of `make test`.
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= webhook_envelope webhook_signature conversation
 .PHONY: fuzz
 fuzz:
 	@cargo +nightly fuzz --version >/dev/null 2>&1 || { echo "needs nightly and cargo-fuzz (cargo install cargo-fuzz --locked)"; exit 1; }
-	@set -e; for t in webhook_envelope webhook_signature conversation; do \
-	  seeds=""; if [ $$t = webhook_envelope ] && [ -d ../shared/fixtures/whatsapp ]; then seeds=../shared/fixtures/whatsapp; fi; \
-	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
-	  nice -n 19 cargo +nightly fuzz run $$t fuzz/corpus/$$t $$seeds -- -max_total_time=$(FUZZ_SECONDS) -timeout=60; \
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  dir=fuzz/corpus-local/$$t; mkdir -p $$dir; cp fuzz/corpus/$$t/* $$dir/; \
+	  if [ $$t = webhook_envelope ]; then cp tests/fixtures/whatsapp/*.json $$dir/; fi; \
+	  echo "== $$t ($(FUZZ_SECONDS) s, corpus $$dir: $$(ls $$dir | wc -l) files)"; \
+	  nice -n 19 cargo +nightly fuzz run $$t $$dir -- -max_total_time=$(FUZZ_SECONDS) -timeout=60; \
 	done
