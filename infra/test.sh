@@ -5,6 +5,25 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/lib.sh
 
+# A clone has nothing beside it: no tracked file may reach for a sibling `shared` folder (its old
+# fixtures and specification now live in tests/fixtures/ and docs/product.md). The patterns are
+# spelled so that this check does not match itself, so no file is excluded.
+echo "== the repository stands alone"
+standalone_patterns=(-e '\.\./shared' -e 'shared/[f]ixtures' -e 'shared/[S]PEC')
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  found=$(git grep -n -E "${standalone_patterns[@]}") && rc=0 || rc=$?
+else
+  found=$(grep -rn -E --exclude-dir=.git --exclude-dir=target --exclude-dir=.venv \
+    --exclude-dir=.venv-checkov --exclude-dir=.local "${standalone_patterns[@]}" .) && rc=0 || rc=$?
+fi
+case $rc in
+  0) printf '%s\n' "$found" >&2
+     echo "error: the lines above point outside the repository (a sibling shared folder that a clone does not have)" >&2
+     exit 1 ;;
+  1) ;;
+  *) echo "error: searching the tracked files failed" >&2; exit 1 ;;
+esac
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 
