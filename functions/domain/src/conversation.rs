@@ -385,14 +385,20 @@ fn words(text: &str) -> Vec<String> {
 /// word.
 fn command(text: &str, free_text: bool) -> Option<(Command, String)> {
     let all = words(text);
+    let raw: Vec<&str> = text.split_whitespace().collect();
     if free_text {
-        return match all.as_slice() {
-            [only] => keyword(only).map(|cmd| (cmd, String::new())),
+        return match (all.as_slice(), raw.as_slice()) {
+            ([only], _) => keyword(only).map(|cmd| (cmd, String::new())),
+            // `status ABCD-EFGH` exactly: a ticket is no word of a sentence.
+            ([first, _], [_, ticket])
+                if keyword(first) == Some(Command::Status) && TicketId::parse(ticket).is_ok() =>
+            {
+                Some((Command::Status, (*ticket).to_owned()))
+            }
             _ => None,
         };
     }
     // `status ABCD-EFGH` (also `cek`), padding allowed around it.
-    let raw: Vec<&str> = text.split_whitespace().collect();
     if let [first, ticket, rest @ ..] = raw.as_slice()
         && matches!(keyword(&words(first).concat()), Some(Command::Status))
         && TicketId::parse(ticket.trim_matches(|c: char| !c.is_alphanumeric() && c != '-')).is_ok()
@@ -519,6 +525,13 @@ impl<'a> Turn<'a> {
     }
 
     fn main_menu(&mut self) {
+        // Messages held for a ticket choice are not dropped unsaid.
+        if let Step::ChoosingTicket { held } = &self.conversation.step
+            && !held.is_empty()
+        {
+            let count = held.len();
+            self.say(msg::held_not_delivered(count));
+        }
         self.go(Step::MainMenu);
         self.say(msg::main_menu(
             self.input.display_name,
@@ -584,6 +597,11 @@ impl<'a> Turn<'a> {
             return Ok(());
         }
         if let Step::ChoosingTicket { held } = self.conversation.step.clone() {
+            // A quoted reply needs no choice; the messages held meanwhile wait on.
+            if self.route_quoted()? {
+                self.go(Step::ChoosingTicket { held });
+                return Ok(());
+            }
             return self.on_choosing_ticket(held);
         }
         if self.route()? {
@@ -662,20 +680,8 @@ impl<'a> Turn<'a> {
         let Some(held) = self.held() else {
             return Ok(false);
         };
-        if let Some(quoted) = self.input.quoted {
-            let ticket = match self.facts.quoted.get(quoted) {
-                Some(ticket) => *ticket,
-                None => return Err(Need::QuotedTicket(quoted.to_owned())),
-            };
-            if let Some(ticket) = ticket
-                && let Some(request) = self.request(ticket)?
-                && request.resident == self.conversation.resident
-                && request.status.is_open()
-                && request.status != RequestStatus::Draft
-            {
-                self.deliver(request, vec![held]);
-                return Ok(true);
-            }
+        if self.route_quoted()? {
+            return Ok(true);
         }
         match &self.conversation.step {
             Step::MainMenu | Step::Thread { .. } => {}
@@ -710,6 +716,27 @@ impl<'a> Turn<'a> {
                 Ok(true)
             }
         }
+    }
+
+    /// A reply quoting one of our messages about an open ticket goes to that ticket.
+    fn route_quoted(&mut self) -> Result<bool, Need> {
+        let (Some(quoted), Some(held)) = (self.input.quoted, self.held()) else {
+            return Ok(false);
+        };
+        let ticket = match self.facts.quoted.get(quoted) {
+            Some(ticket) => *ticket,
+            None => return Err(Need::QuotedTicket(quoted.to_owned())),
+        };
+        if let Some(ticket) = ticket
+            && let Some(request) = self.request(ticket)?
+            && request.resident == self.conversation.resident
+            && request.status.is_open()
+            && request.status != RequestStatus::Draft
+        {
+            self.deliver(request, vec![held]);
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// The resident's tickets waiting for them, the most recently changed first.
@@ -1143,10 +1170,34 @@ impl<'a> Turn<'a> {
         match self.input.inbound {
             Inbound::Text { body } => match numbered(body, Category::ALL.len()) {
                 Some(i) => self.choose_category(Category::ALL[i]),
-                None => self.main_menu(),
+                None => return self.on_main_menu_text(body),
             },
             Inbound::Media(_) => self.say(msg::media_without_request()),
             _ => self.main_menu(),
+        }
+        Ok(())
+    }
+
+    /// Free text at the main menu (where a first message lands): a question about a service is
+    /// answered from the catalog, services are offered as buttons, anything else becomes an
+    /// offer to ask an officer; only a greeting or thanks gets the menu (see `crate::intent`).
+    fn on_main_menu_text(&mut self, body: &str) -> Result<(), Need> {
+        let reading = crate::intent::read(body);
+        if let crate::intent::Intent::Question { services, .. } = reading.intent() {
+            for code in services.iter().flatten().map(|m| m.code) {
+                if !self.facts.availability.contains_key(&code) {
+                    return Err(Need::Availability(code));
+                }
+            }
+        }
+        let context = msg::intent::Context {
+            display_name: self.input.display_name,
+            first_message: self.conversation.version == 1,
+            paused_draft: self.conversation.draft,
+        };
+        match msg::intent::at_main_menu(&reading, &context, &self.facts.availability) {
+            Some(reply) => self.say(reply),
+            None => self.main_menu(),
         }
         Ok(())
     }
@@ -1189,6 +1240,24 @@ impl<'a> Turn<'a> {
             self.go(Step::MainMenu);
             self.say(msg::service_suspended(definition, notice));
             return Ok(());
+        }
+        if definition.kind == ServiceKind::Consultation {
+            // One conversation with the officers at a time: an open consultation is joined.
+            let open = self
+                .facts
+                .resident_requests
+                .as_ref()
+                .ok_or(Need::ResidentRequests)?
+                .iter()
+                .filter(|r| r.service == code && r.status.is_open())
+                .max_by_key(|r| r.updated_at);
+            if let Some(open) = open {
+                self.go(Step::Thread {
+                    ticket: open.ticket,
+                });
+                self.say(msg::consultation_joined(open));
+                return Ok(());
+            }
         }
         if definition.kind != ServiceKind::Registration {
             self.go(Step::ThreadText { service: code });
@@ -1356,7 +1425,7 @@ impl<'a> Turn<'a> {
         self.with_draft(|turn, draft| {
             let parsed = turn
                 .text()
-                .and_then(parse_date)
+                .and_then(|text| parse_date(text, turn.today()))
                 .filter(|d| *d <= turn.today());
             let Some(event_date) = parsed else {
                 turn.say(msg::event_date_invalid());
@@ -1472,6 +1541,8 @@ impl<'a> Turn<'a> {
         );
         request.submitted_at = Some(self.input.now);
         request.due_date = Some(due);
+        // The first message is the resident's, waiting for an officer's answer.
+        request.unanswered_messages = 1;
         self.writes.push(Write::CreateRequest(request.clone()));
         self.event(ticket, "opened", None, Some(request.status));
         self.writes.push(Write::ThreadMessage(ThreadMessage {
@@ -1548,22 +1619,10 @@ fn clean_name(text: &str) -> Option<String> {
     plausible.then_some(name)
 }
 
-/// `17-08-2026`, `17/08/2026`, `17.08.2026` or `17 08 2026`.
-fn parse_date(text: &str) -> Option<Date> {
-    let parts: Vec<&str> = text
-        .trim()
-        .split(['-', '/', '.', ' '])
-        .filter(|p| !p.is_empty())
-        .collect();
-    let [day, month, year] = parts.as_slice() else {
-        return None;
-    };
-    let month = time::Month::try_from(month.parse::<u8>().ok()?).ok()?;
-    let year: i32 = year.parse().ok()?;
-    if !(1900..=9999).contains(&year) {
-        return None;
-    }
-    Date::from_calendar_date(year, month, day.parse().ok()?).ok()
+/// An event date as residents type it (`17-08-2025`, `17/8/25`, `17 Agustus 2025`, ...), not
+/// after `today`: see `crate::dates`.
+fn parse_date(text: &str, today: Date) -> Option<Date> {
+    crate::dates::parse(text, today)
 }
 
 #[cfg(test)]

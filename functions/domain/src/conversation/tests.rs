@@ -463,6 +463,11 @@ fn commands_are_whole_messages() {
     assert_eq!(command("Heli", false).map(|c| c.0), Some(Command::Help));
     assert_eq!(command("batal saja pak", true), None);
     assert_eq!(
+        command("status ABCD-2345", true),
+        Some((Command::Status, "ABCD-2345".to_owned()))
+    );
+    assert_eq!(command("status anak saya", true), None);
+    assert_eq!(
         command("  Batal. ", true).map(|c| c.0),
         Some(Command::Cancel)
     );

@@ -2,6 +2,7 @@
 //! polite "Bapak/Ibu" register. Nothing resident-facing is written anywhere else.
 
 pub mod documents;
+pub mod intent;
 pub mod notifications;
 mod tickets;
 pub use tickets::*;

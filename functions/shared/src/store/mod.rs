@@ -428,10 +428,16 @@ impl DynamoStore {
     /// One transaction; a failed condition (or a concurrent transaction) is a `Conflict` the
     /// caller resolves by re-reading.
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
+        // One token per call, kept by the SDK across its own retries: when an attempt committed
+        // but its answer was lost (the 2 s attempt limit), DynamoDB answers the retry with the
+        // first outcome instead of failing its conditions against our own write, which read as
+        // a duplicate message or a concurrent change.
+        let token = format!("{:032x}", rand::random::<u128>());
         match self
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
+            .client_request_token(token)
             .send()
             .await
         {
@@ -583,10 +589,13 @@ impl ConversationRepository for DynamoStore {
             items.push(put(&self.table, to_item(&reply)?, None, None)?);
         }
 
+        // Idempotent across the SDK's retries (see `transact`): a commit whose answer was lost
+        // is not read back as a duplicate of itself.
         let result = self
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
+            .client_request_token(format!("{:032x}", rand::random::<u128>()))
             .send()
             .await;
         match result {
