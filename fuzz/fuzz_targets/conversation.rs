@@ -478,6 +478,7 @@ impl World {
             let input = Input {
                 inbound: &inbound,
                 wamid: &wamid,
+                quoted: None,
                 now: self.now,
                 display_name: self.display_name.as_deref(),
                 entropy,
@@ -519,10 +520,13 @@ impl World {
     }
 
     fn load(&self, need: Need, resident: &ResidentId, facts: &mut Facts) {
+        let documents: Vec<Document> = self.documents.values().cloned().collect();
         InMemoryStore {
             requests: &self.requests,
             guards: &self.guards,
             availability: &self.availability,
+            documents: &documents,
+            outbound: &BTreeMap::new(),
         }
         .load(need, resident, facts);
     }
@@ -658,6 +662,13 @@ impl World {
                         .expect("thread of an existing request");
                     assert_ne!(service(code).kind, ServiceKind::Registration);
                 }
+                Write::PrivacyConsent(c) => {
+                    assert_eq!(c.at, self.now);
+                    assert!(
+                        state.and_then(|s| s.privacy_consent.as_ref()).is_none(),
+                        "agreed once"
+                    );
+                }
                 Write::Event(e) => {
                     assert!(owned(&e.ticket, &created), "event on another's request");
                     assert_eq!(e.at, self.now);
@@ -766,7 +777,7 @@ impl World {
                 Write::Document(d) => {
                     self.documents.insert(d.document_id.clone(), d);
                 }
-                Write::ThreadMessage(_) | Write::Event(_) => {}
+                Write::ThreadMessage(_) | Write::Event(_) | Write::PrivacyConsent(_) => {}
             }
         }
         self.conversations
@@ -845,10 +856,16 @@ fn check_state(world: &World, conversation: &Conversation) {
         Step::ThreadText { service: code } => {
             assert_ne!(service(*code).kind, ServiceKind::Registration);
         }
+        // Any of the resident's tickets: a registration too, once it waits for the resident.
         Step::Thread { ticket } => {
             let r = world.requests.get(ticket).expect("thread of a missing ticket");
             assert_eq!(r.resident, conversation.resident);
-            assert_ne!(service(r.service).kind, ServiceKind::Registration);
+        }
+        Step::ChoosingTicket { held } => {
+            assert!(!held.is_empty() && held.len() <= domain::conversation::HELD_MAX);
+        }
+        Step::PrivacyNotice { .. } => {
+            assert!(conversation.privacy_consent.is_none(), "asked again after agreeing");
         }
     }
 }

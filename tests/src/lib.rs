@@ -169,6 +169,8 @@ pub struct Resident<'h> {
     pub harness: &'h Harness,
     pub phone: String,
     sent: std::cell::Cell<u32>,
+    /// Agrees to the privacy notice whenever it is shown (see [`Resident::post`]).
+    pub auto_consent: std::cell::Cell<bool>,
 }
 
 impl<'h> Resident<'h> {
@@ -177,6 +179,7 @@ impl<'h> Resident<'h> {
             harness,
             phone: phone.to_owned(),
             sent: std::cell::Cell::new(0),
+            auto_consent: std::cell::Cell::new(true),
         }
     }
 
@@ -190,16 +193,33 @@ impl<'h> Resident<'h> {
         )
     }
 
-    /// Posts a body and returns the texts of the replies it produced.
+    /// Posts a body and returns the texts of the replies it produced. When a reply is the
+    /// privacy notice and `auto_consent` is on (the default), the resident taps "Setuju" and the
+    /// replies to that tap follow (the notice itself is tested in tests/tests/conversation.rs).
     pub async fn post(&self, body: Vec<u8>) -> Vec<String> {
         let before = self.harness.stack.whatsapp.outbox().len();
         let response = self.harness.post_webhook(&body).await;
         assert_eq!(response.status(), 200, "webhook status");
-        self.harness.stack.whatsapp.outbox()[before..]
+        let sent: Vec<fake_whatsapp::OutboundMessage> = self.harness.stack.whatsapp.outbox()
+            [before..]
             .iter()
             .filter(|m| m.to.as_deref() == Some(self.phone.as_str()))
-            .map(|m| reply_text(&m.body))
-            .collect()
+            .cloned()
+            .collect();
+        let mut texts: Vec<String> = sent.iter().map(|m| reply_text(&m.body)).collect();
+        let consent = sent.iter().find_map(|m| {
+            m.body["interactive"]["action"]["buttons"]
+                .as_array()?
+                .iter()
+                .filter_map(|b| b["reply"]["id"].as_str())
+                .find(|id| id.starts_with("consent:"))
+                .map(str::to_owned)
+        });
+        if let Some(consent) = consent.filter(|_| self.auto_consent.get()) {
+            let tap = payloads::button_reply(&self.phone, &self.next_wamid(), &consent);
+            texts.extend(Box::pin(self.post(tap)).await);
+        }
+        texts
     }
 
     pub async fn text(&self, body: &str) -> String {
@@ -271,14 +291,34 @@ impl<'h> Resident<'h> {
     }
 }
 
-/// The text a resident reads in an outbound message body.
+/// The text a resident reads in an outbound message body: a text's body, an interactive
+/// message's body text, or a template's name followed by its body parameters' texts, one a line
+/// (`status_update\nABCD-EFGH\nPermohonan ... disetujui.`).
 pub fn reply_text(body: &serde_json::Value) -> String {
-    body["text"]["body"]
+    if let Some(text) = body["text"]["body"]
         .as_str()
         .or_else(|| body["interactive"]["body"]["text"].as_str())
-        .or_else(|| body["template"]["name"].as_str())
-        .unwrap_or_default()
-        .to_owned()
+    {
+        return text.to_owned();
+    }
+    let Some(name) = body["template"]["name"].as_str() else {
+        return String::new();
+    };
+    let components = body["template"]["components"].as_array();
+    let params = components
+        .into_iter()
+        .flatten()
+        .filter(|c| {
+            c["type"]
+                .as_str()
+                .is_some_and(|t| t.eq_ignore_ascii_case("body"))
+        })
+        .flat_map(|c| c["parameters"].as_array().into_iter().flatten())
+        .filter_map(|p| p["text"].as_str());
+    std::iter::once(name)
+        .chain(params)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A small but real JPEG (SOI, APP0, EOI markers), distinct per `n`.

@@ -320,3 +320,35 @@ async fn delivery_statuses_never_go_backwards_and_131047_closes_the_window() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn the_privacy_notice_is_agreed_once_and_the_agreement_kept() {
+    let h = Harness::start().await;
+    let siti = Resident::new(&h, "6281200000777");
+    siti.auto_consent.set(false);
+    siti.text("menu").await;
+    let notice = siti.choose("svc:KK_NEW").await;
+    assert!(notice.contains("UU 27/2022"), "{notice}");
+    assert!(
+        h.items_with_pk_prefix("REQ#").await.is_empty(),
+        "nothing opened before the agreement"
+    );
+    let opened = siti.press("consent:KK_NEW").await;
+    assert!(opened.contains("nama lengkap"), "{opened}");
+    let consents: Vec<_> = h
+        .items_with_pk_prefix("RES#wa:6281200000777")
+        .await
+        .into_iter()
+        .filter(
+            |i| matches!(i.get("SK"), Some(AttributeValue::S(sk)) if sk.starts_with("CONSENT#")),
+        )
+        .collect();
+    assert_eq!(consents.len(), 1, "the agreement is kept as its own item");
+    assert!(
+        !consents[0].contains_key("expires_at"),
+        "and outlives the conversation"
+    );
+    siti.press("menu").await;
+    let second = siti.choose("svc:KIA").await;
+    assert!(!second.contains("UU 27/2022"), "asked once: {second}");
+}

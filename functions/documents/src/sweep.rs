@@ -139,8 +139,16 @@ pub(crate) async fn attempt_taken(
                 .await
         }
     };
+    // These messages are what the WhatsApp send-failure alarms count (template.yaml).
     if let Err(err) = &sent.result {
-        tracing::warn!(ticket = %record.ticket.as_str(), resident = %pending.resident().masked(), error = %err, attempt = record.attempts, "notification not delivered");
+        match &pending {
+            PendingMessage::Result { .. } => {
+                tracing::warn!(ticket = %record.ticket.as_str(), resident = %pending.resident().masked(), error = %err, attempt = record.attempts, "result could not be sent");
+            }
+            PendingMessage::Notice { .. } => {
+                tracing::warn!(ticket = %record.ticket.as_str(), resident = %pending.resident().masked(), error = %err, attempt = record.attempts, "notification not delivered");
+            }
+        }
     }
     let taken_at = record.attempts;
     delivery::settle(&mut record, sent, pending.clone(), now);

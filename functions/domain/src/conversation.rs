@@ -12,8 +12,9 @@
 use crate::catalog::{Availability, Category, ServiceKind, service, services_in};
 use crate::document::{ATTACHMENT_SLOT, Document, DocumentSource, DocumentState};
 use crate::messages::{
-    self as msg, CANCEL_ID, CANCEL_PREFIX, CATEGORY_PREFIX, DISTRICT_PREFIX, KEEP_PREFIX,
-    REPLACE_PREFIX, RESUBMIT_PREFIX, SERVICE_PREFIX, SLOT_PREFIX, SUBMIT_ID, TICKET_PREFIX,
+    self as msg, CANCEL_ID, CANCEL_PREFIX, CATEGORY_PREFIX, CONSENT_PREFIX, DISTRICT_PREFIX,
+    KEEP_PREFIX, REPLACE_PREFIX, RESUBMIT_PREFIX, SERVICE_PREFIX, SLOT_PREFIX, SUBMIT_ID,
+    TICKET_PREFIX,
 };
 use crate::officer_actions::OTHER_SLOT;
 use crate::region::Region;
@@ -47,6 +48,17 @@ pub struct Conversation {
         skip_serializing_if = "Option::is_none"
     )]
     pub window_closed_at: Option<OffsetDateTime>,
+    /// The privacy notice the resident agreed to before giving personal data (UU 27/2022).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy_consent: Option<PrivacyConsent>,
+}
+
+/// Agreement to one version of the privacy notice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyConsent {
+    pub version: u32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,6 +91,11 @@ pub enum Step {
     /// [`Request::is_waiting_for_resident`]).
     Thread {
         ticket: TicketId,
+    },
+    /// The privacy notice was shown before starting `service`; waiting for the agreement (the
+    /// button, or a typed "setuju").
+    PrivacyNotice {
+        service: ServiceCode,
     },
     /// Several tickets wait for the resident: the messages sent meanwhile are held here until
     /// the resident picks the ticket they belong to.
@@ -296,6 +313,8 @@ pub enum Write {
     Document(Document),
     ThreadMessage(ThreadMessage),
     Event(RequestEvent),
+    /// The resident agreed to the privacy notice: kept as evidence beside the conversation.
+    PrivacyConsent(PrivacyConsent),
 }
 
 /// A message in a request's thread (complaints, consultations, officers' answers).
@@ -490,6 +509,7 @@ pub fn step(
             last_inbound_at: input.now,
             draft: state.and_then(|s| s.draft),
             window_closed_at: None,
+            privacy_consent: state.and_then(|s| s.privacy_consent.clone()),
         },
         replies: Vec::new(),
         writes: Vec::new(),
@@ -613,6 +633,7 @@ impl<'a> Turn<'a> {
                 self.on_main_menu()
             }
             Step::ChoosingService { category } => self.on_choosing_service(category),
+            Step::PrivacyNotice { service } => self.on_privacy_notice(service),
             Step::AskName => self.on_name(),
             Step::AskNik { name } => self.on_nik(&name),
             Step::AskDistrict => self.on_district(),
@@ -624,7 +645,9 @@ impl<'a> Turn<'a> {
 
     /// Buttons and list rows whose meaning does not depend on the step; false for the others.
     fn on_choice(&mut self, id: &str) -> Result<bool, Need> {
-        if id == CANCEL_ID {
+        if id == msg::MENU_ID {
+            self.main_menu();
+        } else if id == CANCEL_ID {
             self.ask_cancel()?;
         } else if let Some(ticket) = ticket_after(id, CANCEL_PREFIX) {
             self.cancel_draft(ticket)?;
@@ -644,6 +667,10 @@ impl<'a> Turn<'a> {
             && let Ok(code) = code.parse()
         {
             self.choose_service(code, Some(ticket))?;
+        } else if let Some(code) = id.strip_prefix(CONSENT_PREFIX)
+            && let Ok(code) = code.parse()
+        {
+            self.consent_and_start(code)?;
         } else if let Some(code) = id.strip_prefix(CATEGORY_PREFIX)
             && let Ok(category) = code.parse()
         {
@@ -656,6 +683,35 @@ impl<'a> Turn<'a> {
             return Ok(false);
         }
         Ok(true)
+    }
+
+    fn consent_and_start(&mut self, code: ServiceCode) -> Result<(), Need> {
+        let consent = PrivacyConsent {
+            version: msg::PRIVACY_NOTICE_VERSION,
+            at: self.input.now,
+        };
+        self.conversation.privacy_consent = Some(consent.clone());
+        self.writes.push(Write::PrivacyConsent(consent));
+        self.choose_service(code, None)
+    }
+
+    /// A typed answer to the privacy notice: only a clear yes agrees; anything else shows it
+    /// again (with the way back to the menu).
+    fn on_privacy_notice(&mut self, code: ServiceCode) -> Result<(), Need> {
+        const YES: [&str; 7] = ["setuju", "ya", "iya", "ok", "oke", "bersedia", "yes"];
+        let agreed = self.text().is_some_and(|t| {
+            let words = words(t);
+            !words.is_empty()
+                && words.iter().any(|w| YES.contains(&w.as_str()))
+                && words
+                    .iter()
+                    .all(|w| YES.contains(&w.as_str()) || PADDING.contains(&w.as_str()))
+        });
+        if agreed {
+            return self.consent_and_start(code);
+        }
+        self.say(msg::privacy_notice(service(code)));
+        Ok(())
     }
 
     /// What the message is, held for a ticket.
@@ -1239,6 +1295,18 @@ impl<'a> Turn<'a> {
         if let Availability::Suspended { notice } = availability {
             self.go(Step::MainMenu);
             self.say(msg::service_suspended(definition, notice));
+            return Ok(());
+        }
+        // Before the first personal data is asked: what is collected and why, once per notice
+        // version (UU 27/2022).
+        if self
+            .conversation
+            .privacy_consent
+            .as_ref()
+            .is_none_or(|c| c.version < msg::PRIVACY_NOTICE_VERSION)
+        {
+            self.go(Step::PrivacyNotice { service: code });
+            self.say(msg::privacy_notice(definition));
             return Ok(());
         }
         if definition.kind == ServiceKind::Consultation {

@@ -25,6 +25,7 @@ fn cpu_path(c: &mut Criterion) {
         last_inbound_at: datetime!(2026-11-28 01:55 UTC),
         draft: None,
         window_closed_at: None,
+        privacy_consent: None,
     };
     // What the webhook loads for a text at the main menu: the resident's requests (none wait).
     let facts = Facts {

@@ -219,6 +219,10 @@ fn changes(
                 actor: resident.key(),
                 text: message.body,
             }),
+            Write::PrivacyConsent(consent) => Change::PrivacyConsent {
+                resident: resident.clone(),
+                consent,
+            },
             Write::Event(event) => Change::Audit(AuditEvent {
                 ticket: event.ticket,
                 event_id: format!("{wamid}.{i}"),

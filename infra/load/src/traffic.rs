@@ -112,12 +112,14 @@ pub fn registrations() -> Vec<&'static ServiceDefinition> {
 }
 
 /// The whole conversation of resident `n` applying for `service`: menu, category, service,
-/// name, NIK, kecamatan, (event date), one photo per required document, submit, status.
+/// agreement to the privacy notice, name, NIK, kecamatan, (event date), one photo per required document, submit, status.
 pub fn script(service: &ServiceDefinition, n: usize) -> Vec<Step> {
     let mut steps = vec![
         Step::Text("halo".into()),
         Step::Choose(format!("cat:{}", service.category.as_str())),
         Step::Choose(format!("svc:{}", service.code.as_str())),
+        // The privacy notice comes before the first personal data.
+        Step::Press(format!("consent:{}", service.code.as_str())),
         Step::Text(name(n)),
         Step::Text(nik(n)),
         Step::Choose("kec:170804".into()),

@@ -25,6 +25,9 @@ struct World {
     outbound: BTreeMap<String, TicketId>,
     /// The message the next inbound quotes.
     quoted: Option<String>,
+    consents: Vec<PrivacyConsent>,
+    /// Residents agree to the privacy notice when it is shown (`choose` taps "Setuju").
+    auto_consent: bool,
 }
 
 const NOW: OffsetDateTime = datetime!(2026-11-27 02:00 UTC);
@@ -44,6 +47,8 @@ impl World {
             wamid: 0,
             outbound: BTreeMap::new(),
             quoted: None,
+            consents: Vec::new(),
+            auto_consent: true,
         }
     }
 
@@ -88,13 +93,25 @@ impl World {
     }
 
     fn choose(&mut self, resident: &ResidentId, id: &str) -> Vec<Reply> {
-        self.send(
+        let replies = self.send(
             resident,
             Inbound::Choice {
                 id: id.into(),
                 title: String::new(),
             },
-        )
+        );
+        // The privacy notice comes before a first service; most tests agree at once.
+        let consent = replies.iter().find_map(|r| match r {
+            Reply::Buttons { buttons, .. } => buttons
+                .iter()
+                .find(|b| b.id.starts_with(CONSENT_PREFIX))
+                .map(|b| b.id.clone()),
+            _ => None,
+        });
+        match consent {
+            Some(consent) if self.auto_consent => self.choose(resident, &consent),
+            _ => replies,
+        }
     }
 
     fn photo(&mut self, resident: &ResidentId) -> Vec<Reply> {
@@ -152,6 +169,7 @@ impl World {
                 Write::Document(d) => self.documents.push(d),
                 Write::ThreadMessage(m) => self.thread.push(m),
                 Write::Event(e) => self.events.push(e),
+                Write::PrivacyConsent(c) => self.consents.push(c),
             }
         }
     }
@@ -484,7 +502,10 @@ fn numbered_text_fallback_navigates_the_menus() {
             category: Category::KartuKeluarga
         }
     );
-    world.text(&siti(), "1"); // KK baru
+    let notice = world.text(&siti(), "1"); // KK baru
+    assert!(bodies(&notice).contains("UU 27/2022"));
+    // Typed, as on a phone that shows no buttons.
+    world.text(&siti(), "Setuju pak");
     assert_eq!(world.draft_of(&siti()).unwrap().service, ServiceCode::KkNew);
     world.text(&siti(), "Siti");
     world.text(&siti(), "1708014508900001");
@@ -631,6 +652,54 @@ fn a_wrong_kind_of_message_repeats_the_question_and_a_reaction_gets_no_reply() {
         world.conversations[&siti()].step,
         Step::AskNik { .. }
     ));
+}
+
+#[test]
+fn the_privacy_notice_comes_before_any_personal_data_and_is_agreed_once() {
+    let mut world = World::new();
+    world.auto_consent = false;
+    world.text(&siti(), "menu");
+    let notice = world.choose(&siti(), "svc:KK_NEW");
+    let text = bodies(&notice);
+    assert!(
+        text.contains("UU 27/2022") && text.contains("NIK"),
+        "{text}"
+    );
+    assert!(text.contains("penghapusan"), "the right to erasure: {text}");
+    assert!(
+        world.requests.is_empty(),
+        "nothing opened before the agreement"
+    );
+    // "No" leads back to the menu, nothing stored.
+    world.choose(&siti(), "menu");
+    assert!(world.requests.is_empty() && world.consents.is_empty());
+    let opened = world.choose(&siti(), "svc:KK_NEW");
+    assert!(bodies(&opened).contains("UU 27/2022"));
+    let opened = world.choose(&siti(), "consent:KK_NEW");
+    assert!(
+        bodies(&opened).contains("nama lengkap"),
+        "{}",
+        bodies(&opened)
+    );
+    assert_eq!(world.requests.len(), 1);
+    let consent = world.consents.last().unwrap();
+    assert_eq!(consent.version, crate::messages::PRIVACY_NOTICE_VERSION);
+    assert_eq!(consent.at, world.now);
+    // Agreed once: the next service starts at once.
+    world.choose(
+        &siti(),
+        &format!(
+            "cancel:{}",
+            world.draft_of(&siti()).unwrap().ticket.as_str()
+        ),
+    );
+    let second = world.choose(&siti(), "svc:KIA");
+    assert!(
+        !bodies(&second).contains("UU 27/2022"),
+        "{}",
+        bodies(&second)
+    );
+    assert_eq!(world.consents.len(), 1);
 }
 
 #[test]

@@ -19,6 +19,8 @@ pub const OFFICE_NAME: &str = "Disdukcapil";
 /// Ids of the buttons and list rows the engine understands.
 pub const SUBMIT_ID: &str = "submit";
 pub const CANCEL_ID: &str = "cancel";
+/// A button back to the main menu (from any step; a draft is kept for `lanjut`).
+pub const MENU_ID: &str = "menu";
 pub const CATEGORY_PREFIX: &str = "cat:";
 pub const SERVICE_PREFIX: &str = "svc:";
 pub const DISTRICT_PREFIX: &str = "kec:";
@@ -30,6 +32,8 @@ pub const RESUBMIT_PREFIX: &str = "resubmit:";
 pub const TICKET_PREFIX: &str = "tkt:";
 /// `replace:<draft ticket>:<service code>`: cancel that draft and start the service.
 pub const REPLACE_PREFIX: &str = "replace:";
+/// `consent:<service code>`: agree to the privacy notice, then start the service.
+pub const CONSENT_PREFIX: &str = "consent:";
 
 const MONTHS: [&str; 12] = [
     "Januari",

@@ -2,8 +2,8 @@
 //! to, what a revision still lacks, resubmission, and the confirmations that name a ticket.
 
 use super::{
-    CANCEL_PREFIX, KEEP_PREFIX, REPLACE_PREFIX, RESUBMIT_PREFIX, TICKET_PREFIX, date,
-    documents::slot_label,
+    CANCEL_PREFIX, CONSENT_PREFIX, KEEP_PREFIX, REPLACE_PREFIX, RESUBMIT_PREFIX, TICKET_PREFIX,
+    date, documents::slot_label,
 };
 use crate::catalog::{ServiceDefinition, service};
 use crate::officer_actions::OTHER_SLOT;
@@ -136,7 +136,7 @@ pub fn revision_progress(request: &Request, received: &[String]) -> Reply {
                     format!("{RESUBMIT_PREFIX}{ticket}"),
                     "Kirim perbaikan".to_owned(),
                 ),
-                ("menu".to_owned(), "Nanti saja".to_owned()),
+                (super::MENU_ID.to_owned(), "Nanti saja".to_owned()),
             ],
         );
     }
@@ -261,4 +261,26 @@ pub fn consultation_joined(request: &Request) -> Reply {
         "Bapak/Ibu masih memiliki konsultasi yang terbuka dengan tiket *{}*. Silakan tulis pesan Bapak/Ibu di sini; pesan, foto atau PDF akan kami teruskan ke petugas pada tiket tersebut.{due}",
         request.ticket.as_str()
     ))
+}
+
+/// Version of the privacy notice below: raise it when its content changes, and every resident
+/// reads and agrees to the new one before giving personal data again.
+pub const PRIVACY_NOTICE_VERSION: u32 = 1;
+
+/// What is collected, why, for how long, the resident's rights and whom to ask (UU 27/2022
+/// Pelindungan Data Pribadi), before the first personal data is asked.
+pub fn privacy_notice(service: &ServiceDefinition) -> Reply {
+    Reply::buttons(
+        format!(
+            "Sebelum memulai *{}*, mohon baca pemberitahuan pelindungan data pribadi (UU 27/2022):\n\n• Yang kami kumpulkan: nama, NIK, kecamatan, tanggal peristiwa, foto/PDF dokumen dan pesan yang Bapak/Ibu kirim.\n• Untuk apa: hanya untuk memproses permohonan ini oleh petugas Disdukcapil.\n• Berapa lama: dokumen pendukung disimpan 90 hari sampai 5 tahun menurut jenis layanan, lalu dihapus.\n• Hak Bapak/Ibu: meminta salinan atau penghapusan data melalui WhatsApp ini atau di kantor Disdukcapil.\n\nTekan *Setuju* untuk melanjutkan.",
+            service.name
+        ),
+        [
+            (
+                format!("{CONSENT_PREFIX}{}", service.code.as_str()),
+                "Setuju".to_owned(),
+            ),
+            (super::MENU_ID.to_owned(), "Tidak, kembali".to_owned()),
+        ],
+    )
 }

@@ -168,6 +168,12 @@ pub enum Change {
     Document(domain::document::Document),
     ThreadMessage(officer::ThreadMessage),
     Audit(AuditEvent),
+    /// The resident agreed to a version of the privacy notice (`RES#<resident>` /
+    /// `CONSENT#<version>`, no TTL: the evidence outlives the conversation; erasure deletes it).
+    PrivacyConsent {
+        resident: ResidentId,
+        consent: domain::conversation::PrivacyConsent,
+    },
 }
 
 /// The open-request guard as stored.

@@ -89,6 +89,11 @@ pub const NOTIFICATION_PREFIX: &str = "NTF#";
 pub const AUDIT_PREFIX: &str = "EVT#";
 pub const DOCUMENT_PREFIX: &str = "DOC#";
 
+/// A resident's agreement to one version of the privacy notice (under `RES#<resident>`).
+pub fn consent_sk(version: u32) -> String {
+    format!("CONSENT#v{version}")
+}
+
 /// GSI1 partition of notifications waiting for their next attempt (sparse: only `RETRYING`).
 pub const NOTIFICATION_RETRY_PK: &str = "NTF_RETRY";
 

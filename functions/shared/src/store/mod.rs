@@ -176,6 +176,17 @@ pub(crate) struct OutboundTicketItem {
 /// Days a quoted notification still leads to its ticket.
 pub(crate) const OUTBOUND_TICKET_DAYS: i64 = 90;
 
+/// The evidence of one agreement to the privacy notice: which version, when.
+#[derive(Serialize, Deserialize)]
+struct ConsentItem {
+    #[serde(rename = "PK")]
+    pk: String,
+    #[serde(rename = "SK")]
+    sk: String,
+    entity: String,
+    consent: domain::conversation::PrivacyConsent,
+}
+
 #[derive(Serialize, Deserialize)]
 struct DedupeItem {
     #[serde(rename = "PK")]
@@ -506,6 +517,18 @@ impl DynamoStore {
                 )
             }
             Change::Audit(event) => self.audit_put(event),
+            // Unconditional: agreeing to the same version again changes nothing that matters.
+            Change::PrivacyConsent { resident, consent } => put(
+                &self.table,
+                to_item(&ConsentItem {
+                    pk: keys::resident_pk(resident),
+                    sk: keys::consent_sk(consent.version),
+                    entity: "PRIVACY_CONSENT".into(),
+                    consent: consent.clone(),
+                })?,
+                None,
+                None,
+            ),
         }
     }
 
