@@ -156,6 +156,7 @@ struct Media {
 
 struct Vocabulary {
     region: Region,
+    office: domain::office::Office,
     words: Vec<String>,
     choices: Vec<String>,
 }
@@ -209,6 +210,7 @@ fn vocabulary() -> &'static Vocabulary {
         }
         Vocabulary {
             region,
+            office: domain::office::Office::default(),
             words,
             choices,
         }
@@ -483,6 +485,7 @@ impl World {
                 display_name: self.display_name.as_deref(),
                 entropy,
                 region: &v.region,
+                office: &v.office,
                 holidays: &self.holidays,
                 idle_expiry: self.idle_expiry,
             };

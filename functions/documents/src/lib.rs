@@ -126,7 +126,7 @@ impl Documents {
             templates: graph.clone(),
             document_messenger: graph,
             template_names: Templates::from_env(env),
-            office: office_from_env(env),
+            office: shared::config::office(env),
             clock: Arc::new(SystemClock),
             presign_ttl: Duration::from_secs(ttl_seconds),
             max_fetch_attempts,
@@ -165,17 +165,6 @@ impl Documents {
 pub use shared::ports::ProcessError;
 
 /// The event shapes this function is invoked with.
-/// The office as configured (`OFFICE_NAME`, `OFFICE_ADDRESS`, `OFFICE_HOURS`), each defaulting
-/// to [`Office::default`].
-pub fn office_from_env(env: &Env) -> Office {
-    let default = Office::default();
-    Office {
-        name: env.or_default("OFFICE_NAME", &default.name),
-        address: env.or_default("OFFICE_ADDRESS", &default.address),
-        hours: env.or_default("OFFICE_HOURS", &default.hours),
-    }
-}
-
 #[derive(Debug)]
 pub enum Event {
     Http(Box<LambdaRequest>),

@@ -157,6 +157,8 @@ pub struct Input<'a> {
     /// collision is resolved by retrying.
     pub entropy: u64,
     pub region: &'a Region,
+    /// The office, as residents are told about it (greeting, hours).
+    pub office: &'a crate::office::Office,
     pub holidays: &'a [Date],
     /// After this long without a message, a half-finished flow starts over (the draft is kept).
     pub idle_expiry: Duration,
@@ -555,6 +557,7 @@ impl<'a> Turn<'a> {
         self.go(Step::MainMenu);
         self.say(msg::main_menu(
             self.input.display_name,
+            self.input.office,
             self.conversation.draft,
         ));
     }
@@ -1248,6 +1251,7 @@ impl<'a> Turn<'a> {
         }
         let context = msg::intent::Context {
             display_name: self.input.display_name,
+            office: self.input.office,
             first_message: self.conversation.version == 1,
             paused_draft: self.conversation.draft,
         };

@@ -148,6 +148,17 @@ pub fn holidays(env: &Env) -> Result<Vec<time::Date>, ConfigError> {
         .collect()
 }
 
+/// The office as configured (`OFFICE_NAME`, `OFFICE_ADDRESS`, `OFFICE_HOURS`), each defaulting
+/// to [`domain::office::Office::default`].
+pub fn office(env: &Env) -> domain::office::Office {
+    let default = domain::office::Office::default();
+    domain::office::Office {
+        name: env.or_default("OFFICE_NAME", &default.name),
+        address: env.or_default("OFFICE_ADDRESS", &default.address),
+        hours: env.or_default("OFFICE_HOURS", &default.hours),
+    }
+}
+
 /// The DynamoDB table every function shares.
 pub fn table_name(env: &Env) -> Result<String, ConfigError> {
     env.required("TABLE_NAME")

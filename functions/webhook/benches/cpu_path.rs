@@ -16,6 +16,7 @@ const TEXT: &[u8] = include_bytes!("../../../tests/fixtures/whatsapp/text.json")
 fn cpu_path(c: &mut Criterion) {
     let secret = b"local-app-secret";
     let header = signature::sign(secret, TEXT);
+    let office = domain::office::Office::default();
     let region = Region::load("1708").expect("bundled region"); // ok: the bundled fixture and region always parse
     let now = datetime!(2026-11-28 02:00 UTC);
     let state = Conversation {
@@ -50,6 +51,7 @@ fn cpu_path(c: &mut Criterion) {
                         display_name: Some("Siti Aminah"),
                         entropy: 42,
                         region: &region,
+                        office: &office,
                         holidays: &[],
                         idle_expiry: time::Duration::hours(24),
                     };

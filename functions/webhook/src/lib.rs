@@ -41,6 +41,8 @@ pub struct Webhook {
     pub reply_lease: Duration,
     pub idle_expiry: Duration,
     pub region: Region,
+    /// The office named in the greeting, with its hours.
+    pub office: domain::office::Office,
     /// Public holidays skipped when counting working days (`HOLIDAYS`, ISO dates).
     pub holidays: Vec<Date>,
 }
@@ -71,6 +73,7 @@ impl Webhook {
                 env.parsed("CONVERSATION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)?,
             )),
             region,
+            office: shared::config::office(env),
             holidays: shared::config::holidays(env)?,
         })
     }

@@ -79,6 +79,7 @@ pub async fn message(
             display_name: display_name.as_deref(),
             entropy: rand::random(),
             region: &app.region,
+            office: &app.office,
             holidays: &app.holidays,
             idle_expiry: app.idle_expiry,
         };

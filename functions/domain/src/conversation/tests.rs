@@ -65,6 +65,7 @@ impl World {
             inbound: &inbound,
             wamid: &wamid,
             quoted: self.quoted.as_deref(),
+            office: &crate::office::Office::default(),
             now: self.now,
             display_name: Some("Siti"),
             entropy: self.entropy,

@@ -20,6 +20,7 @@ pub const MENU_ID: &str = "menu";
 #[derive(Clone, Copy, Debug)]
 pub struct Context<'a> {
     pub display_name: Option<&'a str>,
+    pub office: &'a crate::office::Office,
     /// The resident's first message: the answer starts with the greeting.
     pub first_message: bool,
     /// A draft left unfinished, which `lanjut` resumes.
@@ -138,7 +139,7 @@ fn service_list(body: String, offered: &[&ServiceDefinition]) -> Reply {
 /// The greeting on a first message, and the paused draft reminder, around `body`.
 fn framed(context: &Context, body: &str) -> String {
     let greeting = if context.first_message {
-        format!("{}\n\n", greeting(context.display_name))
+        format!("{}\n\n", greeting(context.display_name, context.office))
     } else {
         String::new()
     };
@@ -490,11 +491,14 @@ mod tests {
     use crate::intent::read;
     use crate::reply::{BUTTONS_MAX, ROW_TITLE_MAX};
 
-    const FIRST: Context = Context {
+    static OFFICE: std::sync::LazyLock<crate::office::Office> =
+        std::sync::LazyLock::new(crate::office::Office::default);
+    static FIRST: std::sync::LazyLock<Context<'static>> = std::sync::LazyLock::new(|| Context {
         display_name: Some("Siti"),
+        office: &OFFICE,
         first_message: true,
         paused_draft: None,
-    };
+    });
 
     fn reply(text: &str) -> Option<Reply> {
         at_main_menu(&read(text), &FIRST, &BTreeMap::new())
@@ -672,6 +676,7 @@ mod tests {
         let ticket = TicketId::parse("ABCD-2345").unwrap();
         let context = Context {
             display_name: None,
+            office: &OFFICE,
             first_message: false,
             paused_draft: Some(ticket),
         };

@@ -8,6 +8,7 @@ mod tickets;
 pub use tickets::*;
 
 use crate::catalog::{AttachmentSlot, Category, ServiceDefinition, service, services_in};
+use crate::office::Office;
 use crate::region::Region;
 use crate::reply::{ListRow, ListSection, Reply};
 use crate::{NikError, Request, RequestStatus, ServiceCode, TicketId};
@@ -73,20 +74,25 @@ pub fn status_label(status: RequestStatus) -> &'static str {
     }
 }
 
-pub fn greeting(display_name: Option<&str>) -> String {
-    match display_name.map(str::trim).filter(|n| !n.is_empty()) {
-        Some(name) => format!(
-            "Selamat datang di layanan administrasi kependudukan {OFFICE_NAME} melalui WhatsApp, Bapak/Ibu {name}."
-        ),
-        None => format!(
-            "Selamat datang di layanan administrasi kependudukan {OFFICE_NAME} melalui WhatsApp, Bapak/Ibu."
-        ),
-    }
+/// Welcome naming the office (configuration).
+pub fn greeting(display_name: Option<&str>, office: &Office) -> String {
+    let who = match display_name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(name) => format!("Bapak/Ibu {name}"),
+        None => "Bapak/Ibu".to_owned(),
+    };
+    format!(
+        "Selamat datang di layanan administrasi kependudukan {} melalui WhatsApp, {who}.",
+        office.name
+    )
 }
 
 /// The main menu: one row per category (always within WhatsApp's 10-row limit), with the same
 /// choices numbered in the text for phones that do not show lists.
-pub fn main_menu(display_name: Option<&str>, paused_draft: Option<TicketId>) -> Reply {
+pub fn main_menu(
+    display_name: Option<&str>,
+    office: &Office,
+    paused_draft: Option<TicketId>,
+) -> Reply {
     let rows = Category::ALL
         .iter()
         .map(|category| ListRow {
@@ -110,8 +116,9 @@ pub fn main_menu(display_name: Option<&str>, paused_draft: Option<TicketId>) -> 
         .unwrap_or_default();
     Reply::list(
         format!(
-            "{}\n\nSilakan pilih jenis layanan (atau ketik nomornya). Semua layanan adminduk gratis.\n{}\n\nKetik *status* untuk melihat permohonan Bapak/Ibu, *bantuan* untuk petunjuk.{resume}",
-            greeting(display_name),
+            "{} Pesan dapat dikirim kapan saja; petugas menjawab pada jam kerja ({}).\n\nSilakan pilih jenis layanan (atau ketik nomornya). Semua layanan adminduk gratis.\n{}\n\nKetik *status* untuk melihat permohonan Bapak/Ibu, *bantuan* untuk petunjuk.{resume}",
+            greeting(display_name, office),
+            office.hours,
             numbered.join("\n")
         ),
         "Pilih layanan",
@@ -496,11 +503,21 @@ mod tests {
 
     #[test]
     fn main_menu_lists_every_category() {
-        let Reply::List { sections, body, .. } = main_menu(Some("Siti"), None) else {
+        let Reply::List { sections, body, .. } = main_menu(Some("Siti"), &Office::default(), None)
+        else {
             panic!("list expected")
         };
         assert!(body.contains("Bapak/Ibu Siti"));
         assert_eq!(sections[0].rows.len(), Category::ALL.len());
+        // The office and its hours come from configuration.
+        let office = Office {
+            name: "Disdukcapil Kota Bengkulu".into(),
+            address: "Jl. Contoh 1".into(),
+            hours: "Senin–Jumat 08.00–16.00 WIB".into(),
+        };
+        let body = main_menu(None, &office, None).body().to_owned();
+        assert!(body.contains("Disdukcapil Kota Bengkulu") && body.contains("08.00–16.00"));
+        assert!(body.chars().count() <= crate::reply::INTERACTIVE_BODY_MAX);
     }
 
     #[test]
