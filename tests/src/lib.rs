@@ -271,6 +271,26 @@ impl<'h> Resident<'h> {
         .join("\n---\n")
     }
 
+    /// Registers a short Ogg/Opus recording in the fake WhatsApp and sends it as a voice note.
+    pub async fn voice_note(&self) -> String {
+        let mut bytes = b"OggS\x00\x02".to_vec();
+        bytes.resize(4_000 + self.sent.get() as usize, 0x4f);
+        let sha = base64_sha256(&bytes);
+        let media_id = self
+            .harness
+            .stack
+            .whatsapp
+            .register_media(bytes, "audio/ogg");
+        self.post(payloads::voice(
+            &self.phone,
+            &self.next_wamid(),
+            &media_id,
+            &sha,
+        ))
+        .await
+        .join("\n---\n")
+    }
+
     /// Registers a JPEG in the fake WhatsApp and sends it as a photo.
     pub async fn photo(&self) -> String {
         let bytes = jpeg_bytes(self.sent.get());

@@ -65,3 +65,12 @@ pub fn text_quoting(from: &str, wamid: &str, body: &str, quoted: &str) -> Vec<u8
     m["context"] = json!({ "from": "6282100000001", "id": quoted });
     envelope(from, m)
 }
+
+/// A voice note for media registered in the fake WhatsApp (`sha256` base64).
+pub fn voice(from: &str, wamid: &str, media_id: &str, sha256: &str) -> Vec<u8> {
+    let mut m = base(from, wamid, "audio");
+    m["audio"] = json!({
+        "id": media_id, "mime_type": "audio/ogg; codecs=opus", "sha256": sha256, "voice": true
+    });
+    envelope(from, m)
+}

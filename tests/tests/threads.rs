@@ -322,3 +322,34 @@ async fn an_answer_to_an_officer_and_a_quoted_reply_reach_their_tickets() {
     assert_eq!(item["waiting_for_resident"], true);
     assert_eq!(item["unanswered_messages"], 2);
 }
+
+#[tokio::test]
+async fn a_voice_note_reaches_the_thread_and_never_fills_a_slot() {
+    let h = Harness::start().await;
+    let ayu = Resident::new(&h, "6281200000303");
+    ayu.text("menu").await;
+    ayu.choose("svc:CONSULTATION").await;
+    let ticket = ticket_in(&ayu.text("Bagaimana cara ganti nama di KK?").await);
+    let answered = ayu.voice_note().await;
+    assert!(answered.contains(ticket.as_str()), "{answered}");
+    let documents = documents_settled(&h, ticket).await;
+    let voice = documents.last().expect("the voice note is recorded");
+    assert_eq!(voice.slot, domain::document::ATTACHMENT_SLOT);
+    assert_eq!(voice.state, DocumentState::Stored, "{voice:?}");
+    assert_eq!(voice.content_type.as_deref(), Some("audio/ogg"));
+
+    // In a draft, a voice note is not a document: nothing is stored, the items are asked again.
+    let code = two_slot_service();
+    ayu.text("menu").await;
+    let draft = ticket_in(&ayu.choose(&format!("svc:{}", code.as_str())).await);
+    ayu.text("Ayu Lestari").await;
+    ayu.text(NIK).await;
+    let asked = ayu.choose("kec:170804").await;
+    if domain::service(code).late_report_after_days.is_some() {
+        assert!(asked.contains("tanggal"), "{asked}");
+        ayu.text("01-11-2026").await;
+    }
+    let refused = ayu.voice_note().await;
+    assert!(refused.contains("pesan suara"), "{refused}");
+    assert!(h.store().documents_of(&draft).await.unwrap().is_empty());
+}

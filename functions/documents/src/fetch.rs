@@ -406,6 +406,12 @@ impl Sink<'_> {
         if self.upload.is_some() {
             return Ok(());
         }
+        // A voice note is a message on the thread, never the document a slot asks for.
+        if kind == crate::validate::FileKind::Ogg
+            && self.document.slot != domain::document::ATTACHMENT_SLOT
+        {
+            return Err(FetchError::Rejected(Rejection::WrongType));
+        }
         let key = object_key(
             Area::Scans,
             &self.document.ticket,

@@ -143,7 +143,9 @@ async fn create_upload(
         Ok(a) => a,
         Err(problem) => return problem.into_response(),
     };
-    let Some(kind) = FileKind::from_content_type(&upload.content_type) else {
+    let Some(kind) = FileKind::from_content_type(&upload.content_type)
+        .filter(|k| FileKind::DOCUMENTS.contains(k))
+    else {
         return Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "content_type must be application/pdf, image/jpeg or image/png",

@@ -13,16 +13,21 @@ pub enum FileKind {
     Pdf,
     Jpeg,
     Png,
+    /// A WhatsApp voice note (Ogg/Opus): a thread attachment, never a document in a slot.
+    Ogg,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
+    pub const ALL: [FileKind; 4] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png, FileKind::Ogg];
+    /// What officers may upload (documents, not voice notes).
+    pub const DOCUMENTS: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
 
     pub fn content_type(self) -> &'static str {
         match self {
             FileKind::Pdf => "application/pdf",
             FileKind::Jpeg => "image/jpeg",
             FileKind::Png => "image/png",
+            FileKind::Ogg => "audio/ogg",
         }
     }
 
@@ -32,6 +37,7 @@ impl FileKind {
             FileKind::Pdf => "pdf",
             FileKind::Jpeg => "jpg",
             FileKind::Png => "png",
+            FileKind::Ogg => "ogg",
         }
     }
 
@@ -40,6 +46,8 @@ impl FileKind {
         match self {
             FileKind::Pdf => 100 * MIB,
             FileKind::Jpeg | FileKind::Png => 5 * MIB,
+            // WhatsApp's audio limit.
+            FileKind::Ogg => 16 * MIB,
         }
     }
 
@@ -68,6 +76,8 @@ pub fn sniff(prefix: &[u8]) -> Option<FileKind> {
         Some(FileKind::Jpeg)
     } else if prefix.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
         Some(FileKind::Png)
+    } else if prefix.starts_with(b"OggS") {
+        Some(FileKind::Ogg)
     } else {
         None
     }

@@ -144,6 +144,16 @@ pub struct MediaRef {
     pub caption: Option<String>,
 }
 
+impl MediaRef {
+    /// A voice note (or other audio): it goes to a ticket's thread, never into a slot.
+    pub fn is_audio(&self) -> bool {
+        self.mime_type
+            .trim()
+            .to_ascii_lowercase()
+            .starts_with("audio/")
+    }
+}
+
 /// Everything about the moment and the office the engine needs, besides the message.
 #[derive(Clone, Debug)]
 pub struct Input<'a> {
@@ -890,7 +900,7 @@ impl<'a> Turn<'a> {
                     }
                 }
                 Held::Media { wamid, media } => {
-                    let slot = if next.status == RequestStatus::NeedsRevision {
+                    let slot = if next.status == RequestStatus::NeedsRevision && !media.is_audio() {
                         next.revision_missing().first().map(|s| (*s).to_owned())
                     } else {
                         None
@@ -1231,6 +1241,8 @@ impl<'a> Turn<'a> {
                 Some(i) => self.choose_category(Category::ALL[i]),
                 None => return self.on_main_menu_text(body),
             },
+            // Without a ticket waiting, a voice note cannot be placed: ask for text.
+            Inbound::Media(media) if media.is_audio() => self.say(msg::unsupported_input()),
             Inbound::Media(_) => self.say(msg::media_without_request()),
             _ => self.main_menu(),
         }
@@ -1515,6 +1527,10 @@ impl<'a> Turn<'a> {
         self.with_draft(|turn, draft| {
             let definition = service(draft.service);
             match turn.input.inbound {
+                Inbound::Media(media) if media.is_audio() => {
+                    turn.say(msg::voice_is_not_a_document());
+                    turn.say(msg::documents_needed(draft, false));
+                }
                 Inbound::Media(media) => {
                     let slot = selected
                         .as_deref()

@@ -109,6 +109,9 @@ pub struct Message {
     pub image: Option<Media>,
     #[serde(default)]
     pub document: Option<Media>,
+    /// A voice note or audio file.
+    #[serde(default)]
+    pub audio: Option<Media>,
     #[serde(default)]
     pub system: Option<System>,
     /// Set when the resident replied to (quoted) a message: its id is one of ours for a reply to

@@ -47,10 +47,11 @@ pub fn inbound(message: &Message) -> Inbound {
                 )
             })
             .unwrap_or_else(unsupported),
-        "image" | "document" => message
+        "image" | "document" | "audio" => message
             .image
             .as_ref()
             .or(message.document.as_ref())
+            .or(message.audio.as_ref())
             .map(|media| {
                 Inbound::Media(MediaRef {
                     media_id: media.id.clone(),

@@ -284,3 +284,10 @@ pub fn privacy_notice(service: &ServiceDefinition) -> Reply {
         ],
     )
 }
+
+/// A voice note where a document is asked for.
+pub fn voice_is_not_a_document() -> Reply {
+    Reply::text(
+        "Mohon maaf, pesan suara tidak dapat dipakai sebagai dokumen persyaratan. Silakan kirim foto (JPG/PNG) atau PDF dokumennya.",
+    )
+}

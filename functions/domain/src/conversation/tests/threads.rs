@@ -465,3 +465,39 @@ fn asking_for_an_officer_again_joins_the_open_consultation() {
     world.text(&siti(), "Pertanyaan baru soal KIA");
     assert_eq!(world.requests.len(), 2);
 }
+
+#[test]
+fn a_voice_note_goes_to_the_thread_but_never_into_a_slot() {
+    let mut world = World::new();
+    let slot = revision_slots()[0];
+    let ticket = under_revision(&mut world, &[slot]);
+    let voice = MediaRef {
+        media_id: "voice-1".into(),
+        mime_type: "audio/ogg; codecs=opus".into(),
+        sha256: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=".into(),
+        filename: None,
+        caption: None,
+    };
+    let replies = world.send(&siti(), Inbound::Media(voice.clone()));
+    assert!(bodies(&replies).contains(ticket.as_str()));
+    let document = world.documents.last().unwrap();
+    assert_eq!(document.slot, ATTACHMENT_SLOT);
+    assert!(
+        !world.requests[&ticket].is_filled(slot),
+        "the slot still waits for a scan"
+    );
+    // In a draft it is refused as a document.
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:KIA");
+    world.text(&siti(), "Budi Kecil");
+    world.text(&siti(), "1708010508150001");
+    world.choose(&siti(), "kec:170801");
+    let before = world.documents.len();
+    let replies = world.send(&siti(), Inbound::Media(voice));
+    assert!(
+        bodies(&replies).contains("pesan suara"),
+        "{}",
+        bodies(&replies)
+    );
+    assert_eq!(world.documents.len(), before);
+}
