@@ -347,6 +347,7 @@ async fn a_sent_reply_is_recorded_through_a_short_store_outage_and_never_sent_ag
         reply_lease: deployed.reply_lease,
         idle_expiry: deployed.idle_expiry,
         region: deployed.region.clone(),
+        office: deployed.office.clone(),
         holidays: deployed.holidays.clone(),
     };
     let body = fixture("text.json");
