@@ -5,11 +5,42 @@
 //! accepted outbound message, and serves registered media the way Meta does (metadata endpoint,
 //! then a download URL that needs the bearer token and a `User-Agent`).
 //!
+//! Like Meta, it refuses by itself (synchronously, with Meta's HTTP status, Graph code and
+//! wording):
+//!
+//! - a message that is not a template to a user who has not written to the business in the last
+//!   24 hours (the customer-service window): 400, code 131047. The window is kept per WhatsApp id
+//!   (`from` of inbound messages, or `from_user_id` for username-only senders, matched against a
+//!   send's `to` or `recipient`) from what [`FakeWhatsApp::record_webhook_body`] (the local stack
+//!   calls it for every webhook POST) and [`FakeWhatsApp::record_inbound`] saw. Mark-as-read calls
+//!   need no window;
+//! - a template that is not approved in that language (404, code 132001), with the wrong number
+//!   of body parameters (400, 132000), without the document its DOCUMENT header needs or with a
+//!   header the template does not have (400, 132012), or with a text parameter holding a new
+//!   line, a tab or more than four consecutive spaces (400, 132018). The approved templates are
+//!   the application's (`status_update`, `officer_message`, `result_document`, language `id`,
+//!   as the deploy notes submit them) plus what tests add with [`FakeWhatsApp::register_template`].
+//!
+//! What it does not enforce, or enforces differently from Meta:
+//!
+//! - Meta reports a closed window either in the send's answer or only later, in a `failed` status
+//!   webhook for a message it accepted (200 with a wamid); the fake always answers synchronously
+//!   and never sends status webhooks, so the asynchronous path is tested only with fixture
+//!   bodies;
+//! - the window opens when the local stack receives the webhook (the fake's clock, not the
+//!   message's `timestamp`), for any body posted to `/webhook`, signed or not (an unsigned body is
+//!   refused by the webhook and sends nothing, but the window it opened stays open);
+//! - a template's body text, its header text, buttons, category, quality rating and pausing are
+//!   not modelled; only the count and the text rule of body parameters and a DOCUMENT header are;
+//! - no per-user pacing (131056), no throughput limit (130429) and no media-URL expiry unless a
+//!   test injects them (`fail_next_sends`, [`FaultPlan`], `expire_next_media_downloads`).
+//!
 //! The `/_local/outbox` and `/_local/media` routes implement the fixed local contract of SPEC
 //! section 9.
 
 mod error;
 mod routes;
+mod template;
 mod validate;
 
 use std::collections::{HashMap, VecDeque};
@@ -18,10 +49,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;
 use base64::Engine as _;
+use serde_json::Value;
 use sha2::{Digest as _, Sha256};
+use time::OffsetDateTime;
 
 /// First media id handed out; real media ids are 15–16 digit numeric strings.
 const FIRST_MEDIA_ID: u64 = 1_000_000_000_000_001;
+
+/// WhatsApp's customer-service window: free-form messages reach a user only this long after
+/// their last message to the business.
+pub const CUSTOMER_SERVICE_WINDOW: time::Duration = time::Duration::hours(24);
 
 /// An in-memory fake of the WhatsApp Cloud API. Cheap to clone; clones share state.
 #[derive(Clone)]
@@ -60,6 +97,9 @@ struct State {
     /// Draws made so far: the `n`th draw of a plan is always the same (reproducible runs).
     fault_draws: u64,
     injected: InjectedCounts,
+    /// When each user (window key, see `window_key`) last wrote to the business.
+    last_inbound: HashMap<String, OffsetDateTime>,
+    templates: template::Registry,
 }
 
 /// Random faults on every message send and media download, for load and fault-injection runs:
@@ -126,6 +166,8 @@ impl FakeWhatsApp {
                 faults: FaultPlan::default(),
                 fault_draws: 0,
                 injected: InjectedCounts::default(),
+                last_inbound: HashMap::new(),
+                templates: template::Registry::application_defaults(),
             })),
         }
     }
@@ -252,9 +294,81 @@ impl FakeWhatsApp {
         self.lock().expired_downloads += count;
     }
 
+    /// Records that the user `id` (a phone number as in a webhook's `from`, or a username-only
+    /// user's `from_user_id`) wrote to the business now: their 24-hour window is open.
+    pub fn record_inbound(&self, id: &str) {
+        self.record_inbound_at(id, OffsetDateTime::now_utc());
+    }
+
+    /// Records `at` as the time of the user's last message, replacing what was recorded (even a
+    /// later time), so a test can age a window: `now - 25 hours` closes it.
+    pub fn record_inbound_at(&self, id: &str, at: OffsetDateTime) {
+        let key = window_key(id);
+        if key.is_empty() {
+            return;
+        }
+        self.lock().last_inbound.insert(key, at);
+    }
+
+    /// Records the sender of every message in a webhook POST body (what Meta delivers when a
+    /// user writes) as having written now. Lenient: a body that is not JSON or not shaped like a
+    /// webhook records what it can and never fails; statuses record nothing.
+    pub fn record_webhook_body(&self, body: &[u8]) {
+        let Ok(json) = serde_json::from_slice::<Value>(body) else {
+            return;
+        };
+        let now = OffsetDateTime::now_utc();
+        let senders: Vec<String> = webhook_messages(&json)
+            .into_iter()
+            .flat_map(|message| {
+                ["from", "from_user_id"]
+                    .into_iter()
+                    .filter_map(|key| message.get(key).and_then(Value::as_str))
+                    .map(window_key)
+                    .filter(|key| !key.is_empty())
+            })
+            .collect();
+        let mut state = self.lock();
+        for sender in senders {
+            state.last_inbound.insert(sender, now);
+        }
+    }
+
+    /// Whether a free-form message may reach `id` at `now`.
+    pub(crate) fn inside_window(&self, id: &str, now: OffsetDateTime) -> bool {
+        self.lock()
+            .last_inbound
+            .get(&window_key(id))
+            .is_some_and(|last| now - *last < CUSTOMER_SERVICE_WINDOW)
+    }
+
+    /// Approves a template: `body_params` text variables in its body, and a DOCUMENT header when
+    /// `document_header` (else no header with variables). Replaces an earlier registration of
+    /// the same name and language.
+    pub fn register_template(
+        &self,
+        name: &str,
+        language: &str,
+        body_params: usize,
+        document_header: bool,
+    ) {
+        self.lock()
+            .templates
+            .register(name, language, body_params, document_header);
+    }
+
+    /// Checks a validated `template` object against the approved templates.
+    pub(crate) fn check_template(
+        &self,
+        template: &serde_json::Map<String, Value>,
+    ) -> Result<(), error::GraphError> {
+        self.lock().templates.check(template)
+    }
+
     /// Forgets the outbox, registered media and pending fault injections. Id sequences keep
     /// counting, so a wamid or media id from before `clear` is never handed out again (the
-    /// application deduplicates on wamids).
+    /// application deduplicates on wamids). Users' windows and the approved templates stay:
+    /// they are Meta's state, not the test's.
     pub fn clear(&self) {
         let mut state = self.lock();
         state.outbox.clear();
@@ -292,6 +406,36 @@ pub fn seeded_unit(seed: u64, n: u64) -> f64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^= z >> 31;
     (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The key of a user's window: a phone number as its digits (Meta answers `+62 812-...` as
+/// `62812...`), anything else (a username-only user's `ID.…`) trimmed as is.
+pub(crate) fn window_key(id: &str) -> String {
+    let id = id.trim();
+    let phone_like = id
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')'));
+    let digits: String = id.chars().filter(char::is_ascii_digit).collect();
+    if phone_like && !digits.is_empty() {
+        digits
+    } else {
+        id.to_owned()
+    }
+}
+
+/// Every `entry[].changes[].value.messages[]` object of a webhook body.
+fn webhook_messages(json: &Value) -> Vec<&Value> {
+    fn array<'a>(value: Option<&'a Value>, key: &str) -> &'a [Value] {
+        value
+            .and_then(|v| v.get(key))
+            .and_then(Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+    array(Some(json), "entry")
+        .iter()
+        .flat_map(|entry| array(Some(entry), "changes"))
+        .flat_map(|change| array(change.get("value"), "messages"))
+        .collect()
 }
 
 fn normalise_base_url(url: String) -> String {

@@ -16,6 +16,9 @@ use crate::error::GraphError;
 use crate::validate::{self, Request};
 use crate::{FakeWhatsApp, Fault, OutboundMessage};
 
+/// Graph code of a free-form message outside the customer-service window.
+const RE_ENGAGEMENT: i64 = 131_047;
+
 /// Documents may be up to 100 MB (SPEC 6); leave room so the app's own size check is what fires.
 const LOCAL_MEDIA_BODY_LIMIT: usize = 110 * 1024 * 1024;
 
@@ -76,6 +79,27 @@ async fn send_message(
     };
 
     let input = to.clone().or_else(|| recipient.clone()).unwrap_or_default();
+    // What Meta refuses by itself once the body is well formed: unapproved or ill-filled
+    // templates, and anything else outside the user's 24-hour window.
+    let refusal = if r#type == "template" {
+        json.get("template")
+            .and_then(Value::as_object)
+            .and_then(|template| fake.check_template(template).err())
+    } else if fake.inside_window(&input, OffsetDateTime::now_utc()) {
+        None
+    } else {
+        Some(GraphError::refused(
+            StatusCode::BAD_REQUEST,
+            RE_ENGAGEMENT,
+            None,
+        ))
+    };
+    if let Some(error) = refusal {
+        // A test reading only the outbox would not see a refusal the application handled
+        // quietly (a template fallback): say it in the log. No recipient or text (SPEC 8).
+        tracing::warn!(code = error.code(), r#type = %r#type, "fake WhatsApp refused a send as Meta would");
+        return Err(error);
+    }
     // Meta answers with the normalised number (digits only, no `+` or spaces).
     let wa_id = match &to {
         Some(to) => {

@@ -7,6 +7,10 @@ use sha2::{Digest as _, Sha256};
 
 const TOKEN: &str = "test-token";
 const PHONE_NUMBER_ID: &str = "109876543210987";
+/// The resident most tests write to; `Harness::start` opens their 24-hour window.
+const RESIDENT: &str = "6281234567890";
+/// A resident who never wrote to the business.
+const STRANGER: &str = "6289999999999";
 
 struct Harness {
     fake: FakeWhatsApp,
@@ -16,7 +20,15 @@ struct Harness {
 }
 
 impl Harness {
+    /// A fake to which `RESIDENT` has just written (free-form messages may reach them).
     async fn start() -> Self {
+        let h = Self::start_without_inbound().await;
+        h.fake.record_inbound(RESIDENT);
+        h
+    }
+
+    /// A fake to which nobody has written.
+    async fn start_without_inbound() -> Self {
         let fake = FakeWhatsApp::new("http://unused.invalid", TOKEN);
         let addr = fake.spawn().await.expect("spawn fake");
         Self {
@@ -58,13 +70,35 @@ impl Harness {
         );
         assert_eq!(self.fake.outbox().len(), before);
     }
+
+    /// Asserts that Meta's own refusal `code` comes back with `status` and `message`, and that
+    /// nothing was recorded.
+    async fn assert_refused(&self, body: &Value, status: u16, code: i64, message: &str) -> Value {
+        let before = self.fake.outbox().len();
+        let (got, response) = self.send(body).await;
+        assert_eq!(got.as_u16(), status, "{response}");
+        let error = &response["error"];
+        assert_eq!(error["code"], code, "{response}");
+        assert_eq!(error["message"], message, "{response}");
+        assert_eq!(error["type"], "OAuthException", "{response}");
+        assert!(error["error_data"]["details"].is_string(), "{response}");
+        assert!(error["fbtrace_id"].is_string(), "{response}");
+        assert_eq!(self.fake.outbox().len(), before, "nothing recorded");
+        response
+    }
+
+    async fn assert_sent(&self, body: &Value) {
+        let (status, response) = self.send(body).await;
+        assert_eq!(status, StatusCode::OK, "{response}");
+        assert!(response["messages"][0]["id"].is_string(), "{response}");
+    }
 }
 
 fn text(body: &str) -> Value {
     json!({
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": "6281234567890",
+        "to": RESIDENT,
         "type": "text",
         "text": {"body": body}
     })
@@ -80,7 +114,7 @@ fn buttons(titles: &[&str]) -> Value {
         .collect();
     json!({
         "messaging_product": "whatsapp",
-        "to": "6281234567890",
+        "to": RESIDENT,
         "type": "interactive",
         "interactive": {
             "type": "button",
@@ -93,7 +127,7 @@ fn buttons(titles: &[&str]) -> Value {
 fn list(rows: Vec<Value>) -> Value {
     json!({
         "messaging_product": "whatsapp",
-        "to": "6281234567890",
+        "to": RESIDENT,
         "type": "interactive",
         "interactive": {
             "type": "list",
@@ -158,6 +192,7 @@ async fn text_send_is_recorded_in_outbox() {
 #[tokio::test]
 async fn recipient_instead_of_to_is_accepted() {
     let h = Harness::start().await;
+    h.fake.record_inbound("ID.1234567890");
     let body = json!({
         "messaging_product": "whatsapp",
         "recipient": "ID.1234567890",
@@ -540,9 +575,425 @@ async fn clear_forgets_everything_but_never_reuses_ids() {
     h.fake.clear();
     assert!(h.fake.outbox().is_empty());
 
+    // The resident's window survives `clear`.
     let (status, response) = h.send(&text("b")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(response["messages"][0]["id"], "wamid.OUT2");
     let new_media = h.fake.register_media(vec![2], "image/png");
     assert_ne!(old_media, new_media);
+}
+
+// The 24-hour customer-service window and the approved templates: what Meta refuses by itself.
+
+const RE_ENGAGEMENT: &str = "(#131047) Re-engagement message";
+const NO_TEMPLATE: &str = "(#132001) Template name does not exist in the translation";
+const PARAM_COUNT: &str =
+    "(#132000) Number of parameters does not match the expected number of params";
+const PARAM_FORMAT: &str =
+    "(#132012) Parameter format does not match format in the created template";
+const PARAM_TEXT: &str = "(#132018) There was an issue with the parameters in your template";
+
+fn text_to(to: &str, body: &str) -> Value {
+    let mut message = text(body);
+    message["to"] = json!(to);
+    message
+}
+
+fn template_to(to: &str, name: &str, language: &str, components: Value) -> Value {
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "template",
+        "template": {"name": name, "language": {"code": language}, "components": components}
+    })
+}
+
+fn body_params(params: &[&str]) -> Value {
+    let parameters: Vec<Value> = params
+        .iter()
+        .map(|p| json!({"type": "text", "text": p}))
+        .collect();
+    json!({"type": "body", "parameters": parameters})
+}
+
+fn document_header(document: Value) -> Value {
+    json!({"type": "header", "parameters": [{"type": "document", "document": document}]})
+}
+
+/// A status update as the application sends it (`shared::whatsapp::graph::encode_template`).
+fn status_update(to: &str, params: &[&str]) -> Value {
+    template_to(to, "status_update", "id", json!([body_params(params)]))
+}
+
+/// The finished document as the application sends it outside the window.
+fn result_document(to: &str, header: Option<Value>, params: &[&str]) -> Value {
+    let mut components: Vec<Value> = header.into_iter().collect();
+    components.push(body_params(params));
+    template_to(to, "result_document", "id", Value::Array(components))
+}
+
+fn pdf_link() -> Value {
+    json!({"link": "https://bucket.example/requests/ABCD-EFGH/result.pdf?X-Amz-Signature=f",
+           "filename": "KK-ABCD-EFGH.pdf"})
+}
+
+/// A webhook body as Meta delivers it: one phone sender and one username-only sender.
+fn webhook_body(phone: &str, user_id: &str) -> Vec<u8> {
+    let body = json!({
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": "310000000000001",
+            "changes": [{
+                "field": "messages",
+                "value": {
+                    "messaging_product": "whatsapp",
+                    "metadata": {"display_phone_number": "6282100000001",
+                                 "phone_number_id": PHONE_NUMBER_ID},
+                    "contacts": [{"profile": {"name": "Siti"}, "wa_id": phone},
+                                 {"profile": {"name": "Budi"}, "user_id": user_id}],
+                    "messages": [
+                        {"from": phone, "id": "wamid.IN1", "timestamp": "1780016580",
+                         "type": "text", "text": {"body": "halo"}},
+                        {"from_user_id": user_id, "id": "wamid.IN2", "timestamp": "1780016581",
+                         "type": "text", "text": {"body": "menu"}}
+                    ]
+                }
+            }]
+        }]
+    });
+    serde_json::to_vec(&body).expect("JSON")
+}
+
+#[tokio::test]
+async fn free_form_to_a_user_who_never_wrote_is_131047_and_records_nothing() {
+    let h = Harness::start_without_inbound().await;
+    let response = h
+        .assert_refused(&text_to(STRANGER, "Halo"), 400, 131047, RE_ENGAGEMENT)
+        .await;
+    assert!(
+        response["error"]["error_data"]["details"]
+            .as_str()
+            .is_some_and(|d| d.contains("24 hours")),
+        "{response}"
+    );
+    // Every kind of non-template message needs the window, by phone number or by user id.
+    let mut interactive = buttons(&["Ya", "Tidak"]);
+    interactive["to"] = json!(STRANGER);
+    h.assert_refused(&interactive, 400, 131047, RE_ENGAGEMENT)
+        .await;
+    let document = json!({"messaging_product": "whatsapp", "to": STRANGER, "type": "document",
+                          "document": pdf_link()});
+    h.assert_refused(&document, 400, 131047, RE_ENGAGEMENT)
+        .await;
+    let by_user_id = json!({"messaging_product": "whatsapp", "recipient": "ID.555",
+                            "type": "text", "text": {"body": "Halo"}});
+    h.assert_refused(&by_user_id, 400, 131047, RE_ENGAGEMENT)
+        .await;
+
+    // A read receipt is not a message: it needs no window.
+    let (status, response) = h
+        .send(
+            &json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.IN1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{response}");
+    assert!(h.fake.outbox().is_empty());
+}
+
+#[tokio::test]
+async fn inside_the_window_free_form_is_accepted_whatever_the_number_format() {
+    let h = Harness::start_without_inbound().await;
+    h.fake.record_inbound("+62 812-3456-7890");
+    h.assert_sent(&text_to("6281234567890", "Halo")).await;
+    h.assert_sent(&text_to("+6281234567890", "Halo")).await;
+    assert_eq!(h.fake.outbox().len(), 2);
+    // Someone else's window is theirs.
+    h.assert_refused(&text_to(STRANGER, "Halo"), 400, 131047, RE_ENGAGEMENT)
+        .await;
+}
+
+#[tokio::test]
+async fn a_webhook_body_opens_the_window_of_every_sender() {
+    let h = Harness::start_without_inbound().await;
+    h.fake
+        .record_webhook_body(&webhook_body(STRANGER, "ID.99887766554433221100"));
+    h.assert_sent(&text_to(STRANGER, "Halo")).await;
+    h.assert_sent(
+        &json!({"messaging_product": "whatsapp", "recipient": "ID.99887766554433221100",
+                          "type": "text", "text": {"body": "Halo"}}),
+    )
+    .await;
+
+    // Statuses are not messages from the user; bodies that are not webhooks record nothing and
+    // never fail.
+    let statuses = json!({"object": "whatsapp_business_account", "entry": [{"changes": [{
+        "field": "messages", "value": {"statuses": [{"id": "wamid.OUT1", "status": "delivered",
+        "recipient_id": "6287777777777", "timestamp": "1780016580"}]}}]}]});
+    h.fake
+        .record_webhook_body(&serde_json::to_vec(&statuses).expect("JSON"));
+    for garbage in [
+        &b"{not json"[..],
+        b"",
+        b"[]",
+        b"{\"entry\": 3}",
+        b"{\"entry\": [{\"changes\": [{\"value\": {\"messages\": [{\"from\": 7}, 1]}}]}]}",
+    ] {
+        h.fake.record_webhook_body(garbage);
+    }
+    h.assert_refused(
+        &text_to("6287777777777", "Halo"),
+        400,
+        131047,
+        RE_ENGAGEMENT,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_aged_window_is_refused_and_a_new_message_reopens_it() {
+    let h = Harness::start_without_inbound().await;
+    let now = time::OffsetDateTime::now_utc();
+    h.fake
+        .record_inbound_at(RESIDENT, now - time::Duration::hours(23));
+    h.assert_sent(&text("Masih dalam 24 jam")).await;
+
+    h.fake
+        .record_inbound_at(RESIDENT, now - time::Duration::hours(24));
+    h.assert_refused(&text("Lewat 24 jam"), 400, 131047, RE_ENGAGEMENT)
+        .await;
+    // Outside the window only a template reaches the resident.
+    h.assert_sent(&status_update(
+        RESIDENT,
+        &["ABCD-EFGH", "Permohonan disetujui."],
+    ))
+    .await;
+
+    h.fake.record_inbound(RESIDENT);
+    h.assert_sent(&text("Terima kasih")).await;
+    assert_eq!(h.fake.outbox().len(), 3);
+}
+
+#[tokio::test]
+async fn the_applications_templates_are_accepted_outside_the_window() {
+    let h = Harness::start_without_inbound().await;
+    h.assert_sent(&status_update(
+        STRANGER,
+        &["ABCD-EFGH", "Permohonan disetujui."],
+    ))
+    .await;
+    h.assert_sent(&template_to(
+        STRANGER,
+        "officer_message",
+        "id",
+        json!([body_params(&["ABCD-EFGH", "Mohon kirim ulang    KK."])]),
+    ))
+    .await;
+    h.assert_sent(&result_document(
+        STRANGER,
+        Some(document_header(pdf_link())),
+        &["ABCD-EFGH", "KK baru"],
+    ))
+    .await;
+    // By user id too, and with an uploaded media id in place of the link.
+    let mut by_user_id = result_document(
+        "unused",
+        Some(document_header(
+            json!({"id": "1000000000000001", "filename": "KK.pdf"}),
+        )),
+        &["ABCD-EFGH", "KK baru"],
+    );
+    let object = by_user_id.as_object_mut().expect("object");
+    object.remove("to");
+    object.insert("recipient".into(), json!("ID.555"));
+    h.assert_sent(&by_user_id).await;
+
+    let outbox = h.fake.outbox();
+    assert_eq!(outbox.len(), 4);
+    assert!(outbox.iter().all(|m| m.r#type == "template"));
+}
+
+#[tokio::test]
+async fn an_unknown_template_or_language_is_404_code_132001() {
+    let h = Harness::start().await;
+    let response = h
+        .assert_refused(
+            &template_to(RESIDENT, "hello_world", "id", json!([])),
+            404,
+            132001,
+            NO_TEMPLATE,
+        )
+        .await;
+    assert!(
+        response["error"]["error_data"]["details"]
+            .as_str()
+            .is_some_and(|d| d.contains("hello_world")),
+        "{response}"
+    );
+    h.assert_refused(
+        &template_to(
+            RESIDENT,
+            "status_update",
+            "en_US",
+            json!([body_params(&["ABCD-EFGH", "Approved."])]),
+        ),
+        404,
+        132001,
+        NO_TEMPLATE,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_wrong_number_of_body_parameters_is_400_code_132000() {
+    let h = Harness::start().await;
+    for params in [&[][..], &["ABCD-EFGH"], &["ABCD-EFGH", "a", "b"]] {
+        h.assert_refused(&status_update(RESIDENT, params), 400, 132000, PARAM_COUNT)
+            .await;
+    }
+    // No body component at all is zero parameters.
+    h.assert_refused(
+        &template_to(RESIDENT, "officer_message", "id", json!([])),
+        400,
+        132000,
+        PARAM_COUNT,
+    )
+    .await;
+    h.assert_refused(
+        &result_document(RESIDENT, Some(document_header(pdf_link())), &["ABCD-EFGH"]),
+        400,
+        132000,
+        PARAM_COUNT,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_document_header_missing_or_unexpected_is_400_code_132012() {
+    let h = Harness::start().await;
+    let params = ["ABCD-EFGH", "KK baru"];
+    // The DOCUMENT header is required, with a document that has a link.
+    h.assert_refused(
+        &result_document(RESIDENT, None, &params),
+        400,
+        132012,
+        PARAM_FORMAT,
+    )
+    .await;
+    h.assert_refused(
+        &result_document(
+            RESIDENT,
+            Some(document_header(json!({"filename": "KK.pdf"}))),
+            &params,
+        ),
+        400,
+        132012,
+        PARAM_FORMAT,
+    )
+    .await;
+    h.assert_refused(
+        &result_document(
+            RESIDENT,
+            Some(json!({"type": "header", "parameters": [
+                {"type": "image", "image": {"link": "https://x.example/a.jpg"}}]})),
+            &params,
+        ),
+        400,
+        132012,
+        PARAM_FORMAT,
+    )
+    .await;
+    // A header sent to a template without one.
+    h.assert_refused(
+        &template_to(
+            RESIDENT,
+            "status_update",
+            "id",
+            json!([document_header(pdf_link()), body_params(&params)]),
+        ),
+        400,
+        132012,
+        PARAM_FORMAT,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_text_parameter_with_a_new_line_tab_or_five_spaces_is_400_code_132018() {
+    let h = Harness::start().await;
+    for bad in [
+        "Mohon kirim ulang:\nKK",
+        "Mohon kirim ulang:\r\nKK",
+        "Mohon\tkirim",
+        "Mohon     kirim",
+    ] {
+        h.assert_refused(
+            &status_update(RESIDENT, &["ABCD-EFGH", bad]),
+            400,
+            132018,
+            PARAM_TEXT,
+        )
+        .await;
+    }
+    // Four consecutive spaces are still fine.
+    h.assert_sent(&status_update(RESIDENT, &["ABCD-EFGH", "Mohon    kirim"]))
+        .await;
+}
+
+#[tokio::test]
+async fn a_registered_template_is_approved_in_its_language_only() {
+    let h = Harness::start_without_inbound().await;
+    h.fake.register_template("reminder", "en_US", 1, false);
+    h.assert_sent(&template_to(
+        STRANGER,
+        "reminder",
+        "en_US",
+        json!([body_params(&["ABCD-EFGH"])]),
+    ))
+    .await;
+    h.assert_refused(
+        &template_to(
+            STRANGER,
+            "reminder",
+            "id",
+            json!([body_params(&["ABCD-EFGH"])]),
+        ),
+        404,
+        132001,
+        NO_TEMPLATE,
+    )
+    .await;
+    // Registering again replaces the approved shape.
+    h.fake.register_template("reminder", "en_US", 0, true);
+    h.assert_refused(
+        &template_to(
+            STRANGER,
+            "reminder",
+            "en_US",
+            json!([body_params(&["ABCD-EFGH"])]),
+        ),
+        400,
+        132000,
+        PARAM_COUNT,
+    )
+    .await;
+    h.assert_sent(&template_to(
+        STRANGER,
+        "reminder",
+        "en_US",
+        json!([document_header(pdf_link())]),
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn injected_failures_come_before_meta_own_refusals() {
+    // An injected outage fails the send even when the fake would have refused it anyway, as a
+    // real outage answers before Meta looks at the message.
+    let h = Harness::start_without_inbound().await;
+    h.fake.fail_next_sends(1, 500, 2);
+    let (status, response) = h.send(&text_to(STRANGER, "Halo")).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{response}");
+    h.assert_refused(&text_to(STRANGER, "Halo"), 400, 131047, RE_ENGAGEMENT)
+        .await;
 }
