@@ -10,7 +10,7 @@ pub mod provision;
 pub mod template;
 
 use authorizer::TokenAuthority;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, FromRef, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -226,15 +226,34 @@ async fn issue_token(State(gateway): State<Arc<Gateway>>, Query(q): Query<TokenQ
     }
 }
 
+/// What the API routes need: the gateway, and the fake Graph API that sees residents write.
+#[derive(Clone)]
+struct ApiState {
+    gateway: Arc<Gateway>,
+    whatsapp: FakeWhatsApp,
+}
+
+impl FromRef<ApiState> for Arc<Gateway> {
+    fn from_ref(state: &ApiState) -> Self {
+        state.gateway.clone()
+    }
+}
+
 async fn api(
-    State(gateway): State<Arc<Gateway>>,
+    State(state): State<ApiState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    gateway
+    if method == Method::POST && uri.path().trim_matches('/') == "webhook" {
+        // Meta opens the resident's 24-hour window when they write, before it delivers the
+        // webhook: a reply the handler sends must find it open.
+        state.whatsapp.record_webhook_body(&body);
+    }
+    state
+        .gateway
         .dispatch(method, uri, headers, Some(peer), body)
         .await
 }
@@ -246,7 +265,10 @@ pub fn router(gateway: Arc<Gateway>, whatsapp: &FakeWhatsApp) -> axum::Router {
         .fallback(api)
         // WhatsApp allows payloads up to 3 MB; API Gateway allows 10 MB.
         .layer(axum::extract::DefaultBodyLimit::max(10 * 1024 * 1024))
-        .with_state(gateway)
+        .with_state(ApiState {
+            gateway,
+            whatsapp: whatsapp.clone(),
+        })
         .merge(whatsapp.local_router())
         .nest("/_local/graph", whatsapp.graph_router())
 }
