@@ -28,6 +28,8 @@ async fn a_30_mb_document_streams_through_in_bounded_memory() {
     let (slot, _) = two_required_slots(&request);
     let pdf = pdf_bytes(SIZE);
     let sha = sha256_b64(&pdf);
+    // The resident sends the PDF: their window opens.
+    resident_wrote(&h, &request.resident);
     let media_id = h.stack.whatsapp.register_media(pdf, "application/pdf");
     let document = pending_fetch(
         &request,

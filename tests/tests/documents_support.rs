@@ -117,7 +117,18 @@ pub fn pending_fetch(
     }
 }
 
-/// Registers `bytes` in the fake WhatsApp and records the document as the webhook would.
+/// Opens the resident's 24-hour window in the fake WhatsApp, as Meta does when they write: for
+/// seeds that stand for a message the resident sent.
+pub fn resident_wrote(h: &Harness, resident: &ResidentId) {
+    let id = match resident {
+        ResidentId::Phone(phone) => phone,
+        ResidentId::User(user) => user,
+    };
+    h.stack.whatsapp.record_inbound(id);
+}
+
+/// Registers `bytes` in the fake WhatsApp and records the document as the webhook would (the
+/// resident sent it, so their window opens).
 pub async fn whatsapp_document(
     h: &Harness,
     request: &Request,
@@ -127,6 +138,7 @@ pub async fn whatsapp_document(
     filename: Option<&str>,
     sha256: Option<String>,
 ) -> Document {
+    resident_wrote(h, &request.resident);
     let media_id = h.stack.whatsapp.register_media(bytes.to_vec(), mime_type);
     let sha = sha256.unwrap_or_else(|| sha256_b64(bytes));
     let document = pending_fetch(request, slot, &media_id, mime_type, &sha, filename);
@@ -223,7 +235,8 @@ pub async fn assert_nothing_stored(h: &Harness, request: &Request, slot: &str) {
 }
 
 /// What the resident read in each outbound message: a text's body, or a template's body
-/// parameters (seeded residents never wrote, so their notices go out as templates).
+/// parameters (seeded residents have no conversation in the table, so the functions send their
+/// notices as templates).
 pub fn outbox_texts(h: &Harness) -> Vec<String> {
     h.stack
         .whatsapp

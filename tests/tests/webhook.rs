@@ -351,6 +351,9 @@ async fn a_sent_reply_is_recorded_through_a_short_store_outage_and_never_sent_ag
         holidays: deployed.holidays.clone(),
     };
     let body = fixture("text.json");
+    // The handler is called directly, not through the local stack's /webhook: open the
+    // resident's window as Meta does when they write.
+    h.stack.whatsapp.record_webhook_body(&body);
     let post = || {
         let request = http::Request::builder()
             .method("POST")
