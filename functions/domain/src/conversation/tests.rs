@@ -801,3 +801,66 @@ mod properties {
 }
 
 mod threads;
+
+mod free_text_commands {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Words residents mix into free text, keywords and their typos included.
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "menu",
+                "status",
+                "batal",
+                "bantuan",
+                "lanjut",
+                "kirim",
+                "selesai",
+                "cek",
+                "mulai",
+                "help",
+                "batas",
+                "heli",
+                "mulia",
+                "meni",
+                "pak",
+                "dong",
+                "saja",
+                "ya",
+                "KK",
+                "anak",
+                "Batal.",
+                "MENU!",
+                "status:",
+                "ABCD-2345",
+            ])
+            .prop_map(str::to_owned),
+            "[a-zA-Z]{1,9}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+        /// In a free-text step (a name, a complaint, an answer to an officer) a message of two
+        /// or more words is never a command, except `status <ticket>` exactly.
+        #[test]
+        fn no_sentence_is_a_command_in_a_free_text_step(words in prop::collection::vec(word(), 2..6)) {
+            let text = words.join(" ");
+            if let Some((cmd, rest)) = command(&text, true) {
+                prop_assert_eq!(cmd, Command::Status, "{}", text);
+                prop_assert_eq!(words.len(), 2, "{}", text);
+                prop_assert!(TicketId::parse(&rest).is_ok(), "{}", text);
+            }
+        }
+
+        /// A lone word in a free-text step is a command only when it is a keyword exactly
+        /// (case and surrounding punctuation aside): no typo tolerance.
+        #[test]
+        fn a_lone_word_is_a_command_only_when_exact(w in word()) {
+            let bare = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            let exact = KEYWORDS.iter().any(|(k, _)| *k == bare);
+            prop_assert_eq!(command(&w, true).is_some(), exact, "{}", w);
+        }
+    }
+}
