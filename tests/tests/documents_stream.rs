@@ -125,11 +125,13 @@ async fn media_that_never_downloads_is_marked_failed_and_the_resident_asked_agai
     let (request, slot, doc) = a_document_that_never_downloads(&h).await;
     let failed = wait_for_state(&h, &request, &doc.document_id, DocumentState::Failed).await;
     assert_eq!(failed.attempts, 5, "bounded retries (the default)");
-    assert!(
+    // The document is marked failed before the resident is asked again: wait for the message.
+    eventually("the request to send the file again", || async {
         outbox_texts(&h)
             .iter()
             .any(|t| t.contains("tidak dapat kami unduh"))
-    );
+    })
+    .await;
     assert_nothing_stored(&h, &request, slot).await;
     // The notice is recorded for officers, with the id WhatsApp gave the message.
     let notice = wait_for_notice(&h, &request, "document_failed").await;
