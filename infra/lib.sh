@@ -47,9 +47,16 @@ start_moto() {
   exit 1
 }
 
+# Asks the emulator to stop, and kills it after 5 s: a run must never hang on its way out
+# (a busy emulator holding gigabytes of test tables was once seen still running after TERM).
 stop_moto() {
   if [ -n "${MOTO_PID:-}" ] && kill -0 "$MOTO_PID" 2>/dev/null; then
     kill "$MOTO_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      kill -0 "$MOTO_PID" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$MOTO_PID" 2>/dev/null || true
     wait "$MOTO_PID" 2>/dev/null || true
   fi
 }
