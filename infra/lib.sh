@@ -47,8 +47,9 @@ start_moto() {
   exit 1
 }
 
-# Asks the emulator to stop, and kills it after 5 s: a run must never hang on its way out
-# (a busy emulator holding gigabytes of test tables was once seen still running after TERM).
+# Asks the emulator to stop, and kills it after 5 s: after TERM, moto exits through Python's
+# finalisation, which freeing the gigabytes of a whole test run's tables stretched to minutes
+# (the shell sat in `wait`, CI would have hung until its time limit).
 stop_moto() {
   if [ -n "${MOTO_PID:-}" ] && kill -0 "$MOTO_PID" 2>/dev/null; then
     kill "$MOTO_PID" 2>/dev/null || true
