@@ -275,39 +275,27 @@ impl<'h> Resident<'h> {
     pub async fn voice_note(&self) -> String {
         let mut bytes = b"OggS\x00\x02".to_vec();
         bytes.resize(4_000 + self.sent.get() as usize, 0x4f);
+        self.send_media(bytes, "audio/ogg", payloads::voice).await
+    }
+
+    /// Registers `bytes` in the fake WhatsApp and sends the message `payload` builds for them.
+    async fn send_media(
+        &self,
+        bytes: Vec<u8>,
+        mime_type: &str,
+        payload: fn(&str, &str, &str, &str) -> Vec<u8>,
+    ) -> String {
         let sha = base64_sha256(&bytes);
-        let media_id = self
-            .harness
-            .stack
-            .whatsapp
-            .register_media(bytes, "audio/ogg");
-        self.post(payloads::voice(
-            &self.phone,
-            &self.next_wamid(),
-            &media_id,
-            &sha,
-        ))
-        .await
-        .join("\n---\n")
+        let media_id = self.harness.stack.whatsapp.register_media(bytes, mime_type);
+        self.post(payload(&self.phone, &self.next_wamid(), &media_id, &sha))
+            .await
+            .join("\n---\n")
     }
 
     /// Registers a JPEG in the fake WhatsApp and sends it as a photo.
     pub async fn photo(&self) -> String {
         let bytes = jpeg_bytes(self.sent.get());
-        let sha = base64_sha256(&bytes);
-        let media_id = self
-            .harness
-            .stack
-            .whatsapp
-            .register_media(bytes, "image/jpeg");
-        self.post(payloads::image(
-            &self.phone,
-            &self.next_wamid(),
-            &media_id,
-            &sha,
-        ))
-        .await
-        .join("\n---\n")
+        self.send_media(bytes, "image/jpeg", payloads::image).await
     }
 }
 

@@ -15,18 +15,8 @@ use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 
 async fn act(h: &Harness, token: &str, ticket: &str, body: Value) -> Value {
-    let detail: Value = h
-        .http
-        .get(h.url(&format!("/requests/{ticket}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let mut body = body;
-    body["expected_version"] = detail["version"].clone();
+    body["expected_version"] = detail(h, token, ticket).await["version"].clone();
     let response = h
         .http
         .post(h.url(&format!("/requests/{ticket}/actions")))
