@@ -37,6 +37,11 @@ echo "== checkov template.yaml"
 .venv-checkov/bin/checkov --file template.yaml --framework cloudformation --quiet --compact \
   --skip-download
 
+# Findings of the security review that neither tool checks (MFA, access-log paths, invoke
+# permissions bound to their source, the bucket's read denial, safe deployments, alarms).
+echo "== template security checks"
+python infra/check-template.py template.yaml
+
 # The failed-send metric filters match log messages of the functions by their exact text:
 # rewording one of those log lines would silently blind WhatsAppSendFailuresAlarm.
 echo "== alarm log markers"

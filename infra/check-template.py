@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Security properties of template.yaml that cfn-lint and checkov do not check (issue #17,
+"Security review findings"), asserted on the template as SAM renders it for CloudFormation.
+
+Each check names the finding it guards; `make test` runs this after cfn-lint and checkov. It uses
+the SAM translator that cfn-lint already installs (samtranslator), offline: no AWS call is made.
+"""
+
+import copy
+import json
+import logging
+import os
+import sys
+
+from cfnlint.decode import decode_str
+from samtranslator.translator.transform import transform
+
+
+class _NoManagedPolicies:
+    """The translator asks for AWS managed policy ARNs only when a function names one."""
+
+    def load(self):
+        return {}
+
+
+def render(path):
+    with open(path, encoding="utf-8") as f:
+        template, matches = decode_str(f.read())
+    if template is None:
+        raise SystemExit(f"error: {path} is not valid YAML: {matches}")
+    template = json.loads(json.dumps(template))
+    source = copy.deepcopy(template)
+    # `sam build` replaces the local CodeUri with the built artifact's S3 location; the translator
+    # accepts only the latter.
+    for resource in template["Resources"].values():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = "s3://artifacts/function.zip"
+    os.environ.setdefault("AWS_DEFAULT_REGION", "ap-southeast-3")
+    # The translator logs its feature toggles at INFO; only errors matter here.
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)
+    return source, transform(template, {}, _NoManagedPolicies())
+
+
+def of_type(resources, kind):
+    return {k: v for k, v in resources.items() if v.get("Type") == kind}
+
+
+def refs(value):
+    """Every logical id a value refers to (Ref and GetAtt), however deep."""
+    found = set()
+    if isinstance(value, dict):
+        if "Ref" in value and isinstance(value["Ref"], str):
+            found.add(value["Ref"])
+        if "Fn::GetAtt" in value:
+            target = value["Fn::GetAtt"]
+            found.add(target[0] if isinstance(target, list) else target.split(".")[0])
+        for v in value.values():
+            found |= refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            found |= refs(v)
+    return found
+
+
+def check(failures, condition, finding, detail):
+    if not condition:
+        failures.append(f"{finding}: {detail}")
+
+
+def main(path):
+    source, rendered = render(path)
+    resources = rendered["Resources"]
+    failures = []
+
+    # Cognito: officers sign in with a second factor; the pool outlives the stack.
+    pool = resources["OfficerUserPool"]
+    props = pool["Properties"]
+    check(failures, props.get("MfaConfiguration") == "ON", "Cognito MFA",
+          f"OfficerUserPool MfaConfiguration is {props.get('MfaConfiguration')!r}, must be \"ON\"")
+    check(failures, "SOFTWARE_TOKEN_MFA" in props.get("EnabledMfas", []), "Cognito MFA",
+          "OfficerUserPool must enable SOFTWARE_TOKEN_MFA (TOTP)")
+    check(failures, "ENFORCED" in json.dumps(props.get("UserPoolAddOns", {})), "Cognito threat protection",
+          "OfficerUserPool must set UserPoolAddOns AdvancedSecurityMode ENFORCED (on the PLUS tier)")
+    for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+        check(failures, pool.get(policy) == "Retain", "Cognito retained",
+              f"OfficerUserPool {policy} must be Retain")
+
+    # Access logs: the path of /residents/{resident}/... is a phone number.
+    api_stages = of_type(resources, "AWS::ApiGatewayV2::Stage")
+    check(failures, bool(api_stages), "access logs", "no HTTP API stage rendered")
+    for name, stage in api_stages.items():
+        fmt = stage["Properties"].get("AccessLogSettings", {}).get("Format", "")
+        for forbidden in ("$context.path", "$context.requestOverride", "$input", "querystring"):
+            check(failures, forbidden not in fmt, "access logs",
+                  f"{name} access log format logs {forbidden}")
+
+    # Invoke permissions: every service principal is bound to its source.
+    for name, permission in of_type(resources, "AWS::Lambda::Permission").items():
+        p = permission["Properties"]
+        check(failures, "SourceArn" in p, "invoke permission", f"{name} has no SourceArn")
+        if p.get("Principal") == "s3.amazonaws.com":
+            check(failures, "SourceAccount" in p, "invoke permission", f"{name} has no SourceAccount")
+
+    # The bucket: object reads denied to every principal but the documents role (and break-glass).
+    bucket_policies = [
+        p["Properties"]["PolicyDocument"]
+        for p in of_type(resources, "AWS::S3::BucketPolicy").values()
+        if "DocumentsBucket" in refs(p["Properties"]["Bucket"])
+    ]
+    read_denials = [
+        s for doc in bucket_policies for s in doc["Statement"]
+        if s.get("Effect") == "Deny" and s.get("Principal") == "*"
+        and "s3:GetObject" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        and "DocumentsFunctionRole" in refs(s.get("Condition", {}).get("ArnNotEquals", {}))
+    ]
+    check(failures, bool(read_denials), "bucket policy",
+          "DocumentsBucket's policy must deny s3:GetObject to every principal whose ARN is not "
+          "DocumentsFunctionRole (or the break-glass role)")
+
+    # Safe deployments: each function shifts traffic through CodeDeploy, rolled back on its alarm.
+    functions = [k for k, v in source["Resources"].items() if v.get("Type") == "AWS::Serverless::Function"]
+    groups = of_type(resources, "AWS::CodeDeploy::DeploymentGroup")
+    for function in functions:
+        group = groups.get(f"{function}DeploymentGroup")
+        check(failures, group is not None, "safe deployments",
+              f"{function} has no DeploymentPreference (no CodeDeploy deployment group)")
+        if group is None:
+            continue
+        g = group["Properties"]
+        alarms = g.get("AlarmConfiguration", {})
+        check(failures, alarms.get("Enabled") is True and bool(alarms.get("Alarms")), "safe deployments",
+              f"{function}'s deployment is not watched by an alarm")
+        rollback = json.dumps(g.get("AutoRollbackConfiguration", {}))
+        check(failures, "DEPLOYMENT_STOP_ON_ALARM" in rollback, "safe deployments",
+              f"{function}'s deployment does not roll back on its alarm")
+
+    # Alarms: 4xx spikes on the API, table throttles, functions close to their timeout.
+    alarms = of_type(resources, "AWS::CloudWatch::Alarm")
+    metrics = json.dumps(list(alarms.values()))
+    check(failures, '"MetricName": "4xx"' in metrics, "alarms", "no alarm on the API's 4xx")
+    check(failures, "ThrottleEvents" in metrics, "alarms", "no alarm on the table's throttled requests")
+    globals_timeout = source.get("Globals", {}).get("Function", {}).get("Timeout", 3)
+    for function in functions:
+        timeout_ms = 1000 * source["Resources"][function]["Properties"].get("Timeout", globals_timeout)
+        duration_alarms = [
+            a for a in alarms.values()
+            if a["Properties"].get("MetricName") == "Duration"
+            and function in refs(a["Properties"].get("Dimensions", []))
+        ]
+        check(failures, any(a["Properties"]["Threshold"] <= 0.9 * timeout_ms for a in duration_alarms),
+              "alarms", f"no alarm on {function}'s duration nearing its {timeout_ms} ms timeout")
+
+    if failures:
+        for failure in failures:
+            print(f"error: {failure}", file=sys.stderr)
+        return 1
+    print(f"template security checks: {path} passes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "template.yaml"))
