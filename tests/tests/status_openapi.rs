@@ -246,6 +246,28 @@ async fn real_responses_match_the_documented_schemas() {
             404,
         ),
         (&boss, op("GET", "/stats", "/stats"), None, 200),
+        (
+            &petugas,
+            op("GET", "/failed-messages", "/failed-messages?state=handled"),
+            None,
+            200,
+        ),
+        (
+            &petugas,
+            op("GET", "/failed-messages", "/failed-messages?limit=51"),
+            None,
+            422,
+        ),
+        (
+            &petugas,
+            op(
+                "POST",
+                "/failed-messages/{id}/handled",
+                "/failed-messages/1764756900123456-0123456789abcdef/handled",
+            ),
+            None,
+            404,
+        ),
         (&boss, op("GET", "/services", "/services"), None, 200),
         (
             &boss,

@@ -12,6 +12,7 @@ pub mod context;
 pub mod cursor;
 pub mod detail;
 pub mod error;
+pub mod failed;
 pub mod messages;
 pub mod notify;
 pub mod queue;
@@ -23,6 +24,7 @@ pub mod stats;
 use lambda_http::{Body, Request, Response};
 use shared::clock::{Clock, SystemClock};
 use shared::config::{ConfigError, Env, WhatsAppConfig};
+use shared::ports::failed::FailedMessageRepository;
 use shared::ports::officer::{
     ErasureRepository, OfficerRepository, ServiceConfigRepository, TemplateMessenger,
 };
@@ -39,6 +41,7 @@ pub struct Status {
     pub services: Arc<dyn ServiceConfigRepository>,
     pub conversations: Arc<dyn ConversationRepository>,
     pub erasure: Arc<dyn ErasureRepository>,
+    pub failed: Arc<dyn FailedMessageRepository>,
     pub messenger: Arc<dyn Messenger>,
     pub templates: Arc<dyn TemplateMessenger>,
     pub template_names: Templates,
@@ -57,7 +60,8 @@ impl Status {
             officer: store.clone(),
             services: store.clone(),
             conversations: store.clone(),
-            erasure: store,
+            erasure: store.clone(),
+            failed: store,
             messenger: graph.clone(),
             templates: graph,
             template_names: Templates::from_env(env),

@@ -159,14 +159,15 @@ async fn receive(app: &Webhook, request: &Request) -> Response<Body> {
                 Err(ProcessError::Permanent(reason)) => {
                     tracing::error!(wamid = %mask_wamid(&message.id), %reason, "message failed permanently");
                     let resident = inbound::sender(message);
+                    // When the resident sent it (as WhatsApp says), so that a redelivery of the
+                    // same message names the same record.
+                    let sent_at = message
+                        .unix_time()
+                        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+                        .unwrap_or_else(|| app.clock.now());
                     if let Err(err) = app
                         .conversations
-                        .record_failed_inbound(
-                            &message.id,
-                            resident.as_ref(),
-                            &reason,
-                            app.clock.now(),
-                        )
+                        .record_failed_inbound(&message.id, resident.as_ref(), &reason, sent_at)
                         .await
                     {
                         temporary_failures += 1;

@@ -3,6 +3,7 @@
 
 pub mod documents;
 pub mod erasure;
+pub mod failed;
 pub mod officer;
 
 use async_trait::async_trait;

@@ -5,7 +5,7 @@
 //! personal data, so the item may outlive the erasure for a while as the record that the bytes
 //! went too.
 
-use super::{DynamoStore, Item, classify, keys, to_item};
+use super::{DynamoStore, classify, keys};
 use crate::ports::StoreError;
 use crate::ports::erasure::ObjectErasureRepository;
 use async_trait::async_trait;
@@ -44,10 +44,6 @@ impl ObjectErasureItem {
             erasure: erasure.clone(),
             expires_at: super::epoch_after_days(erasure.requested_at, ERASURE_TTL_DAYS),
         }
-    }
-
-    pub(crate) fn to_item(&self) -> Result<Item, StoreError> {
-        to_item(self)
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod documents;
 pub mod erasure;
+pub mod failed;
 pub mod keys;
 pub mod officer;
 
@@ -85,7 +86,7 @@ impl DynamoStore {
         ])
     }
 
-    async fn get<T: DeserializeOwned>(
+    pub(crate) async fn get<T: DeserializeOwned>(
         &self,
         pk: String,
         sk: &str,
@@ -208,25 +209,6 @@ struct ReplyItem {
     entity: String,
     owed: OwedReply,
     expires_at: i64,
-}
-
-#[derive(Serialize, Deserialize)]
-struct FailedInboundItem {
-    #[serde(rename = "PK")]
-    pk: String,
-    #[serde(rename = "SK")]
-    sk: String,
-    entity: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    resident: Option<ResidentId>,
-    reason: String,
-    #[serde(with = "time::serde::rfc3339")]
-    at: OffsetDateTime,
-    /// Officers' queue of failed messages.
-    #[serde(rename = "GSI1PK")]
-    gsi1pk: String,
-    #[serde(rename = "GSI1SK")]
-    gsi1sk: String,
 }
 
 fn to_item<T: Serialize>(value: &T) -> Result<Item, StoreError> {
@@ -816,17 +798,7 @@ impl ConversationRepository for DynamoStore {
         reason: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let item = FailedInboundItem {
-            pk: keys::wamid_pk(wamid),
-            sk: keys::failed_sk().to_owned(),
-            entity: "FAILED_INBOUND".into(),
-            resident: resident.cloned(),
-            reason: reason.to_owned(),
-            at,
-            gsi1pk: "FAILED_INBOUND".into(),
-            gsi1sk: format!("{}#{wamid}", keys::sortable_time(at)),
-        };
-        self.put_unconditional(&item).await
+        self.put_failed_inbound(wamid, resident, reason, at).await
     }
 }
 

@@ -513,13 +513,19 @@ impl ErasureRepository for DynamoStore {
         objects: &ObjectErasure,
     ) -> Result<(), StoreError> {
         let resident_key = resident.key();
-        // First in the first batch: if a later batch fails, the bytes are still scheduled to
-        // go, and the supervisor's retry (the request is still there) schedules them again.
-        let mut writes = vec![put_request(
-            super::erasure::ObjectErasureItem::pending(objects).to_item()?,
-        )?];
+        // BatchWriteItem is neither ordered nor atomic, so the order is made here, one confirmed
+        // step after the other. First the bytes are scheduled to go (the stream hands this item
+        // to the documents function), before anything else is deleted.
+        self.put_unconditional(&super::erasure::ObjectErasureItem::pending(objects))
+            .await?;
+        let mut writes = Vec::new();
+        let mut request_item = None;
         for item in self.partition(keys::request_pk(ticket)).await? {
-            if sk_of(&item).starts_with(keys::AUDIT_PREFIX) {
+            if sk_of(&item) == keys::META {
+                // Deleted last: a retried erase finds the ticket (GSI2 on this item) for as long
+                // as anything of it is left.
+                request_item = Some(item);
+            } else if sk_of(&item).starts_with(keys::AUDIT_PREFIX) {
                 // Audit events are kept (ids, actions, times) but lose whatever could identify
                 // the resident: their key as actor and free-text notes.
                 let mut audit = from_item::<AuditItem>(item)?;
@@ -536,6 +542,9 @@ impl ErasureRepository for DynamoStore {
             }
         }
         self.batch_write(writes).await?;
+        if let Some(item) = request_item {
+            self.batch_write(vec![delete_request(&item)?]).await?;
+        }
         self.append_audit_event(event).await
     }
 
