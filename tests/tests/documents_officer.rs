@@ -57,6 +57,11 @@ async fn an_officer_uploads_a_result_and_the_resident_receives_it() {
 
     let stored = wait_for_state(&h, &request, &id, DocumentState::Stored).await;
     assert_eq!(stored.sha256.as_deref(), Some(sha256_b64(&pdf).as_str()));
+    // The grant's URL lives on for minutes, but it cannot replace what was validated.
+    let mut other = pdf_bytes(120_000);
+    other[2000] ^= 0xff;
+    assert_eq!(grant["upload"]["headers"]["if-none-match"], "*", "{grant}");
+    assert_eq!(put_granted_status(&h, &grant, other).await, 412);
     eventually("the request to complete", || async {
         h.store()
             .get_request(&request.ticket)

@@ -80,11 +80,15 @@ impl BlobStore for S3BlobStore {
         // Content type, length and tagging are signed headers: S3 refuses an upload of any other
         // type or size, which is how the presigned URL enforces the limit, and one without the
         // tags, so an officer's upload cannot escape the retention its tags select.
+        // `If-None-Match: *` (signed too) makes S3 refuse a second PUT to the key (412): the URL
+        // stays usable for its whole TTL, and a validated document must never be replaced by
+        // bytes nobody checked.
         let presigned = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
+            .if_none_match("*")
             .content_type(content_type)
             .content_length(length)
             .set_tagging(tagging(tags))
