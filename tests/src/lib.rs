@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-pub use local_stack::{LOCAL_ACCESS_TOKEN, LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN};
+pub use local_stack::{LOCAL_ACCESS_TOKEN, LOCAL_APP_SECRET, LOCAL_DATA_KEY, LOCAL_VERIFY_TOKEN};
 
 static NEXT: AtomicU32 = AtomicU32::new(0);
 

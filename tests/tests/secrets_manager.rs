@@ -16,6 +16,7 @@ fn secrets_json(access_token: &str) -> String {
         "app_secret": APP_SECRET,
         "verify_token": VERIFY_TOKEN,
         "access_token": access_token,
+        "data_key": "data-key-from-secrets-manager",
     })
     .to_string()
 }

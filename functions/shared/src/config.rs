@@ -73,9 +73,11 @@ impl<'a> Env<'a> {
 /// Where the WhatsApp secrets come from: Secrets Manager when deployed, plain variables locally.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SecretSource {
-    /// `WHATSAPP_SECRET_ARN`: a JSON secret with `app_secret`, `verify_token`, `access_token`.
+    /// `WHATSAPP_SECRET_ARN`: a JSON secret with `app_secret`, `verify_token`, `access_token`,
+    /// `data_key` (and `data_key_previous` during a rotation).
     SecretsManager { secret_arn: String },
-    /// `WHATSAPP_APP_SECRET`, `WHATSAPP_VERIFY_TOKEN`, `WHATSAPP_ACCESS_TOKEN` (local stack, tests).
+    /// `WHATSAPP_APP_SECRET`, `WHATSAPP_VERIFY_TOKEN`, `WHATSAPP_ACCESS_TOKEN`,
+    /// `WHATSAPP_DATA_KEY` (+ `WHATSAPP_DATA_KEY_PREVIOUS`) (local stack, tests).
     Inline(crate::whatsapp::WhatsAppSecrets),
 }
 
@@ -97,6 +99,8 @@ impl WhatsAppConfig {
                 app_secret: env.required("WHATSAPP_APP_SECRET")?,
                 verify_token: env.required("WHATSAPP_VERIFY_TOKEN")?,
                 access_token: env.required("WHATSAPP_ACCESS_TOKEN")?,
+                data_key: env.required("WHATSAPP_DATA_KEY")?,
+                data_key_previous: env.optional("WHATSAPP_DATA_KEY_PREVIOUS"),
             }),
         };
         let graph_api_version = env.or_default("GRAPH_API_VERSION", "v25.0");

@@ -26,8 +26,8 @@ pub struct Cursor {
 #[error("invalid cursor")]
 pub struct CursorError;
 
-pub fn derive_key(app_secret: &str) -> Vec<u8> {
-    let mut mac = HmacSha256::new_from_slice(app_secret.as_bytes())
+pub fn derive_key(data_key: &str) -> Vec<u8> {
+    let mut mac = HmacSha256::new_from_slice(data_key.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
     mac.update(b"status-queue-cursor-v1");
     mac.finalize().into_bytes().to_vec()

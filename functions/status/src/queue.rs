@@ -185,11 +185,16 @@ pub async fn list(
             _ => query.kecamatan = Some(scope.clone()),
         }
     }
-    let key = cursor_key(app).await?;
+    let (key, previous_key) = cursor_keys(app).await?;
     let mut position = match &query.cursor {
         None => None,
         Some(raw) => {
+            // A cursor handed out before the data key's rotation still continues its list.
             let cursor = cursor::decode(&key, raw)
+                .or_else(|err| match &previous_key {
+                    Some(previous) => cursor::decode(previous, raw),
+                    None => Err(err),
+                })
                 .map_err(|_| ApiError::invalid("cursor", "invalid or tampered cursor"))?;
             if cursor.query != query.fingerprint() {
                 return Err(ApiError::invalid(
@@ -262,13 +267,18 @@ pub async fn list(
     Ok(json(StatusCode::OK, &page))
 }
 
-async fn cursor_key(app: &Status) -> Result<Vec<u8>, ApiError> {
+/// The cursor key from the secret's data key (not Meta's app secret), and the previous one
+/// during a rotation.
+async fn cursor_keys(app: &Status) -> Result<(Vec<u8>, Option<Vec<u8>>), ApiError> {
     let secrets = app
         .secrets
         .get()
         .await
         .map_err(|e| ApiError::Store(shared::ports::StoreError::Unavailable(e.to_string())))?;
-    Ok(cursor::derive_key(&secrets.app_secret))
+    Ok((
+        cursor::derive_key(&secrets.data_key),
+        secrets.data_key_previous.as_deref().map(cursor::derive_key),
+    ))
 }
 
 #[cfg(test)]

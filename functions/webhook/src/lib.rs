@@ -6,7 +6,7 @@
 
 pub mod envelope;
 pub mod inbound;
-mod process;
+pub mod process;
 pub mod signature;
 
 use domain::region::Region;
@@ -135,7 +135,8 @@ async fn receive(app: &Webhook, request: &Request) -> Response<Body> {
             return Problem::new(StatusCode::BAD_REQUEST, err.to_string()).into_response();
         }
     };
-    let guard_key = process::guard_key(&secrets.app_secret);
+    let guard_key =
+        process::GuardKeys::new(&secrets.data_key, secrets.data_key_previous.as_deref());
 
     let mut temporary_failures = 0usize;
     for change in envelope.entry.iter().flat_map(|e| &e.changes) {

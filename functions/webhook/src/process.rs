@@ -26,11 +26,33 @@ const MAX_NEEDS: usize = 6;
 
 pub use shared::ports::ProcessError;
 
-/// The key of the open-request guard hashes, derived from the app secret so no NIK is ever
-/// stored in a key. (Rotating the app secret orphans existing guards; they are only an
-/// optimisation against duplicates and rebuild as requests open.)
-pub fn guard_key(app_secret: &str) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(app_secret.as_bytes())
+/// The keys of the open-request guard hashes, derived from the secret's `data_key` (never from
+/// Meta's app secret, which is rotated after a leak) so no NIK is ever stored in a key. During a
+/// rotation of the data key, guards written under the previous one are still found.
+pub struct GuardKeys {
+    current: Vec<u8>,
+    previous: Option<Vec<u8>>,
+}
+
+impl GuardKeys {
+    pub fn new(data_key: &str, previous: Option<&str>) -> Self {
+        Self {
+            current: guard_key(data_key),
+            previous: previous.map(guard_key),
+        }
+    }
+}
+
+impl GuardKeys {
+    /// The guard id of one NIK and service under the current key (what a new guard is
+    /// written as).
+    pub fn current_id(&self, nik: &Nik, service: ServiceCode) -> String {
+        guard_id(&self.current, nik, service)
+    }
+}
+
+fn guard_key(data_key: &str) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(data_key.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
     mac.update(b"adminduk open-request guard v1");
     mac.finalize().into_bytes().to_vec()
@@ -47,7 +69,7 @@ fn guard_id(key: &[u8], nik: &Nik, service: ServiceCode) -> String {
 
 pub async fn message(
     app: &Webhook,
-    guard_key: &[u8],
+    guard_key: &GuardKeys,
     value: &MessagesValue,
     message: &Message,
 ) -> Result<(), ProcessError> {
@@ -121,7 +143,7 @@ pub async fn message(
 /// Calls the engine until it has every fact it asked for.
 async fn run_engine(
     app: &Webhook,
-    guard_key: &[u8],
+    guard_key: &GuardKeys,
     state: Option<&conversation::Conversation>,
     resident: &ResidentId,
     input: &Input<'_>,
@@ -140,7 +162,7 @@ async fn run_engine(
 
 async fn load(
     app: &Webhook,
-    guard_key: &[u8],
+    guard_key: &GuardKeys,
     resident: &ResidentId,
     need: Need,
     facts: &mut Facts,
@@ -155,11 +177,18 @@ async fn load(
             facts.requests.insert(ticket, request);
         }
         Need::OpenRequest { nik, service } => {
-            let holder = app
+            let mut holder = app
                 .conversations
-                .get_guard(&guard_id(guard_key, &nik, service))
+                .get_guard(&guard_id(&guard_key.current, &nik, service))
                 .await?
                 .map(|g| g.ticket);
+            if let (None, Some(previous)) = (&holder, &guard_key.previous) {
+                holder = app
+                    .conversations
+                    .get_guard(&guard_id(previous, &nik, service))
+                    .await?
+                    .map(|g| g.ticket);
+            }
             let holder_request = match holder {
                 Some(ticket) => app.requests.get_request(&ticket).await?,
                 None => None,
@@ -184,7 +213,7 @@ async fn load(
 /// The engine's writes as store changes: NIKs become keyed hashes, resident actions become audit
 /// events whose ids derive from the wamid (so a retried commit cannot duplicate them).
 fn changes(
-    guard_key: &[u8],
+    guard_key: &GuardKeys,
     wamid: &str,
     resident: &ResidentId,
     writes: Vec<Write>,
@@ -207,7 +236,7 @@ fn changes(
                 ticket,
                 replaces,
             } => Change::ClaimGuard {
-                guard_id: guard_id(guard_key, &nik, service),
+                guard_id: guard_key.current_id(&nik, service),
                 ticket,
                 replaces,
             },

@@ -382,6 +382,7 @@ async fn prepare(options: &Options, emulator: &str) -> Result<Bench, String> {
                     "app_secret": local_stack::LOCAL_APP_SECRET,
                     "verify_token": local_stack::LOCAL_VERIFY_TOKEN,
                     "access_token": local_stack::LOCAL_ACCESS_TOKEN,
+                    "data_key": local_stack::LOCAL_DATA_KEY,
                 })
                 .to_string(),
             )
@@ -409,6 +410,10 @@ async fn prepare(options: &Options, emulator: &str) -> Result<Bench, String> {
             (
                 "WHATSAPP_ACCESS_TOKEN".into(),
                 local_stack::LOCAL_ACCESS_TOKEN.into(),
+            ),
+            (
+                "WHATSAPP_DATA_KEY".into(),
+                local_stack::LOCAL_DATA_KEY.into(),
             ),
         ]
     };

@@ -28,6 +28,7 @@ use template::Template;
 pub const LOCAL_APP_SECRET: &str = "local-app-secret";
 pub const LOCAL_VERIFY_TOKEN: &str = "local-verify-token";
 pub const LOCAL_ACCESS_TOKEN: &str = "local-access-token";
+pub const LOCAL_DATA_KEY: &str = "local-data-key";
 pub const LOCAL_PHONE_NUMBER_ID: &str = "420000000000001";
 pub const LOCAL_JWT_SECRET: &str = "local-jwt-secret";
 pub const LOCAL_REGION: &str = "ap-southeast-3";
@@ -141,6 +142,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         ("WHATSAPP_APP_SECRET".into(), LOCAL_APP_SECRET.into()),
         ("WHATSAPP_VERIFY_TOKEN".into(), LOCAL_VERIFY_TOKEN.into()),
         ("WHATSAPP_ACCESS_TOKEN".into(), LOCAL_ACCESS_TOKEN.into()),
+        ("WHATSAPP_DATA_KEY".into(), LOCAL_DATA_KEY.into()),
         (
             "WHATSAPP_PHONE_NUMBER_ID".into(),
             LOCAL_PHONE_NUMBER_ID.into(),

@@ -15,6 +15,14 @@ pub struct WhatsAppSecrets {
     pub verify_token: String,
     /// Bearer token for the Graph API.
     pub access_token: String,
+    /// Our own key for the keyed hashes the table stores instead of NIKs (open-request guards)
+    /// and for the queue cursors' signatures. Not Meta's app secret: rotating that one after a
+    /// leak must not re-key every guard of an open request.
+    pub data_key: String,
+    /// The data key before its last rotation, still accepted (guards are looked up under it,
+    /// cursors verified with it) until every request opened before the rotation is closed.
+    #[serde(default)]
+    pub data_key_previous: Option<String>,
 }
 
 /// Never print secrets, not even in a debug log.
@@ -94,7 +102,31 @@ impl SecretsProvider {
 }
 
 /// The secret's JSON. A fault is reported without serde's message, which can quote a value.
+/// An empty value is refused: an empty app secret would make every signature check a check
+/// against a key anyone knows.
 fn parse_secrets(raw: &str) -> Result<WhatsAppSecrets, SecretsError> {
+    let mut secrets: WhatsAppSecrets = parse_json(raw)?;
+    for (name, value) in [
+        ("app_secret", &secrets.app_secret),
+        ("verify_token", &secrets.verify_token),
+        ("access_token", &secrets.access_token),
+        ("data_key", &secrets.data_key),
+    ] {
+        if value.trim().is_empty() {
+            return Err(SecretsError::Malformed(format!("`{name}` is empty")));
+        }
+    }
+    if secrets
+        .data_key_previous
+        .as_ref()
+        .is_some_and(|k| k.trim().is_empty())
+    {
+        secrets.data_key_previous = None;
+    }
+    Ok(secrets)
+}
+
+fn parse_json(raw: &str) -> Result<WhatsAppSecrets, SecretsError> {
     serde_json::from_str(raw).map_err(|e| {
         let message = e.to_string();
         SecretsError::Malformed(if message.starts_with("missing field") {
@@ -102,7 +134,7 @@ fn parse_secrets(raw: &str) -> Result<WhatsAppSecrets, SecretsError> {
             message
         } else {
             format!(
-                "not a JSON object of three strings (line {}, column {})",
+                "not a JSON object of strings (line {}, column {})",
                 e.line(),
                 e.column()
             )
@@ -120,6 +152,8 @@ mod tests {
             app_secret: "s3cret".into(),
             verify_token: "vt".into(),
             access_token: "EAAB".into(),
+            data_key: "dk".into(),
+            data_key_previous: None,
         };
         assert!(!format!("{s:?}").contains("s3cret"));
     }
@@ -130,6 +164,8 @@ mod tests {
             app_secret: "a".into(),
             verify_token: "v".into(),
             access_token: "t".into(),
+            data_key: "d".into(),
+            data_key_previous: Some("old".into()),
         };
         let provider = SecretsProvider::inline(s.clone());
         assert_eq!(provider.get().await.unwrap(), &s);
@@ -156,7 +192,34 @@ mod tests {
             "{message}"
         );
         assert!(
-            parse_secrets(r#"{"app_secret":"a","verify_token":"v","access_token":"t"}"#).is_ok()
+            parse_secrets(
+                r#"{"app_secret":"a","verify_token":"v","access_token":"t","data_key":"d"}"#
+            )
+            .is_ok()
         );
+    }
+
+    #[test]
+    fn an_empty_value_is_refused_by_name() {
+        for field in ["app_secret", "verify_token", "access_token", "data_key"] {
+            let mut value = serde_json::json!({
+                "app_secret": "a", "verify_token": "v", "access_token": "t", "data_key": "d"
+            });
+            value[field] = serde_json::json!(" ");
+            let Err(SecretsError::Malformed(message)) = parse_secrets(&value.to_string()) else {
+                panic!("{field}: accepted");
+            };
+            assert!(message.contains(field), "{message}");
+        }
+        let missing = parse_secrets(r#"{"app_secret":"a","verify_token":"v","access_token":"t"}"#);
+        assert!(
+            matches!(missing, Err(SecretsError::Malformed(ref m)) if m.contains("data_key")),
+            "{missing:?}"
+        );
+        let previous = parse_secrets(
+            r#"{"app_secret":"a","verify_token":"v","access_token":"t","data_key":"d","data_key_previous":""}"#,
+        )
+        .unwrap();
+        assert_eq!(previous.data_key_previous, None);
     }
 }

@@ -4,8 +4,10 @@ use local_stack::{StackConfig, start};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-const PASSED_THROUGH: [&str; 7] = [
+const PASSED_THROUGH: [&str; 9] = [
     "WHATSAPP_APP_SECRET",
+    "WHATSAPP_DATA_KEY",
+    "WHATSAPP_DATA_KEY_PREVIOUS",
     "WHATSAPP_VERIFY_TOKEN",
     "WHATSAPP_ACCESS_TOKEN",
     "WHATSAPP_PHONE_NUMBER_ID",
