@@ -206,10 +206,17 @@ struct TokenQuery {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
     kecamatan: Option<String>,
+    #[serde(default, rename = "use")]
+    token_use: Option<String>,
 }
 
-/// `GET /_local/token?sub=<id>&groups=petugas|supervisor[,..]&kecamatan=<code>`.
+/// `GET /_local/token?sub=<id>&groups=petugas|supervisor[,..][&kecamatan=<code>|*][&use=id|access]`:
+/// a Cognito-shaped ID token (default) or access token. Without `kecamatan` the user has no
+/// `custom:kecamatan` (no request in scope); `*` is regency-wide. An access token never carries
+/// it, as Cognito's never does.
 async fn issue_token(State(gateway): State<Arc<Gateway>>, Query(q): Query<TokenQuery>) -> Response {
     let groups: Vec<String> = q
         .groups
@@ -217,10 +224,24 @@ async fn issue_token(State(gateway): State<Arc<Gateway>>, Query(q): Query<TokenQ
         .filter(|g| !g.is_empty())
         .map(str::to_owned)
         .collect();
-    match gateway
-        .tokens
-        .issue(&q.sub, &groups, q.name.as_deref(), q.kecamatan.as_deref())
-    {
+    let token_use = match q.token_use.as_deref() {
+        None => authorizer::TokenUse::Id,
+        Some(raw) => match authorizer::TokenUse::parse(raw) {
+            Some(u) => u,
+            None => {
+                return (StatusCode::BAD_REQUEST, "use must be id or access").into_response();
+            }
+        },
+    };
+    let request = authorizer::TokenRequest {
+        subject: q.sub,
+        groups,
+        name: q.name,
+        email: q.email,
+        kecamatan: q.kecamatan,
+        token_use,
+    };
+    match gateway.tokens.issue(&request) {
         Ok(token) => axum::Json(serde_json::json!({ "token": token })).into_response(),
         Err(err) => (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
     }
