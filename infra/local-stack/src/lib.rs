@@ -6,6 +6,7 @@ pub mod authorizer;
 pub mod dynamodb_gate;
 pub mod events;
 pub mod gateway;
+pub mod idempotency;
 pub mod provision;
 pub mod template;
 
@@ -84,16 +85,19 @@ pub struct RunningStack {
     pub events: Arc<events::EventLog>,
 }
 
-/// SDK configuration pointing at the emulator with dummy credentials; DynamoDB calls reach it
-/// one at a time (`dynamodb_gate`). Not `shared::aws::sdk_config`: its per-call limits (2 s an
-/// attempt) are for DynamoDB's milliseconds, and here a call may queue at the gate behind moto's
-/// table-copying transactions for longer than that.
+/// SDK configuration pointing at the emulator with dummy credentials, with the deployed
+/// functions' retry and timeout settings (`shared::aws`). Between the SDK and moto: DynamoDB's
+/// transaction tokens and the lost-answer fault (`idempotency`), then the gate that lets one
+/// DynamoDB call reach moto at a time (`dynamodb_gate`).
 pub async fn emulator_sdk_config(emulator_url: &str) -> shared::aws::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(emulator_url)
-        .http_client(dynamodb_gate::http_client())
-        // A call queued at the gate has not started sending its body; the SDK's stalled-upload
-        // check would count that wait (over 5 s under load) as a stalled stream.
+        .http_client(idempotency::http_client(dynamodb_gate::http_client()))
+        .timeout_config(emulator_call_timeouts())
+        .retry_config(shared::aws::retry_config())
+        // As deployed (`shared::aws`): the attempt timeout bounds a stuck answer. It also keeps
+        // a call queued at the gate, which has not started sending its body, from being judged
+        // a stalled upload.
         .stalled_stream_protection(
             aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled(),
         )
@@ -107,6 +111,25 @@ pub async fn emulator_sdk_config(emulator_url: &str) -> shared::aws::SdkConfig {
         ))
         .load()
         .await
+}
+
+/// How long one attempt may take here. Deployed it is 2 s (`shared::aws::CALL_ATTEMPT_TIMEOUT`),
+/// and that limit counts everything after the SDK hands the call to its HTTP client, which here
+/// includes the wait at `dynamodb_gate` behind every other stack's DynamoDB calls and moto's
+/// table-copying transactions: with parallel tests on two cores that wait passed 2 s (a
+/// conversation test's commit timed out while queued). Everything else is as deployed.
+pub const EMULATOR_CALL_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Over all attempts: deployed 5 s (`shared::aws::CALL_TIMEOUT`), longer for the same reason.
+pub const EMULATOR_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// The deployed limits (`shared::aws::json_call_timeouts`: connect timeout included), with the
+/// attempt and call limits above.
+fn emulator_call_timeouts() -> aws_config::timeout::TimeoutConfig {
+    shared::aws::json_call_timeouts()
+        .to_builder()
+        .operation_attempt_timeout(EMULATOR_CALL_ATTEMPT_TIMEOUT)
+        .operation_timeout(EMULATOR_CALL_TIMEOUT)
+        .build()
 }
 
 /// Creates the table and bucket, wires the handlers and serves everything on `config.listen`
