@@ -594,6 +594,29 @@ async fn every_officer_route_refuses_anonymous_and_forged_callers() {
         }
     }
 
+    // The same supervisor's Cognito access token passes the authorizer (its `client_id` is the
+    // app client) but carries no `custom:kecamatan`: every officer route, status and documents
+    // alike, refuses it with 401 and reads nothing.
+    let access = h.access_token("supervisor-anon", "supervisor").await;
+    for route in &officer {
+        let path = concrete(&route.path);
+        let body = body_for(&route.method, &route.path);
+        let (status, text) = send(
+            &h,
+            &route.method,
+            &path,
+            Some(&format!("Bearer {access}")),
+            body.as_ref(),
+        )
+        .await;
+        assert_eq!(status, 401, "{} with an access token: {text}", route.key());
+        assert!(
+            !leaks_personal_data(&text),
+            "{} with an access token",
+            route.key()
+        );
+    }
+
     // The public webhook gives an anonymous caller nothing either: no handshake without the
     // verify token, no processing without Meta's signature.
     let (status, text) = send(
