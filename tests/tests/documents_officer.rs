@@ -159,6 +159,20 @@ async fn an_officer_downloads_a_scan_and_the_read_is_audited() {
     wait_for_state(&h, &request, &doc.document_id, DocumentState::Stored).await;
     let token = h.token("officer-7", "petugas", "*").await;
 
+    // An account without `custom:kecamatan` sees no request, and its refusal reads nothing.
+    let unscoped = h.token_without_kecamatan("officer-8", "petugas").await;
+    let refused = h
+        .http
+        .get(h.url(&format!(
+            "/requests/ABCD-EFGH/documents/{}",
+            doc.document_id
+        )))
+        .bearer_auth(&unscoped)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+
     let response = h
         .http
         .get(h.url(&format!(

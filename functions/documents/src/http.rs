@@ -103,19 +103,17 @@ async fn visible_request(
         Ok(None) => return Err(not_found()),
         Err(err) => return Err(unavailable(err)),
     };
-    {
-        let kecamatan = stored
-            .applicant
-            .as_ref()
-            .and_then(|a| a.kecamatan.as_deref());
-        // Regency-wide staff see every request; without a kecamatan, none.
-        if !officer.scope.covers(kecamatan) {
-            tracing::warn!(audit = "access_denied", ticket = %ticket.as_str(), officer = %officer.subject, "request outside the officer's kecamatan");
-            return Err(
-                Problem::new(StatusCode::FORBIDDEN, "request is outside your kecamatan")
-                    .into_response(),
-            );
-        }
+    let kecamatan = stored
+        .applicant
+        .as_ref()
+        .and_then(|a| a.kecamatan.as_deref());
+    // Regency-wide staff see every request; without a kecamatan, none.
+    if !officer.scope.covers(kecamatan) {
+        tracing::warn!(audit = "access_denied", ticket = %ticket.as_str(), officer = %officer.subject, "request outside the officer's kecamatan");
+        return Err(
+            Problem::new(StatusCode::FORBIDDEN, "request is outside your kecamatan")
+                .into_response(),
+        );
     }
     Ok(stored)
 }
