@@ -106,18 +106,37 @@ impl Harness {
             .expect("webhook answers")
     }
 
-    /// A bearer token from the local authorizer.
-    pub async fn token(&self, subject: &str, groups: &str, kecamatan: Option<&str>) -> String {
-        let mut url = format!(
-            "{}?sub={subject}&groups={groups}",
-            self.url("/_local/token")
-        );
-        if let Some(k) = kecamatan {
-            url.push_str(&format!("&kecamatan={k}"));
-        }
+    /// An officer's ID token from the local authorizer (what the officer app must send), with
+    /// `custom:kecamatan` = `kecamatan`: a code, or `*` for regency-wide staff.
+    pub async fn token(&self, subject: &str, groups: &str, kecamatan: &str) -> String {
+        self.issue_token(&[
+            ("sub", subject),
+            ("groups", groups),
+            ("kecamatan", kecamatan),
+        ])
+        .await
+    }
+
+    /// An ID token of a user whose `custom:kecamatan` is not set.
+    pub async fn token_without_kecamatan(&self, subject: &str, groups: &str) -> String {
+        self.issue_token(&[("sub", subject), ("groups", groups)])
+            .await
+    }
+
+    /// The same user's Cognito access token: `client_id`, `scope`, groups, no attributes.
+    pub async fn access_token(&self, subject: &str, groups: &str) -> String {
+        self.issue_token(&[("sub", subject), ("groups", groups), ("use", "access")])
+            .await
+    }
+
+    /// `GET /_local/token` with these query parameters.
+    pub async fn issue_token(&self, query: &[(&str, &str)]) -> String {
         let body: serde_json::Value = self
             .http
-            .get(url)
+            .get(
+                reqwest::Url::parse_with_params(&self.url("/_local/token"), query)
+                    .expect("token URL"),
+            )
             .send()
             .await
             .expect("token route answers")

@@ -395,11 +395,12 @@ fn supervisor_claims(exp: i64) -> Value {
     json!({
         "sub": "intruder",
         "iss": LOCAL_ISSUER,
-        "client_id": LOCAL_CLIENT_ID,
-        "token_use": "access",
+        "aud": LOCAL_CLIENT_ID,
+        "token_use": "id",
         "iat": exp - 3600,
         "exp": exp,
         "cognito:groups": ["supervisor", "petugas"],
+        "custom:kecamatan": "*",
     })
 }
 
@@ -409,7 +410,7 @@ async fn bad_credentials(h: &Harness) -> Vec<(&'static str, Option<String>)> {
     let hs256 = json!({"alg": "HS256", "typ": "JWT"});
     let secret = local_stack::LOCAL_JWT_SECRET.as_bytes();
     // A real petugas token whose claims are swapped for a supervisor's, signature kept.
-    let real = h.token("officer-anon", "petugas", None).await;
+    let real = h.token("officer-anon", "petugas", "*").await;
     let parts: Vec<&str> = real.split('.').collect();
     let tampered = format!(
         "{}.{}.{}",
@@ -554,7 +555,7 @@ async fn every_officer_route_refuses_anonymous_and_forged_callers() {
 
     // Control: with a real supervisor token the data is there to be read, so a 401 below is the
     // authorizer's doing, not a missing request.
-    let supervisor = h.token("supervisor-anon", "supervisor", None).await;
+    let supervisor = h.token("supervisor-anon", "supervisor", "*").await;
     let (status, body) = send(
         &h,
         "GET",
@@ -591,6 +592,29 @@ async fn every_officer_route_refuses_anonymous_and_forged_callers() {
             );
             assert!(!leaks_personal_data(&text), "{} with {what}", route.key());
         }
+    }
+
+    // The same supervisor's Cognito access token passes the authorizer (its `client_id` is the
+    // app client) but carries no `custom:kecamatan`: every officer route, status and documents
+    // alike, refuses it with 401 and reads nothing.
+    let access = h.access_token("supervisor-anon", "supervisor").await;
+    for route in &officer {
+        let path = concrete(&route.path);
+        let body = body_for(&route.method, &route.path);
+        let (status, text) = send(
+            &h,
+            &route.method,
+            &path,
+            Some(&format!("Bearer {access}")),
+            body.as_ref(),
+        )
+        .await;
+        assert_eq!(status, 401, "{} with an access token: {text}", route.key());
+        assert!(
+            !leaks_personal_data(&text),
+            "{} with an access token",
+            route.key()
+        );
     }
 
     // The public webhook gives an anonymous caller nothing either: no handshake without the

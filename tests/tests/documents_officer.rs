@@ -49,7 +49,7 @@ async fn an_officer_uploads_a_result_and_the_resident_receives_it() {
     integration_tests::Resident::new(&h, RESIDENT)
         .text("selamat pagi, apakah sudah selesai?")
         .await;
-    let token = h.token("officer-1", "petugas", None).await;
+    let token = h.token("officer-1", "petugas", "*").await;
     let pdf = pdf_bytes(120_000);
     let grant = grant(&h, &token, "result", "application/pdf", pdf.len()).await;
     let id = grant["document_id"].as_str().unwrap().to_owned();
@@ -115,7 +115,7 @@ async fn an_officer_uploads_a_result_and_the_resident_receives_it() {
 async fn an_invalid_upload_is_deleted_and_the_reason_recorded() {
     let h = Harness::start().await;
     let request = seed_request_in(&h, "ABCD-EFGH", RequestStatus::Approved).await;
-    let token = h.token("officer-1", "petugas", None).await;
+    let token = h.token("officer-1", "petugas", "*").await;
     let mut exe = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
     exe.resize(30_000, 7);
     let grant = grant(&h, &token, "result", "application/pdf", exe.len()).await;
@@ -162,7 +162,21 @@ async fn an_officer_downloads_a_scan_and_the_read_is_audited() {
     let jpeg = jpeg_bytes(30_000);
     let doc = whatsapp_document(&h, &request, slot, &jpeg, "image/jpeg", None, None).await;
     wait_for_state(&h, &request, &doc.document_id, DocumentState::Stored).await;
-    let token = h.token("officer-7", "petugas", None).await;
+    let token = h.token("officer-7", "petugas", "*").await;
+
+    // An account without `custom:kecamatan` sees no request, and its refusal reads nothing.
+    let unscoped = h.token_without_kecamatan("officer-8", "petugas").await;
+    let refused = h
+        .http
+        .get(h.url(&format!(
+            "/requests/ABCD-EFGH/documents/{}",
+            doc.document_id
+        )))
+        .bearer_auth(&unscoped)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
 
     let response = h
         .http

@@ -77,7 +77,7 @@ async fn a_scan_too_large_for_one_put_is_tagged_through_its_multipart_upload() {
 
 /// An upload grant for `slot` of ticket ABCD-EFGH.
 async fn grant(h: &Harness, slot: &str, content_type: &str, len: usize) -> serde_json::Value {
-    let token = h.token("officer-1", "petugas", None).await;
+    let token = h.token("officer-1", "petugas", "*").await;
     let response = h
         .http
         .post(h.url("/requests/ABCD-EFGH/documents"))

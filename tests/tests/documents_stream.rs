@@ -159,7 +159,7 @@ async fn a_notice_the_resident_could_not_be_sent_is_recorded_for_officers() {
         notice.error
     );
     // Officers see it in the request's detail.
-    let token = h.token("officer-1", "petugas", None).await;
+    let token = h.token("officer-1", "petugas", "*").await;
     let detail: serde_json::Value = h
         .http
         .get(h.url(&format!("/requests/{}", request.ticket.as_str())))

@@ -83,7 +83,7 @@ async fn status_of(h: &Harness, ticket: &domain::TicketId) -> RequestStatus {
 async fn a_status_notification_that_fails_twice_arrives_once() {
     let h = Harness::start().await;
     let request = seed_request_in(&h, "ABCD-EFGH", RequestStatus::Submitted).await;
-    let token = h.token("officer-1", "petugas", None).await;
+    let token = h.token("officer-1", "petugas", "*").await;
     let before = h.stack.whatsapp.outbox().len();
 
     h.stack.whatsapp.fail_next_sends(1, 429, 130429);
@@ -140,7 +140,7 @@ async fn a_status_notification_that_fails_twice_arrives_once() {
 async fn a_result_outside_the_window_is_a_template_with_the_document() {
     let h = Harness::start().await;
     let request = seed_request_in(&h, "ABCD-EFGH", RequestStatus::Approved).await;
-    let token = h.token("officer-1", "petugas", None).await;
+    let token = h.token("officer-1", "petugas", "*").await;
     let pdf = upload_result(&h, &token, "ABCD-EFGH").await;
     eventually("the request to complete", || async {
         status_of(&h, &request.ticket).await == RequestStatus::Completed
@@ -178,7 +178,7 @@ async fn a_result_waits_approved_through_failures_and_is_delivered_once() {
     let h = Harness::start().await;
     let request = seed_request_in(&h, "ABCD-EFGH", RequestStatus::Approved).await;
     Resident::new(&h, RESIDENT).text("halo pak").await;
-    let token = h.token("officer-1", "petugas", None).await;
+    let token = h.token("officer-1", "petugas", "*").await;
     let before = h.stack.whatsapp.outbox().len();
     h.stack.whatsapp.fail_next_sends(1, 503, 2);
     upload_result(&h, &token, "ABCD-EFGH").await;

@@ -39,11 +39,11 @@ async fn request_detail_needs_an_officer_token() {
         .unwrap();
     assert_eq!(forged.status(), 401);
 
-    let outsider = h.token("someone", "visitors", None).await;
+    let outsider = h.token("someone", "visitors", "*").await;
     let response = h.http.get(&url).bearer_auth(outsider).send().await.unwrap();
     assert_eq!(response.status(), 403);
 
-    let other_district = h.token("officer-2", "petugas", Some("170801")).await;
+    let other_district = h.token("officer-2", "petugas", "170801").await;
     let response = h
         .http
         .get(&url)
@@ -61,7 +61,7 @@ async fn request_detail_needs_an_officer_token() {
 async fn an_officer_reads_a_request_and_the_read_is_audited() {
     let h = Harness::start().await;
     let stored = seed_request(&h, "ABCD-EFGH", "170804").await;
-    let token = h.token("officer-1", "petugas", Some("170804")).await;
+    let token = h.token("officer-1", "petugas", "170804").await;
 
     let response = h
         .http
@@ -94,7 +94,7 @@ async fn an_officer_reads_a_request_and_the_read_is_audited() {
 #[tokio::test]
 async fn unknown_and_malformed_tickets_are_404() {
     let h = Harness::start().await;
-    let token = h.token("officer-1", "supervisor", None).await;
+    let token = h.token("officer-1", "supervisor", "*").await;
     for ticket in ["ZZZZ-ZZZZ", "not-a-ticket", "0000-0000"] {
         let response = h
             .http
@@ -115,7 +115,7 @@ async fn unknown_and_malformed_tickets_are_404() {
 async fn an_officer_gets_a_presigned_upload_that_s3_honours() {
     let h = Harness::start().await;
     seed_request(&h, "ABCD-EFGH", "170804").await;
-    let token = h.token("officer-1", "petugas", None).await;
+    let token = h.token("officer-1", "petugas", "*").await;
     let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
 
     let response = h
@@ -165,7 +165,7 @@ async fn an_officer_gets_a_presigned_upload_that_s3_honours() {
 async fn upload_requests_are_validated() {
     let h = Harness::start().await;
     seed_request(&h, "ABCD-EFGH", "170804").await;
-    let token = h.token("officer-1", "petugas", None).await;
+    let token = h.token("officer-1", "petugas", "*").await;
     let post = |ticket: &str, body: serde_json::Value| {
         h.http
             .post(h.url(&format!("/requests/{ticket}/documents")))

@@ -81,7 +81,7 @@ async fn a_full_scenario_logs_no_personal_data_in_clear() {
                 .map(|pk| pk.trim_start_matches("REQ#").to_owned())
         })
         .expect("a request");
-    let token = h.token("officer-1", "petugas", None).await;
+    let token = h.token("officer-1", "petugas", "*").await;
     let detail = h
         .http
         .get(h.url(&format!("/requests/{ticket}")))

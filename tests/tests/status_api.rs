@@ -104,76 +104,87 @@ fn text_of(m: &fake_whatsapp::OutboundMessage) -> String {
     }
 }
 
-/// (method, path, body, as petugas, as supervisor, as an officer of another kecamatan)
-type MatrixRow = (&'static str, String, Option<Value>, u16, u16, u16);
+/// (method, path, body, as a regency-wide petugas, as a regency-wide supervisor, as a petugas of
+/// another kecamatan, as a supervisor of the request's kecamatan, as a supervisor whose account
+/// has no kecamatan)
+type MatrixRow = (&'static str, String, Option<Value>, [u16; 5]);
 
+/// Every route with every kind of officer, each with their ID token (the one the officer app
+/// sends) and with their access token, which carries no `custom:kecamatan` and is refused
+/// everywhere (401): before, it passed, and a limited officer's access token saw everything.
 #[tokio::test]
 async fn authorization_matrix_for_every_route() {
     let h = Harness::start().await;
     seed(&h, "ABCD-EFGH", ServiceCode::KkNew).await;
-    let petugas = h.token("officer-1", "petugas", None).await;
-    let supervisor = h.token("boss", "supervisor", None).await;
-    let other_kecamatan = h.token("officer-2", "petugas", Some("170801")).await;
-    let outsider = h.token("someone", "visitors", None).await;
+    let officers = [
+        ("officer-1", "petugas", Some("*")),
+        ("boss", "supervisor", Some("*")),
+        ("officer-2", "petugas", Some("170801")),
+        ("kepala-seksi", "supervisor", Some("170804")),
+        ("unset", "supervisor", None),
+    ];
+    let mut id_tokens = Vec::new();
+    let mut access_tokens = Vec::new();
+    for (subject, group, kecamatan) in officers {
+        id_tokens.push(match kecamatan {
+            Some(k) => h.token(subject, group, k).await,
+            None => h.token_without_kecamatan(subject, group).await,
+        });
+        access_tokens.push(h.access_token(subject, group).await);
+    }
+    let outsider = h.token("someone", "visitors", "*").await;
     let resident_key = format!("wa:{PHONE}");
 
-    // (method, path, body, petugas, supervisor, other kecamatan)
     let routes: Vec<MatrixRow> = vec![
-        ("GET", "/requests".into(), None, 200, 200, 200),
+        ("GET", "/requests".into(), None, [200, 200, 200, 200, 403]),
         (
             "GET",
             "/requests?kecamatan=170804".into(),
             None,
-            200,
-            200,
-            403,
+            [200, 200, 403, 200, 403],
         ),
-        ("GET", "/requests/ABCD-EFGH".into(), None, 200, 200, 403),
+        (
+            "GET",
+            "/requests/ABCD-EFGH".into(),
+            None,
+            [200, 200, 403, 200, 403],
+        ),
         (
             "POST",
             "/requests/ABCD-EFGH/actions".into(),
             // A stale version: every authorised caller gets as far as the version check.
             Some(json!({"action": "claim", "expected_version": 99})),
-            409,
-            409,
-            403,
+            [409, 409, 403, 409, 403],
         ),
         (
             "POST",
             "/requests/ABCD-EFGH/messages".into(),
             Some(json!({"text": "Berkas sudah kami terima."})),
-            201,
-            201,
-            403,
+            [201, 201, 403, 201, 403],
         ),
-        ("GET", "/stats".into(), None, 200, 200, 200),
-        ("GET", "/services".into(), None, 200, 200, 200),
+        ("GET", "/stats".into(), None, [200, 200, 200, 200, 403]),
+        ("GET", "/services".into(), None, [200, 200, 200, 200, 200]),
+        // Regency-wide actions: only a regency-wide supervisor.
         (
             "PUT",
             "/services/LEGALIZATION".into(),
             Some(json!({"available": true})),
-            403,
-            200,
-            403,
+            [403, 200, 403, 403, 403],
         ),
         (
             "GET",
             format!("/residents/{resident_key}/export"),
             None,
-            403,
-            200,
-            403,
+            [403, 200, 403, 403, 403],
         ),
         (
             "POST",
             "/residents/wa:6280000000000/erase".into(),
             None,
-            403,
-            200,
-            403,
+            [403, 200, 403, 403, 403],
         ),
     ];
-    for (method, path, body, as_petugas, as_supervisor, as_other) in routes {
+    for (method, path, body, expected) in routes {
         let (anonymous, _) = call(&h, method, &path, None, body.clone()).await;
         assert_eq!(anonymous, 401, "anonymous {method} {path}");
         let (forged, _) = call(
@@ -188,23 +199,126 @@ async fn authorization_matrix_for_every_route() {
         let (wrong_group, problem) = call(&h, method, &path, Some(&outsider), body.clone()).await;
         assert_eq!(wrong_group, 403, "outsider {method} {path}");
         assert_eq!(problem["status"], 403);
-        for (token, expected, who) in [
-            (&petugas, as_petugas, "petugas"),
-            (&supervisor, as_supervisor, "supervisor"),
-            (&other_kecamatan, as_other, "other kecamatan"),
-        ] {
-            let (status, body) = call(&h, method, &path, Some(token), body.clone()).await;
-            assert_eq!(status, expected, "{who} {method} {path}: {body}");
+        for (i, (who, _, kecamatan)) in officers.iter().enumerate() {
+            let (status, answer) = call(&h, method, &path, Some(&id_tokens[i]), body.clone()).await;
+            assert_eq!(
+                status, expected[i],
+                "{who} ({kecamatan:?}) ID token {method} {path}: {answer}"
+            );
+            let (status, answer) =
+                call(&h, method, &path, Some(&access_tokens[i]), body.clone()).await;
+            assert_eq!(status, 401, "{who} access token {method} {path}: {answer}");
+            assert_eq!(answer["status"], 401);
         }
     }
+}
+
+/// A petugas limited to 170801 sees only that kecamatan's requests, whichever token they send:
+/// with the access token (no `custom:kecamatan`) they used to see the whole regency.
+#[tokio::test]
+async fn a_limited_officer_never_sees_another_kecamatan() {
+    let h = Harness::start().await;
+    seed(&h, "ABCD-EFGH", ServiceCode::KkNew).await; // kecamatan 170804
+    let limited = h.token("officer-2", "petugas", "170801").await;
+    let access = h.access_token("officer-2", "petugas").await;
+    let (status, queue) = call(&h, "GET", "/requests", Some(&limited), None).await;
+    assert_eq!(status, 200, "{queue}");
+    assert_eq!(queue["items"].as_array().map(Vec::len), Some(0), "{queue}");
+    for path in ["/requests", "/requests/ABCD-EFGH", "/stats"] {
+        let (status, body) = call(&h, "GET", path, Some(&access), None).await;
+        assert_eq!(status, 401, "{path}: {body}");
+        assert!(
+            body.get("items").is_none() && body.get("ticket").is_none(),
+            "{body}"
+        );
+    }
+    // A regency-wide officer's queue holds the same request.
+    let regency = h.token("officer-1", "petugas", "*").await;
+    let (_, queue) = call(&h, "GET", "/requests", Some(&regency), None).await;
+    assert_eq!(queue["items"][0]["ticket"], "ABCD-EFGH", "{queue}");
+}
+
+/// An account without `custom:kecamatan` (or with an empty one) sees no request: a missing
+/// attribute never means "the whole regency".
+#[tokio::test]
+async fn an_officer_without_a_kecamatan_sees_nothing_scoped() {
+    let h = Harness::start().await;
+    seed(&h, "ABCD-EFGH", ServiceCode::KkNew).await;
+    let unset = h.token_without_kecamatan("officer-3", "petugas").await;
+    let empty = h.token("officer-4", "petugas", "").await;
+    for token in [&unset, &empty] {
+        for path in ["/requests", "/requests/ABCD-EFGH", "/stats"] {
+            let (status, body) = call(&h, "GET", path, Some(token), None).await;
+            assert_eq!(status, 403, "{path}: {body}");
+        }
+        let (status, body) = call(
+            &h,
+            "POST",
+            "/requests/ABCD-EFGH/actions",
+            Some(token),
+            Some(json!({"action": "claim", "expected_version": 1})),
+        )
+        .await;
+        assert_eq!(status, 403, "{body}");
+    }
+    let stored = h
+        .store()
+        .get_request(&TicketId::parse("ABCD-EFGH").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, 1, "nothing changed");
+}
+
+/// A supervisor limited to the resident's own kecamatan cannot export, erase or change a
+/// service: those act on the whole regency. Before, export and erasure were allowed when all
+/// the resident's requests were in the supervisor's kecamatan.
+#[tokio::test]
+async fn a_limited_supervisor_cannot_export_erase_or_change_availability() {
+    let h = Harness::start().await;
+    seed(&h, "ABCD-EFGH", ServiceCode::KkNew).await; // kecamatan 170804
+    let limited = h.token("kepala-seksi", "supervisor", "170804").await;
+    let resident = format!("wa:{PHONE}");
+    for (method, path, body) in [
+        ("GET", format!("/residents/{resident}/export"), None),
+        ("POST", format!("/residents/{resident}/erase"), None),
+        (
+            "PUT",
+            "/services/KK_NEW".into(),
+            Some(json!({"available": false, "notice": "tutup"})),
+        ),
+    ] {
+        let (status, answer) = call(&h, method, &path, Some(&limited), body).await;
+        assert_eq!(status, 403, "{method} {path}: {answer}");
+    }
+    let stored = h
+        .store()
+        .get_request(&TicketId::parse("ABCD-EFGH").unwrap())
+        .await
+        .unwrap();
+    assert!(stored.is_some(), "not erased");
+    let (_, services) = call(
+        &h,
+        "GET",
+        "/services",
+        Some(&h.token("boss", "supervisor", "*").await),
+        None,
+    )
+    .await;
+    let kk = services
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["code"] == "KK_NEW"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(kk["available"], true, "{services}");
 }
 
 #[tokio::test]
 async fn two_officers_race_to_claim_and_one_wins() {
     let h = Harness::start().await;
     seed(&h, "RACE-2345", ServiceCode::KkNew).await;
-    let a = h.token("officer-a", "petugas", None).await;
-    let b = h.token("officer-b", "petugas", None).await;
+    let a = h.token("officer-a", "petugas", "*").await;
+    let b = h.token("officer-b", "petugas", "*").await;
     let claim = json!({"action": "claim", "expected_version": 1});
     let (ra, rb) = tokio::join!(
         action(&h, &a, "RACE-2345", claim.clone()),
@@ -237,7 +351,7 @@ async fn a_request_goes_from_submission_to_completion_and_the_resident_hears_eac
     let h = Harness::start().await;
     resident_writes(&h).await;
     seed(&h, "LYFE-2345", ServiceCode::KkNew).await;
-    let officer = h.token("officer-1", "petugas", Some("170804")).await;
+    let officer = h.token("officer-1", "petugas", "170804").await;
     let slot = domain::service(ServiceCode::KkNew).slots[0];
 
     // Transitions outside SPEC 5 are 409 with what is allowed.
@@ -362,7 +476,7 @@ async fn a_request_goes_from_submission_to_completion_and_the_resident_hears_eac
 async fn a_failed_send_keeps_the_change_and_is_visible_in_the_detail() {
     let h = Harness::start().await;
     seed(&h, "FALL-2345", ServiceCode::Complaint).await;
-    let officer = h.token("officer-1", "petugas", None).await;
+    let officer = h.token("officer-1", "petugas", "*").await;
     // Outside the window from the start: a template, and Meta refuses it for good.
     h.stack.whatsapp.fail_next_sends(1, 400, 100);
     let (status, body) = action(
@@ -388,7 +502,7 @@ async fn officers_write_to_the_resident_in_the_thread() {
     let h = Harness::start().await;
     resident_writes(&h).await;
     seed(&h, "MSGS-2345", ServiceCode::Consultation).await;
-    let officer = h.token("officer-1", "petugas", None).await;
+    let officer = h.token("officer-1", "petugas", "*").await;
     let (status, body) = call(
         &h,
         "POST",
@@ -444,7 +558,7 @@ async fn pagination_over_250_requests_returns_each_exactly_once() {
         store.create_request(&r).await.unwrap();
         seeded.insert(ticket.as_str().to_owned());
     }
-    let officer = h.token("officer-1", "petugas", None).await;
+    let officer = h.token("officer-1", "petugas", "*").await;
     for order in ["oldest", "newest"] {
         let mut seen = Vec::new();
         let mut cursor: Option<String> = None;
@@ -475,7 +589,7 @@ async fn pagination_over_250_requests_returns_each_exactly_once() {
         assert_eq!(sorted.len(), 250);
     }
     // Filters: a kecamatan-scoped officer sees only theirs, across pages.
-    let scoped = h.token("officer-2", "petugas", Some("170801")).await;
+    let scoped = h.token("officer-2", "petugas", "170801").await;
     let (_, page) = call(&h, "GET", "/requests?limit=100", Some(&scoped), None).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 50);
     assert!(page["next_cursor"].is_null());
@@ -506,7 +620,7 @@ async fn pagination_over_250_requests_returns_each_exactly_once() {
 #[tokio::test]
 async fn supervisors_suspend_a_service_and_the_webhook_store_sees_it() {
     let h = Harness::start().await;
-    let boss = h.token("boss", "supervisor", None).await;
+    let boss = h.token("boss", "supervisor", "*").await;
     let (status, problem) = call(
         &h,
         "PUT",
@@ -565,7 +679,7 @@ async fn supervisors_suspend_a_service_and_the_webhook_store_sees_it() {
 #[tokio::test]
 async fn stats_count_a_date_range() {
     let h = Harness::start().await;
-    let officer = h.token("officer-1", "petugas", None).await;
+    let officer = h.token("officer-1", "petugas", "*").await;
     seed(&h, "STAT-2345", ServiceCode::Legalization).await;
     seed(&h, "STAT-2346", ServiceCode::Legalization).await;
     for step in ["claim", "approve", "complete"] {
@@ -692,8 +806,8 @@ async fn export_then_erase_leaves_no_personal_data_of_the_resident() {
     // Events on, as deployed: the documents function sees every seeded object, and the purge
     // after erasure comes through the local stack's delivery of the table's stream.
     let h = Harness::start().await;
-    let officer = h.token("officer-1", "petugas", None).await;
-    let boss = h.token("boss", "supervisor", None).await;
+    let officer = h.token("officer-1", "petugas", "*").await;
+    let boss = h.token("boss", "supervisor", "*").await;
     seed(&h, "ERAS-2345", ServiceCode::KkNew).await;
     seed(&h, "ERAS-2346", ServiceCode::Complaint).await;
     // Someone else's request stays untouched.

@@ -186,8 +186,8 @@ async fn real_responses_match_the_documented_schemas() {
         kecamatan: Some("170804".into()),
     });
     h.store().create_request(&r).await.unwrap();
-    let boss = h.token("boss", "supervisor", None).await;
-    let petugas = h.token("officer-1", "petugas", None).await;
+    let boss = h.token("boss", "supervisor", "*").await;
+    let petugas = h.token("officer-1", "petugas", "*").await;
     let op = |m: &'static str, t: &'static str, p: &str| (m, t, p.to_owned());
 
     let cases: Vec<Case> = vec![

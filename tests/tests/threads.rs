@@ -58,7 +58,7 @@ struct Officer<'h> {
 
 impl<'h> Officer<'h> {
     async fn new(h: &'h Harness) -> Self {
-        let token = h.token("officer-1", "petugas", None).await;
+        let token = h.token("officer-1", "petugas", "*").await;
         Self { h, token }
     }
 

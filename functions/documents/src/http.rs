@@ -48,8 +48,9 @@ pub async fn handle(
     let officer = match Officer::from_request(&request) {
         Ok(o) => o,
         Err(err) => {
+            // As the status function: an access token (no user attributes) is 401.
             let status = match err {
-                IdentityError::Anonymous => StatusCode::UNAUTHORIZED,
+                IdentityError::Anonymous | IdentityError::NotAnIdToken => StatusCode::UNAUTHORIZED,
                 IdentityError::NotAnOfficer => StatusCode::FORBIDDEN,
             };
             tracing::warn!(audit = "access_denied", status = status.as_u16(), path = %request.uri().path(), "document API access refused");
@@ -88,7 +89,8 @@ fn unavailable(err: impl std::fmt::Display) -> Response<Body> {
 }
 
 /// The request, if it exists and the officer may see it (same rule as the status function:
-/// an officer scoped to a kecamatan sees only requests of that kecamatan).
+/// an officer scoped to a kecamatan sees only requests of that kecamatan, one without a
+/// kecamatan sees none).
 async fn visible_request(
     app: &Documents,
     officer: &Officer,
@@ -101,19 +103,17 @@ async fn visible_request(
         Ok(None) => return Err(not_found()),
         Err(err) => return Err(unavailable(err)),
     };
-    if let Some(scope) = &officer.kecamatan {
-        let in_scope = stored
-            .applicant
-            .as_ref()
-            .and_then(|a| a.kecamatan.as_ref())
-            .is_some_and(|k| k == scope);
-        if !in_scope {
-            tracing::warn!(audit = "access_denied", ticket = %ticket.as_str(), officer = %officer.subject, "request outside the officer's kecamatan");
-            return Err(
-                Problem::new(StatusCode::FORBIDDEN, "request is outside your kecamatan")
-                    .into_response(),
-            );
-        }
+    let kecamatan = stored
+        .applicant
+        .as_ref()
+        .and_then(|a| a.kecamatan.as_deref());
+    // Regency-wide staff see every request; without a kecamatan, none.
+    if !officer.scope.covers(kecamatan) {
+        tracing::warn!(audit = "access_denied", ticket = %ticket.as_str(), officer = %officer.subject, "request outside the officer's kecamatan");
+        return Err(
+            Problem::new(StatusCode::FORBIDDEN, "request is outside your kecamatan")
+                .into_response(),
+        );
     }
     Ok(stored)
 }

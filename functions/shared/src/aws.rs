@@ -146,6 +146,7 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .http_client(SharedHttpClient::new(ConnectorOnFirstUse(https)))
         .timeout_config(json_call_timeouts())
+        .retry_config(retry_config())
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled());
     let given = GivenByEnvironment::read(&crate::config::Env::process());
     if let Some(region) = given.region {
@@ -162,13 +163,13 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
 /// How long one attempt at a DynamoDB or Secrets Manager call may take, connecting included.
 /// Their answers are small JSON documents, in milliseconds at the service's p99; an attempt this
 /// slow is a stuck connection, and the standard retry's next attempt goes out on a fresh one.
-const CALL_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+pub const CALL_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 /// How long one such call may take over all its attempts and backoffs: a stuck dependency fails
 /// the call, and the function answers 503 (Meta retries the webhook's) well inside the Lambda
 /// timeouts (webhook 15 s, status 10 s) instead of timing out.
-const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// A lost SYN is retransmitted after one second: connecting may take one retransmission.
-const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1_500);
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1_500);
 
 /// Limits for the JSON APIs (DynamoDB, Secrets Manager). Without them the SDK sets only a connect
 /// timeout: a server that accepts and never answers held the call until Lambda's timeout, and
@@ -176,12 +177,19 @@ const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(1_
 /// judges, longer than either function runs. The attempt timeout ends both, so the monitor is
 /// off for these clients (it also woke the process every 100 ms during each call). S3 keeps it,
 /// without these limits, because its bodies are large and streamed ([`s3_client`]).
-fn json_call_timeouts() -> TimeoutConfig {
+pub fn json_call_timeouts() -> TimeoutConfig {
     TimeoutConfig::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .operation_attempt_timeout(CALL_ATTEMPT_TIMEOUT)
         .operation_timeout(CALL_TIMEOUT)
         .build()
+}
+
+/// The SDK's standard retry (3 attempts, exponential backoff with jitter from 1 s), stated here so
+/// the local stack and the tests retry exactly as the deployed functions do. A retried
+/// `TransactWriteItems` carries the same `ClientRequestToken` (`store::request_token`).
+pub fn retry_config() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard()
 }
 
 /// What Lambda's environment already answers. The default region and credential chains look

@@ -4,6 +4,12 @@
 //! the request context. HTTP APIs flatten every claim to a string: a list such as
 //! `cognito:groups` arrives as `"[petugas supervisor]"`, so both that form and a JSON array are
 //! accepted.
+//!
+//! The authorizer accepts both of Cognito's tokens for the app client (an ID token by its `aud`,
+//! an access token by its `client_id`), but only the ID token carries the user's attributes: an
+//! access token has no `custom:kecamatan`. So only ID tokens (`token_use = id`) are accepted, and
+//! the officer's scope is read strictly: [`REGENCY_WIDE`] is the whole regency, a code is one
+//! kecamatan, and a missing or empty attribute is no kecamatan at all (never "everything").
 
 use lambda_http::{Request, RequestExt, request::RequestContext};
 use serde::Serialize;
@@ -24,19 +30,58 @@ impl Role {
     }
 }
 
+/// The `custom:kecamatan` value of regency-wide staff (set by an administrator; see
+/// docs/deploy-notes.md). Any other non-empty value is one kecamatan's code.
+pub const REGENCY_WIDE: &str = "*";
+
+/// Which requests an officer may see and act on, from `custom:kecamatan`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "kecamatan")]
+pub enum Scope {
+    /// `custom:kecamatan` = [`REGENCY_WIDE`].
+    Regency,
+    /// `custom:kecamatan` = a kecamatan code.
+    Kecamatan(String),
+    /// No attribute, or an empty one: no request at all.
+    Nothing,
+}
+
+impl Scope {
+    pub fn from_claim(value: Option<&str>) -> Self {
+        match value.map(str::trim) {
+            Some(REGENCY_WIDE) => Scope::Regency,
+            Some(code) if !code.is_empty() => Scope::Kecamatan(code.to_owned()),
+            _ => Scope::Nothing,
+        }
+    }
+
+    /// May the officer see a request of this kecamatan (`None`: the request names none yet)?
+    pub fn covers(&self, kecamatan: Option<&str>) -> bool {
+        match self {
+            Scope::Regency => true,
+            Scope::Kecamatan(own) => kecamatan == Some(own.as_str()),
+            Scope::Nothing => false,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Officer {
     pub subject: String,
     pub name: Option<String>,
     pub roles: Vec<Role>,
-    /// Kecamatan code the officer is limited to (`custom:kecamatan`); `None` = the whole regency.
-    pub kecamatan: Option<String>,
+    /// From `custom:kecamatan` of the ID token.
+    pub scope: Scope,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum IdentityError {
     #[error("no authenticated identity on the request")]
     Anonymous,
+    /// A Cognito access token (or anything else that is not an ID token): it carries no user
+    /// attributes, so the officer's scope cannot be read from it.
+    #[error("only the Cognito ID token is accepted, not the access token")]
+    NotAnIdToken,
     #[error("the caller is not in an officer group")]
     NotAnOfficer,
 }
@@ -69,6 +114,9 @@ impl Officer {
             .filter(|s| !s.is_empty())
             .ok_or(IdentityError::Anonymous)?
             .to_owned();
+        if claim("token_use") != Some("id") {
+            return Err(IdentityError::NotAnIdToken);
+        }
         let mut roles: Vec<Role> = parse_groups(claim("cognito:groups").unwrap_or(""))
             .filter_map(|group| match group {
                 "petugas" => Some(Role::Petugas),
@@ -85,9 +133,7 @@ impl Officer {
             subject,
             name: claim("name").map(str::to_owned),
             roles,
-            kecamatan: claim("custom:kecamatan")
-                .filter(|k| !k.is_empty())
-                .map(str::to_owned),
+            scope: Scope::from_claim(claim("custom:kecamatan")),
         })
     }
 }
@@ -116,29 +162,86 @@ mod tests {
     fn reads_api_gateway_flattened_groups() {
         let o = officer(&[
             ("sub", "u-1"),
+            ("token_use", "id"),
             ("cognito:groups", "[petugas supervisor]"),
             ("custom:kecamatan", "170804"),
         ])
         .unwrap();
         assert_eq!(o.roles, vec![Role::Petugas, Role::Supervisor]);
         assert_eq!(o.role(), Role::Supervisor);
-        assert_eq!(o.kecamatan.as_deref(), Some("170804"));
+        assert_eq!(o.scope, Scope::Kecamatan("170804".into()));
     }
 
     #[test]
     fn reads_json_array_groups() {
-        let o = officer(&[("sub", "u-1"), ("cognito:groups", "[\"petugas\"]")]).unwrap();
+        let o = officer(&[
+            ("sub", "u-1"),
+            ("token_use", "id"),
+            ("cognito:groups", "[\"petugas\"]"),
+            ("custom:kecamatan", "*"),
+        ])
+        .unwrap();
         assert_eq!(o.roles, vec![Role::Petugas]);
-        assert_eq!(o.kecamatan, None);
+        assert_eq!(o.scope, Scope::Regency);
+    }
+
+    #[test]
+    fn a_missing_or_empty_kecamatan_is_no_scope_at_all() {
+        for claims in [
+            vec![
+                ("sub", "u-1"),
+                ("token_use", "id"),
+                ("cognito:groups", "[petugas]"),
+            ],
+            vec![
+                ("sub", "u-1"),
+                ("token_use", "id"),
+                ("cognito:groups", "[supervisor]"),
+                ("custom:kecamatan", " "),
+            ],
+        ] {
+            let o = officer(&claims).unwrap();
+            assert_eq!(o.scope, Scope::Nothing);
+            assert!(!o.scope.covers(Some("170804")));
+            assert!(!o.scope.covers(None));
+        }
+        assert!(Scope::Regency.covers(None));
+        assert!(Scope::Kecamatan("170804".into()).covers(Some("170804")));
+        assert!(!Scope::Kecamatan("170804".into()).covers(Some("170801")));
+        assert!(!Scope::Kecamatan("170804".into()).covers(None));
+    }
+
+    #[test]
+    fn only_id_tokens_are_accepted() {
+        // An access token as the authorizer passes it: no `custom:*`, `token_use: access`.
+        let access = [
+            ("sub", "u-1"),
+            ("token_use", "access"),
+            ("client_id", "app"),
+            ("scope", "aws.cognito.signin.user.admin"),
+            ("cognito:groups", "[supervisor]"),
+        ];
+        assert_eq!(officer(&access), Err(IdentityError::NotAnIdToken));
+        assert_eq!(
+            officer(&[("sub", "u-1"), ("cognito:groups", "[supervisor]")]),
+            Err(IdentityError::NotAnIdToken)
+        );
     }
 
     #[test]
     fn refuses_missing_subject_and_foreign_groups() {
         assert_eq!(officer(&[]), Err(IdentityError::Anonymous));
         assert_eq!(
-            officer(&[("sub", "u-1"), ("cognito:groups", "[admins]")]),
+            officer(&[
+                ("sub", "u-1"),
+                ("token_use", "id"),
+                ("cognito:groups", "[admins]")
+            ]),
             Err(IdentityError::NotAnOfficer)
         );
-        assert_eq!(officer(&[("sub", "u-1")]), Err(IdentityError::NotAnOfficer));
+        assert_eq!(
+            officer(&[("sub", "u-1"), ("token_use", "id")]),
+            Err(IdentityError::NotAnOfficer)
+        );
     }
 }

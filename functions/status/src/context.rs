@@ -5,7 +5,7 @@ use crate::error::ApiError;
 use domain::{Request as ServiceRequest, TicketId};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
-use shared::identity::{Officer, Role};
+use shared::identity::{Officer, Role, Scope};
 use shared::ports::AuditEvent;
 use time::OffsetDateTime;
 
@@ -39,17 +39,37 @@ impl Caller {
         }
     }
 
-    /// 403 unless the request is in the officer's kecamatan (officers without one see all).
+    /// Export, erasure and service availability act on the whole regency: a supervisor limited
+    /// to one kecamatan (or to none) may not use them.
+    pub fn require_regency_supervisor(&self) -> Result<(), ApiError> {
+        self.require_supervisor()?;
+        if self.officer.scope == Scope::Regency {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "this route is for regency-wide supervisors",
+            ))
+        }
+    }
+
+    /// 403 unless the officer may see requests at all (regency-wide, or one kecamatan).
+    pub fn require_some_scope(&self) -> Result<(), ApiError> {
+        if self.officer.scope == Scope::Nothing {
+            Err(ApiError::Forbidden("your account has no kecamatan"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// 403 unless the request is in the officer's scope: regency-wide staff see every request,
+    /// a kecamatan officer that kecamatan's, an officer without a kecamatan none.
     pub fn check_scope(&self, request: &ServiceRequest) -> Result<(), ApiError> {
-        let Some(scope) = &self.officer.kecamatan else {
-            return Ok(());
-        };
-        let in_scope = request
+        self.require_some_scope()?;
+        let kecamatan = request
             .applicant
             .as_ref()
-            .and_then(|a| a.kecamatan.as_ref())
-            .is_some_and(|k| k == scope);
-        if in_scope {
+            .and_then(|a| a.kecamatan.as_deref());
+        if self.officer.scope.covers(kecamatan) {
             Ok(())
         } else {
             Err(ApiError::Forbidden("request is outside your kecamatan"))

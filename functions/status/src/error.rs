@@ -62,7 +62,11 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Identity(IdentityError::Anonymous) => StatusCode::UNAUTHORIZED,
+            // An access token is a valid credential of the wrong kind for these routes (it has no
+            // user attributes): 401, so the client knows to send the ID token.
+            ApiError::Identity(IdentityError::Anonymous | IdentityError::NotAnIdToken) => {
+                StatusCode::UNAUTHORIZED
+            }
             ApiError::Identity(IdentityError::NotAnOfficer) | ApiError::Forbidden(_) => {
                 StatusCode::FORBIDDEN
             }
@@ -170,6 +174,7 @@ mod tests {
     fn each_error_has_one_status() {
         assert_eq!(ApiError::from(IdentityError::Anonymous).status(), 401);
         assert_eq!(ApiError::from(IdentityError::NotAnOfficer).status(), 403);
+        assert_eq!(ApiError::from(IdentityError::NotAnIdToken).status(), 401);
         assert_eq!(ApiError::invalid("x", "y").status(), 422);
         assert_eq!(
             ApiError::StaleVersion {

@@ -16,6 +16,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 use shared::http::json;
+use shared::identity::Scope;
 use shared::ports::officer::QueuePosition;
 use time::Date;
 
@@ -176,8 +177,10 @@ pub async fn list(
     let params = request.query_string_parameters_ref();
     let mut query =
         QueueQuery::parse(|name| params.and_then(|p| p.first(name)).map(str::to_owned))?;
-    // An officer limited to a kecamatan sees only that kecamatan's queue.
-    if let Some(scope) = &caller.officer.kecamatan {
+    // An officer limited to a kecamatan sees only that kecamatan's queue; one without a
+    // kecamatan sees none.
+    caller.require_some_scope()?;
+    if let Scope::Kecamatan(scope) = &caller.officer.scope {
         match &query.kecamatan {
             Some(k) if k != scope => {
                 return Err(ApiError::Forbidden("kecamatan is outside your scope"));

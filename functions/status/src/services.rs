@@ -66,7 +66,8 @@ pub async fn put(
     code: Option<&str>,
     body: &Body,
 ) -> Result<Response<Body>, ApiError> {
-    caller.require_supervisor()?;
+    // A service's availability holds for every kecamatan.
+    caller.require_regency_supervisor()?;
     let code: ServiceCode = code
         .and_then(|c| c.parse().ok())
         .ok_or(ApiError::NotFound("no such service"))?;

@@ -99,6 +99,7 @@ pub async fn get(
     caller: &Caller,
     request: &Request,
 ) -> Result<Response<Body>, ApiError> {
+    caller.require_some_scope()?;
     let params = request.query_string_parameters_ref();
     let param = |name: &str| params.and_then(|p| p.first(name)).map(str::to_owned);
     let now = app.clock.now();
@@ -131,9 +132,12 @@ pub async fn get(
         requests.extend(app.officer.queued_between(status, start, end).await?);
     }
     // Officers limited to a kecamatan count only their kecamatan.
-    if let Some(scope) = &caller.officer.kecamatan {
-        requests.retain(|r| r.applicant.as_ref().and_then(|a| a.kecamatan.as_ref()) == Some(scope));
-    }
+    requests.retain(|r| {
+        caller
+            .officer
+            .scope
+            .covers(r.applicant.as_ref().and_then(|a| a.kecamatan.as_deref()))
+    });
     Ok(json(StatusCode::OK, &compute(&requests, from, to, today)))
 }
 

@@ -424,7 +424,8 @@ async fn token(
 ) -> Result<String, String> {
     let body: serde_json::Value = http
         .get(format!(
-            "{base_url}/_local/token?sub={subject}&groups={groups}"
+            // A regency-wide officer's ID token (`kecamatan=*`): the crowd spans every kecamatan.
+            "{base_url}/_local/token?sub={subject}&groups={groups}&kecamatan=*"
         ))
         .send()
         .await

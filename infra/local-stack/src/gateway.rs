@@ -82,7 +82,7 @@ impl Gateway {
         };
         let claims = if route.requires_jwt {
             let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
-            match self.tokens.verify(authorization) {
+            match self.tokens.verify(authorization, &route.scopes) {
                 Ok(claims) => Some(claims),
                 Err(err) => {
                     tracing::warn!(route = %route.key(), reason = %err, "JWT authorizer refused the request");

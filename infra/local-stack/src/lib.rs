@@ -6,6 +6,7 @@ pub mod authorizer;
 pub mod dynamodb_gate;
 pub mod events;
 pub mod gateway;
+pub mod idempotency;
 pub mod provision;
 pub mod template;
 
@@ -85,16 +86,19 @@ pub struct RunningStack {
     pub events: Arc<events::EventLog>,
 }
 
-/// SDK configuration pointing at the emulator with dummy credentials; DynamoDB calls reach it
-/// one at a time (`dynamodb_gate`). Not `shared::aws::sdk_config`: its per-call limits (2 s an
-/// attempt) are for DynamoDB's milliseconds, and here a call may queue at the gate behind moto's
-/// table-copying transactions for longer than that.
+/// SDK configuration pointing at the emulator with dummy credentials, with the deployed
+/// functions' retry and timeout settings (`shared::aws`). Between the SDK and moto: DynamoDB's
+/// transaction tokens and the lost-answer fault (`idempotency`), then the gate that lets one
+/// DynamoDB call reach moto at a time (`dynamodb_gate`).
 pub async fn emulator_sdk_config(emulator_url: &str) -> shared::aws::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(emulator_url)
-        .http_client(dynamodb_gate::http_client())
-        // A call queued at the gate has not started sending its body; the SDK's stalled-upload
-        // check would count that wait (over 5 s under load) as a stalled stream.
+        .http_client(idempotency::http_client(dynamodb_gate::http_client()))
+        .timeout_config(emulator_call_timeouts())
+        .retry_config(shared::aws::retry_config())
+        // As deployed (`shared::aws`): the attempt timeout bounds a stuck answer. It also keeps
+        // a call queued at the gate, which has not started sending its body, from being judged
+        // a stalled upload.
         .stalled_stream_protection(
             aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled(),
         )
@@ -108,6 +112,25 @@ pub async fn emulator_sdk_config(emulator_url: &str) -> shared::aws::SdkConfig {
         ))
         .load()
         .await
+}
+
+/// How long one attempt may take here. Deployed it is 2 s (`shared::aws::CALL_ATTEMPT_TIMEOUT`),
+/// and that limit counts everything after the SDK hands the call to its HTTP client, which here
+/// includes the wait at `dynamodb_gate` behind every other stack's DynamoDB calls and moto's
+/// table-copying transactions: with parallel tests on two cores that wait passed 2 s (a
+/// conversation test's commit timed out while queued). Everything else is as deployed.
+pub const EMULATOR_CALL_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// Over all attempts: deployed 5 s (`shared::aws::CALL_TIMEOUT`), longer for the same reason.
+pub const EMULATOR_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(25);
+
+/// The deployed limits (`shared::aws::json_call_timeouts`: connect timeout included), with the
+/// attempt and call limits above.
+fn emulator_call_timeouts() -> aws_config::timeout::TimeoutConfig {
+    shared::aws::json_call_timeouts()
+        .to_builder()
+        .operation_attempt_timeout(EMULATOR_CALL_ATTEMPT_TIMEOUT)
+        .operation_timeout(EMULATOR_CALL_TIMEOUT)
+        .build()
 }
 
 /// Creates the table and bucket, wires the handlers and serves everything on `config.listen`
@@ -208,10 +231,17 @@ struct TokenQuery {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
     kecamatan: Option<String>,
+    #[serde(default, rename = "use")]
+    token_use: Option<String>,
 }
 
-/// `GET /_local/token?sub=<id>&groups=petugas|supervisor[,..]&kecamatan=<code>`.
+/// `GET /_local/token?sub=<id>&groups=petugas|supervisor[,..][&kecamatan=<code>|*][&use=id|access]`:
+/// a Cognito-shaped ID token (default) or access token. Without `kecamatan` the user has no
+/// `custom:kecamatan` (no request in scope); `*` is regency-wide. An access token never carries
+/// it, as Cognito's never does.
 async fn issue_token(State(gateway): State<Arc<Gateway>>, Query(q): Query<TokenQuery>) -> Response {
     let groups: Vec<String> = q
         .groups
@@ -219,10 +249,24 @@ async fn issue_token(State(gateway): State<Arc<Gateway>>, Query(q): Query<TokenQ
         .filter(|g| !g.is_empty())
         .map(str::to_owned)
         .collect();
-    match gateway
-        .tokens
-        .issue(&q.sub, &groups, q.name.as_deref(), q.kecamatan.as_deref())
-    {
+    let token_use = match q.token_use.as_deref() {
+        None => authorizer::TokenUse::Id,
+        Some(raw) => match authorizer::TokenUse::parse(raw) {
+            Some(u) => u,
+            None => {
+                return (StatusCode::BAD_REQUEST, "use must be id or access").into_response();
+            }
+        },
+    };
+    let request = authorizer::TokenRequest {
+        subject: q.sub,
+        groups,
+        name: q.name,
+        email: q.email,
+        kecamatan: q.kecamatan,
+        token_use,
+    };
+    match gateway.tokens.issue(&request) {
         Ok(token) => axum::Json(serde_json::json!({ "token": token })).into_response(),
         Err(err) => (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
     }

@@ -48,6 +48,8 @@ pub struct Route {
     pub path: String,
     /// False for `Auth: { Authorizer: NONE }`; officer routes use the default JWT authorizer.
     pub requires_jwt: bool,
+    /// `Auth: { AuthorizationScopes: [...] }`: the token must carry one of them (none today).
+    pub scopes: Vec<String>,
 }
 
 impl Route {
@@ -199,10 +201,20 @@ impl Template {
                     ),
                     reason: reason.to_owned(),
                 };
-                let authorizer = props
-                    .and_then(|p| p.get("Auth"))
+                let auth = props.and_then(|p| p.get("Auth"));
+                let authorizer = auth
                     .and_then(|a| a.get("Authorizer"))
                     .and_then(Value::as_str);
+                let scopes = auth
+                    .and_then(|a| a.get("AuthorizationScopes"))
+                    .and_then(Value::as_sequence)
+                    .map(|s| {
+                        s.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 routes.push(Route {
                     function,
                     method: field("Method")
@@ -210,6 +222,7 @@ impl Template {
                         .to_uppercase(),
                     path: field("Path").ok_or_else(|| invalid("no Path"))?,
                     requires_jwt: authorizer != Some("NONE"),
+                    scopes,
                 });
             }
         }

@@ -6,6 +6,7 @@ pub mod erasure;
 pub mod failed;
 pub mod keys;
 pub mod officer;
+mod request_token;
 
 use crate::ports::{
     AuditEvent, Change, CommitOutcome, ConversationRepository, DeliveryUpdate, GuardRecord,
@@ -233,6 +234,11 @@ where
     let code = err.code().map(str::to_owned);
     match code.as_deref() {
         Some("ConditionalCheckFailedException") => StoreError::Conflict,
+        // The same token with other items within DynamoDB's 10 minutes. Tokens are derived from
+        // the items (`request_token`), so this is not expected; it passes once the window does.
+        Some("IdempotentParameterMismatchException") => {
+            StoreError::Unavailable("IdempotentParameterMismatchException".to_owned())
+        }
         Some("ValidationException") | Some("SerializationException") => {
             StoreError::Invalid(err.message().unwrap_or("validation failed").to_owned())
         }
@@ -421,11 +427,11 @@ impl DynamoStore {
     /// One transaction; a failed condition (or a concurrent transaction) is a `Conflict` the
     /// caller resolves by re-reading.
     pub(crate) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), StoreError> {
-        // One token per call, kept by the SDK across its own retries: when an attempt committed
-        // but its answer was lost (the 2 s attempt limit), DynamoDB answers the retry with the
-        // first outcome instead of failing its conditions against our own write, which read as
-        // a duplicate message or a concurrent change.
-        let token = format!("{:032x}", rand::random::<u128>());
+        // Derived from the items and kept by the SDK across its own retries: when an attempt
+        // committed but its answer was lost (the 2 s attempt limit), DynamoDB answers the retry
+        // as it answered the first, instead of failing its conditions against our own write,
+        // which read as a concurrent change (an officer's 409 for a saved change).
+        let token = request_token::client_request_token(&items);
         match self
             .client
             .transact_write_items()
@@ -595,12 +601,14 @@ impl ConversationRepository for DynamoStore {
         }
 
         // Idempotent across the SDK's retries (see `transact`): a commit whose answer was lost
-        // is not read back as a duplicate of itself.
+        // is not read back as a duplicate of itself. The items hold the wamid's dedupe record,
+        // so no other message's commit shares the token.
+        let token = request_token::client_request_token(&items);
         let result = self
             .client
             .transact_write_items()
             .set_transact_items(Some(items))
-            .client_request_token(format!("{:032x}", rand::random::<u128>()))
+            .client_request_token(token)
             .send()
             .await;
         match result {
