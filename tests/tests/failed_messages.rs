@@ -94,7 +94,7 @@ async fn failed_messages_are_listed_handled_once_and_erased_with_the_resident() 
         200
     );
 
-    let officer = h.token("petugas-1", "petugas", None).await;
+    let officer = h.token("petugas-1", "petugas", "*").await;
     let (status, page) = get(&h, &officer, "/failed-messages").await;
     assert_eq!(status, 200, "{page}");
     let messages = page["messages"].as_array().expect("messages");
@@ -129,16 +129,18 @@ async fn failed_messages_are_listed_handled_once_and_erased_with_the_resident() 
         (received + time::Duration::days(90)).unix_timestamp()
     );
 
-    // An officer limited to one kecamatan cannot see who wrote.
-    let limited = h.token("petugas-2", "petugas", Some("170804")).await;
+    // An officer limited to one kecamatan (or to none) cannot see who wrote.
+    let limited = h.token("petugas-2", "petugas", "170804").await;
     assert_eq!(get(&h, &limited, "/failed-messages").await.0, 403);
+    let unscoped = h.token_without_kecamatan("petugas-4", "petugas").await;
+    assert_eq!(get(&h, &unscoped, "/failed-messages").await.0, 403);
 
     let id = entry["id"].as_str().expect("id").to_owned();
     let (status, marked) = post(&h, &officer, &format!("/failed-messages/{id}/handled")).await;
     assert_eq!(status, 200, "{marked}");
     assert_eq!(marked["handled"]["by"], "petugas-1");
     // Another officer's later tap (or a retry) answers the first mark unchanged.
-    let other = h.token("petugas-3", "petugas", None).await;
+    let other = h.token("petugas-3", "petugas", "*").await;
     let (status, again) = post(&h, &other, &format!("/failed-messages/{id}/handled")).await;
     assert_eq!(status, 200);
     assert_eq!(again["handled"], marked["handled"]);
@@ -164,7 +166,7 @@ async fn failed_messages_are_listed_handled_once_and_erased_with_the_resident() 
     let (_, handled) = get(&h, &officer, "/failed-messages?state=handled").await;
     assert_eq!(handled["messages"][0]["id"], id.as_str(), "{handled}");
 
-    let supervisor = h.token("kabid", "supervisor", None).await;
+    let supervisor = h.token("kabid", "supervisor", "*").await;
     let (status, erased) = post(&h, &supervisor, &format!("/residents/wa:{PHONE}/erase")).await;
     assert_eq!(status, 200, "{erased}");
     let (_, handled) = get(&h, &officer, "/failed-messages?state=handled").await;
@@ -192,7 +194,7 @@ async fn pages_of_failed_messages_continue_where_the_last_ended() {
         .await
         .unwrap();
     }
-    let officer = h.token("petugas-1", "petugas", None).await;
+    let officer = h.token("petugas-1", "petugas", "*").await;
     let mut seen = Vec::new();
     let mut path = "/failed-messages?limit=2".to_owned();
     loop {

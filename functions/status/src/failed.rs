@@ -85,7 +85,7 @@ struct Page {
 }
 
 fn require_regency_wide(caller: &Caller) -> Result<(), ApiError> {
-    if caller.officer.kecamatan.is_some() {
+    if caller.officer.scope != shared::identity::Scope::Regency {
         return Err(ApiError::Forbidden(
             "failed messages have no kecamatan: for regency-wide officers only",
         ));
