@@ -250,8 +250,9 @@ impl shared::ports::ConversationRepository for StoreDownAfterSend {
     async fn get_conversation(
         &self,
         resident: &domain::ResidentId,
+        now: time::OffsetDateTime,
     ) -> Result<Option<domain::conversation::Conversation>, StoreError> {
-        self.store.get_conversation(resident).await
+        self.store.get_conversation(resident, now).await
     }
     async fn commit_inbound(
         &self,

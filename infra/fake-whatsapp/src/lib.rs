@@ -27,8 +27,9 @@
 //!   webhook for a message it accepted (200 with a wamid); the fake always answers synchronously
 //!   and never sends status webhooks, so the asynchronous path is tested only with fixture
 //!   bodies;
-//! - the window opens when the local stack receives the webhook (the fake's clock, not the
-//!   message's `timestamp`), for any body posted to `/webhook`, signed or not (an unsigned body is
+//! - the window opens when the local stack receives the webhook (the fake's clock, which the
+//!   local stack shares with the functions and moves with `/_local/clock`; not the message's
+//!   `timestamp`), for any body posted to `/webhook`, signed or not (an unsigned body is
 //!   refused by the webhook and sends nothing, but the window it opened stays open);
 //! - a template's body text, its header text, buttons, category, quality rating and pausing are
 //!   not modelled; only the count and the text rule of body parameters and a DOCUMENT header are;
@@ -100,7 +101,13 @@ struct State {
     /// When each user (window key, see `window_key`) last wrote to the business.
     last_inbound: HashMap<String, OffsetDateTime>,
     templates: template::Registry,
+    /// "Now" for windows and timestamps: the real clock unless the local stack shares its
+    /// movable one (`set_clock`).
+    clock: Clock,
 }
+
+/// Where the fake reads the time.
+type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
 /// Random faults on every message send and media download, for load and fault-injection runs:
 /// each call independently fails with these probabilities (0.0–1.0), drawn from a seeded
@@ -168,8 +175,21 @@ impl FakeWhatsApp {
                 injected: InjectedCounts::default(),
                 last_inbound: HashMap::new(),
                 templates: template::Registry::application_defaults(),
+                clock: Arc::new(OffsetDateTime::now_utc),
             })),
         }
+    }
+
+    /// Reads "now" from `clock` from here on (the local stack's movable clock, so a window
+    /// closes when the stack's time passes 24 hours).
+    pub fn set_clock(&self, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) {
+        self.lock().clock = Arc::new(clock);
+    }
+
+    /// The fake's "now".
+    pub fn now(&self) -> OffsetDateTime {
+        let clock = self.lock().clock.clone();
+        clock()
     }
 
     /// Changes the base of media download URLs (needed when the port is only known after binding).
@@ -297,7 +317,7 @@ impl FakeWhatsApp {
     /// Records that the user `id` (a phone number as in a webhook's `from`, or a username-only
     /// user's `from_user_id`) wrote to the business now: their 24-hour window is open.
     pub fn record_inbound(&self, id: &str) {
-        self.record_inbound_at(id, OffsetDateTime::now_utc());
+        self.record_inbound_at(id, self.now());
     }
 
     /// Records `at` as the time of the user's last message, replacing what was recorded (even a
@@ -317,7 +337,7 @@ impl FakeWhatsApp {
         let Ok(json) = serde_json::from_slice::<Value>(body) else {
             return;
         };
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let senders: Vec<String> = webhook_messages(&json)
             .into_iter()
             .flat_map(|message| {

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::GraphError;
@@ -85,7 +84,7 @@ async fn send_message(
         json.get("template")
             .and_then(Value::as_object)
             .and_then(|template| fake.check_template(template).err())
-    } else if fake.inside_window(&input, OffsetDateTime::now_utc()) {
+    } else if fake.inside_window(&input, fake.now()) {
         None
     } else {
         Some(GraphError::refused(
@@ -112,9 +111,7 @@ async fn send_message(
         }
         None => input.clone(),
     };
-    let received_at = OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default();
+    let received_at = fake.now().format(&Rfc3339).unwrap_or_default();
 
     let id = {
         let mut state = fake.lock();

@@ -192,9 +192,13 @@ pub enum CommitOutcome {
 /// Conversation state and exactly-once processing of inbound messages.
 #[async_trait]
 pub trait ConversationRepository: Send + Sync {
+    /// `None` when there is none, or when its TTL passed at `now`: DynamoDB deletes an expired
+    /// item only within about two days, so a read must not trust one (`now` from the function's
+    /// clock, which the local stack can move).
     async fn get_conversation(
         &self,
         resident: &ResidentId,
+        now: OffsetDateTime,
     ) -> Result<Option<Conversation>, StoreError>;
     /// `Conflict` when the conversation changed since it was read (another message of the same
     /// resident won); `Duplicate` when the wamid was already processed.

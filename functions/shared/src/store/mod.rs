@@ -553,10 +553,13 @@ impl ConversationRepository for DynamoStore {
     async fn get_conversation(
         &self,
         resident: &ResidentId,
+        now: OffsetDateTime,
     ) -> Result<Option<Conversation>, StoreError> {
         let item: Option<ConversationItem> =
             self.get(keys::resident_pk(resident), keys::CONV).await?;
-        Ok(item.map(|i| i.conversation))
+        Ok(item
+            .filter(|i| i.expires_at > now.unix_timestamp())
+            .map(|i| i.conversation))
     }
 
     async fn commit_inbound(&self, commit: &InboundCommit) -> Result<CommitOutcome, StoreError> {
@@ -583,11 +586,16 @@ impl ConversationRepository for DynamoStore {
             expires_at: epoch_after_days(commit.received_at, CONVERSATION_TTL_DAYS),
         };
         let conversation_put = match commit.previous_version {
+            // An expired conversation reads as none but may still be stored (see
+            // `get_conversation`): the new one replaces it.
             None => put(
                 &self.table,
                 to_item(&conversation)?,
-                Some("attribute_not_exists(PK)"),
-                None,
+                Some("attribute_not_exists(PK) OR expires_at <= :now"),
+                Some((
+                    "now",
+                    AttributeValue::N(commit.received_at.unix_timestamp().to_string()),
+                )),
             )?,
             Some(version) => put(
                 &self.table,
