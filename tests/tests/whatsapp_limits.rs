@@ -16,6 +16,7 @@ use fake_whatsapp::Limits;
 use integration_tests::{Harness, Resident, payloads};
 use serde_json::{Value, json};
 use shared::ports::RequestRepository;
+use shared::ports::documents::MediaError;
 use shared::ports::officer::{NotificationState, OfficerRepository};
 use story_support::*;
 use time::Duration;
@@ -35,6 +36,26 @@ fn sent_to(h: &Harness, phone: &str) -> Vec<fake_whatsapp::OutboundMessage> {
         .into_iter()
         .filter(|m| m.to.as_deref() == Some(phone))
         .collect()
+}
+
+/// Limits the fake to [`ONE_AN_HOUR`] and sends `phone` that one message (inside their window).
+async fn spend_pair_rate(h: &Harness, phone: &str) {
+    h.stack.whatsapp.set_limits(ONE_AN_HOUR);
+    let spend = h
+        .http
+        .post(h.url(&format!(
+            "/_local/graph/v25.0/{}/messages",
+            local_stack::LOCAL_PHONE_NUMBER_ID
+        )))
+        .bearer_auth(integration_tests::LOCAL_ACCESS_TOKEN)
+        .json(&json!({
+            "messaging_product": "whatsapp", "to": phone,
+            "type": "text", "text": {"body": "Pesan lain"}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spend.status(), 200);
 }
 
 async fn sweep(h: &Harness) -> Value {
@@ -85,22 +106,7 @@ async fn a_paced_notification_waits_for_the_sweep_and_arrives_once() {
     let before = sent_to(&h, &budi.phone).len();
 
     // The resident has had their one message this hour: the claim's notice is paced (131056).
-    h.stack.whatsapp.set_limits(ONE_AN_HOUR);
-    let spend = h
-        .http
-        .post(h.url(&format!(
-            "/_local/graph/v25.0/{}/messages",
-            local_stack::LOCAL_PHONE_NUMBER_ID
-        )))
-        .bearer_auth(integration_tests::LOCAL_ACCESS_TOKEN)
-        .json(&json!({
-            "messaging_product": "whatsapp", "to": budi.phone,
-            "type": "text", "text": {"body": "Pesan lain"}
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(spend.status(), 200);
+    spend_pair_rate(&h, &budi.phone).await;
     let before = before + 1;
 
     let claimed = officer.act(ticket, json!({"action": "claim"})).await;
@@ -239,4 +245,63 @@ async fn a_result_whose_answer_was_lost_is_sent_again_and_completes_once() {
         1,
         "delivered once as far as the record goes"
     );
+}
+
+#[tokio::test]
+async fn a_clock_move_runs_the_scheduled_sweep_at_once() {
+    // The template's schedule runs (every real minute); a move of the clock runs it at once.
+    let h = Harness::start_with_env(&[("LOCAL_RETRY_SWEEP", "template")]).await;
+    let budi = Resident::new(&h, "6281200000604");
+    let ticket = register(&budi, two_slot_service()).await;
+    documents_settled(&h, ticket).await;
+    spend_pair_rate(&h, &budi.phone).await;
+    let claimed = Officer::new(&h)
+        .await
+        .act(ticket, json!({"action": "claim"}))
+        .await;
+    assert_eq!(claimed["notification"]["state"], "RETRYING", "{claimed}");
+
+    h.advance_clock(Duration::minutes(61)).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let records = h.store().ticket_records(&ticket).await.unwrap();
+        if records
+            .notifications
+            .iter()
+            .any(|n| n.cause == "claim" && n.state == NotificationState::Sent)
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sweep did not run after the move: {:?}",
+            records.notifications
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_expired_media_url_is_asked_for_again() {
+    let h = Harness::start().await;
+    let media = &h.stack.gateway.functions.documents.media;
+    let bytes = integration_tests::jpeg_bytes(7);
+    let id = h.stack.whatsapp.register_media(bytes.clone(), "image/jpeg");
+    let info = media.media_info(&id).await.unwrap();
+
+    // Five minutes on the stack's clock: Meta's URL no longer works.
+    h.advance_clock(Duration::minutes(5)).await;
+    let expired = media.download(&info.url).await;
+    assert!(
+        matches!(expired, Err(MediaError::UrlExpired)),
+        "a 404 on a download is an expired URL"
+    );
+    let fresh = media.media_info(&id).await.unwrap();
+    assert_ne!(fresh.url, info.url);
+    let mut body = media.download(&fresh.url).await.unwrap();
+    let mut downloaded = Vec::new();
+    while let Some(chunk) = body.next_chunk().await.unwrap() {
+        downloaded.extend(chunk);
+    }
+    assert_eq!(downloaded, bytes);
 }
