@@ -221,3 +221,39 @@ async fn a_request_becomes_overdue_when_its_due_date_passes() {
     let detail = officer.detail(ticket).await;
     assert_eq!(detail["overdue"], true, "{detail}");
 }
+
+#[tokio::test]
+async fn a_quoted_notification_leads_to_its_ticket_for_90_days() {
+    let h = Harness::start().await;
+    let budi = Resident::new(&h, "6281200000404");
+    let officer = Officer::new(&h).await;
+    budi.text("menu").await;
+    budi.choose("svc:CONSULTATION").await;
+    let ticket = ticket_in(&budi.text("Syarat pindah domisili apa saja?").await);
+    officer
+        .write(ticket, "Apakah Bapak/Ibu pindah sekeluarga?")
+        .await;
+    let detail = officer.detail(ticket).await;
+    let sent = detail["notifications"]
+        .as_array()
+        .and_then(|n| n.last())
+        .and_then(|n| n["graph_message_id"].as_str())
+        .expect("the notification's message id")
+        .to_owned();
+    let store = h.store();
+    assert_eq!(
+        store.ticket_of_outbound(&sent, h.now()).await.unwrap(),
+        Some(ticket)
+    );
+    h.advance_clock(Duration::days(89)).await;
+    assert_eq!(
+        store.ticket_of_outbound(&sent, h.now()).await.unwrap(),
+        Some(ticket)
+    );
+    h.advance_clock(Duration::days(2)).await;
+    assert_eq!(
+        store.ticket_of_outbound(&sent, h.now()).await.unwrap(),
+        None,
+        "past its TTL by the stack's clock, though still stored"
+    );
+}

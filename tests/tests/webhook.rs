@@ -301,8 +301,9 @@ impl shared::ports::ConversationRepository for StoreDownAfterSend {
     async fn ticket_of_outbound(
         &self,
         message_id: &str,
+        now: time::OffsetDateTime,
     ) -> Result<Option<domain::TicketId>, StoreError> {
-        self.store.ticket_of_outbound(message_id).await
+        self.store.ticket_of_outbound(message_id, now).await
     }
     async fn record_delivery(
         &self,

@@ -174,7 +174,10 @@ async fn load(
             facts.documents.insert(ticket, documents);
         }
         Need::QuotedTicket(id) => {
-            let ticket = app.conversations.ticket_of_outbound(&id).await?;
+            let ticket = app
+                .conversations
+                .ticket_of_outbound(&id, app.clock.now())
+                .await?;
             facts.quoted.insert(id, ticket);
         }
     }

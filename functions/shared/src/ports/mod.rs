@@ -231,8 +231,12 @@ pub trait ConversationRepository: Send + Sync {
     /// duplicates and out-of-order updates change nothing. Returns whether it was applied.
     async fn record_delivery(&self, update: &DeliveryUpdate) -> Result<bool, StoreError>;
     /// The ticket one of our outbound messages was about (`OUT#<id>` / `TICKET`), for a reply
-    /// that quotes it.
-    async fn ticket_of_outbound(&self, message_id: &str) -> Result<Option<TicketId>, StoreError>;
+    /// that quotes it; `None` once its TTL passed at `now` (see `get_conversation`).
+    async fn ticket_of_outbound(
+        &self,
+        message_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<TicketId>, StoreError>;
     /// Marks the resident's 24-hour window closed (after a 131047), if they have a conversation.
     async fn close_window(
         &self,

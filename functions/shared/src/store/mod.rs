@@ -784,11 +784,17 @@ impl ConversationRepository for DynamoStore {
         }
     }
 
-    async fn ticket_of_outbound(&self, message_id: &str) -> Result<Option<TicketId>, StoreError> {
+    async fn ticket_of_outbound(
+        &self,
+        message_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<TicketId>, StoreError> {
         let item: Option<OutboundTicketItem> = self
             .get(keys::outbound_pk(message_id), keys::TICKET)
             .await?;
-        Ok(item.map(|i| i.ticket))
+        Ok(item
+            .filter(|i| i.expires_at > now.unix_timestamp())
+            .map(|i| i.ticket))
     }
 
     async fn close_window(
