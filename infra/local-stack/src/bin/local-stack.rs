@@ -74,6 +74,9 @@ async fn main() -> std::process::ExitCode {
     println!("  make send FIXTURE=text.json      # a signed WhatsApp message");
     println!("  curl {base}/_local/outbox        # what the bot answered");
     println!("  curl '{base}/_local/token?sub=officer-1&groups=petugas'");
+    println!(
+        "  curl -d '{{\"advance_seconds\": 90000}}' -H 'content-type: application/json' {base}/_local/clock   # 25 hours on"
+    );
     println!("Ctrl-C stops everything.");
     let _ = tokio::signal::ctrl_c().await;
     println!("stopping");
