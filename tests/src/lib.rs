@@ -181,6 +181,28 @@ impl Harness {
     pub fn store(&self) -> shared::store::DynamoStore {
         shared::store::DynamoStore::new(self.dynamodb.clone(), self.table())
     }
+
+    /// Moves the stack's "now" forward through `POST /_local/clock` (every function and the fake
+    /// Graph API live through the time); returns the new "now".
+    pub async fn advance_clock(&self, by: time::Duration) -> time::OffsetDateTime {
+        let response = self
+            .http
+            .post(self.url("/_local/clock"))
+            .json(&serde_json::json!({ "advance_seconds": by.whole_seconds() }))
+            .send()
+            .await
+            .expect("clock route answers");
+        assert_eq!(response.status(), 200, "the clock moved");
+        let state: serde_json::Value = response.json().await.expect("clock JSON");
+        let now = state["now"].as_str().expect("now");
+        time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339 now")
+    }
+
+    /// The stack's "now" (`GET /_local/clock`).
+    pub fn now(&self) -> time::OffsetDateTime {
+        shared::clock::Clock::now(&self.stack.clock)
+    }
 }
 
 /// A resident talking to the local stack: numbered wamids, replies read from the outbox.

@@ -250,8 +250,9 @@ impl shared::ports::ConversationRepository for StoreDownAfterSend {
     async fn get_conversation(
         &self,
         resident: &domain::ResidentId,
+        now: time::OffsetDateTime,
     ) -> Result<Option<domain::conversation::Conversation>, StoreError> {
-        self.store.get_conversation(resident).await
+        self.store.get_conversation(resident, now).await
     }
     async fn commit_inbound(
         &self,
@@ -300,8 +301,9 @@ impl shared::ports::ConversationRepository for StoreDownAfterSend {
     async fn ticket_of_outbound(
         &self,
         message_id: &str,
+        now: time::OffsetDateTime,
     ) -> Result<Option<domain::TicketId>, StoreError> {
-        self.store.ticket_of_outbound(message_id).await
+        self.store.ticket_of_outbound(message_id, now).await
     }
     async fn record_delivery(
         &self,

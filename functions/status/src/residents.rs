@@ -95,7 +95,7 @@ pub async fn export(
             documents: records.documents,
         });
     }
-    let conversation = app.conversations.get_conversation(&resident).await?;
+    let conversation = app.conversations.get_conversation(&resident, now).await?;
     tracing::info!(audit = "export", resident = %resident.masked(), officer = %caller.officer.subject, requests = exported.len(), "resident data exported");
     Ok(json(
         StatusCode::OK,

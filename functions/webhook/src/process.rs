@@ -88,7 +88,7 @@ pub async fn message(
 
     for _ in 0..COMMIT_ATTEMPTS {
         let now = app.clock.now();
-        let state = app.conversations.get_conversation(&resident).await?;
+        let state = app.conversations.get_conversation(&resident, now).await?;
         let input = Input {
             inbound: &inbound,
             wamid: &message.id,
@@ -203,7 +203,10 @@ async fn load(
             facts.documents.insert(ticket, documents);
         }
         Need::QuotedTicket(id) => {
-            let ticket = app.conversations.ticket_of_outbound(&id).await?;
+            let ticket = app
+                .conversations
+                .ticket_of_outbound(&id, app.clock.now())
+                .await?;
             facts.quoted.insert(id, ticket);
         }
     }
@@ -395,8 +398,8 @@ async fn number_change(app: &Webhook, message: &Message) -> Result<(), ProcessEr
             move_request(app, listed.ticket, &old, &new, &message.id, now).await?;
         }
     }
-    if let Some(mut conversation) = app.conversations.get_conversation(&old).await? {
-        let existing = app.conversations.get_conversation(&new).await?;
+    if let Some(mut conversation) = app.conversations.get_conversation(&old, now).await? {
+        let existing = app.conversations.get_conversation(&new, now).await?;
         conversation.resident = new.clone();
         conversation.version = existing.as_ref().map_or(1, |c| c.version + 1);
         let commit = InboundCommit {

@@ -89,10 +89,17 @@ impl HttpEvent<'_> {
 pub fn officer_claims() -> HashMap<String, String> {
     let authority = TokenAuthority::new(local_stack::LOCAL_JWT_SECRET.as_bytes());
     let token = authority
-        .issue(OFFICER, &["petugas".to_owned()], Some("Petugas Uji"), None)
+        .issue(&local_stack::authorizer::TokenRequest {
+            subject: OFFICER.to_owned(),
+            groups: vec!["petugas".to_owned()],
+            name: Some("Petugas Uji".to_owned()),
+            email: None,
+            kecamatan: Some("*".to_owned()),
+            token_use: local_stack::authorizer::TokenUse::Id,
+        })
         .expect("the local authority issues tokens");
     authority
-        .verify(Some(&format!("Bearer {token}")))
+        .verify(Some(&format!("Bearer {token}")), &[])
         .expect("its own token verifies")
 }
 

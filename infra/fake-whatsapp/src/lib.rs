@@ -19,7 +19,16 @@
 //!   header the template does not have (400, 132012), or with a text parameter holding a new
 //!   line, a tab or more than four consecutive spaces (400, 132018). The approved templates are
 //!   the application's (`status_update`, `officer_message`, `result_document`, language `id`,
-//!   as the deploy notes submit them) plus what tests add with [`FakeWhatsApp::register_template`].
+//!   as the deploy notes submit them) plus what tests add with [`FakeWhatsApp::register_template`];
+//! - a message beyond Meta's send rates ([`Limits::META`], figures cited in `pacing.rs`): to one
+//!   user beyond the pair rate (400, 131056), or beyond the phone number's throughput, inbound
+//!   messages counted (400, 130429);
+//! - a media download with a URL the media endpoint did not hand out for that media, or handed
+//!   out [`MEDIA_URL_LIFETIME`] (5 minutes) ago or more by the fake's clock (404).
+//!
+//! Faults a test injects: failures before anything is sent (`fail_next_sends`, [`FaultPlan`]),
+//! expired downloads (`expire_next_media_downloads`), and a send accepted and recorded whose
+//! answer is lost (`lose_next_answers`).
 //!
 //! What it does not enforce, or enforces differently from Meta:
 //!
@@ -27,18 +36,21 @@
 //!   webhook for a message it accepted (200 with a wamid); the fake always answers synchronously
 //!   and never sends status webhooks, so the asynchronous path is tested only with fixture
 //!   bodies;
-//! - the window opens when the local stack receives the webhook (the fake's clock, not the
-//!   message's `timestamp`), for any body posted to `/webhook`, signed or not (an unsigned body is
+//! - the window opens when the local stack receives the webhook (the fake's clock, which the
+//!   local stack shares with the functions and moves with `/_local/clock`; not the message's
+//!   `timestamp`), for any body posted to `/webhook`, signed or not (an unsigned body is
 //!   refused by the webhook and sends nothing, but the window it opened stays open);
 //! - a template's body text, its header text, buttons, category, quality rating and pausing are
 //!   not modelled; only the count and the text rule of body parameters and a DOCUMENT header are;
-//! - no per-user pacing (131056), no throughput limit (130429) and no media-URL expiry unless a
-//!   test injects them (`fail_next_sends`, [`FaultPlan`], `expire_next_media_downloads`).
+//! - no business-portfolio messaging limit (unique users reached outside the window a day);
+//! - the HTTP status of a rate refusal: the fake answers 131056 and 130429 with 400, where Meta
+//!   may answer 429; the functions classify by the Graph code, so either reads the same.
 //!
 //! The `/_local/outbox` and `/_local/media` routes implement the fixed local contract of SPEC
 //! section 9.
 
 mod error;
+mod pacing;
 mod routes;
 mod template;
 mod validate;
@@ -53,8 +65,14 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
+pub use pacing::Limits;
+
 /// First media id handed out; real media ids are 15–16 digit numeric strings.
 const FIRST_MEDIA_ID: u64 = 1_000_000_000_000_001;
+
+/// A media download URL works this long after the media endpoint handed it out (Meta: "URLs
+/// expire after 5 minutes"; then the media id must be asked for a new one).
+pub const MEDIA_URL_LIFETIME: time::Duration = time::Duration::minutes(5);
 
 /// WhatsApp's customer-service window: free-form messages reach a user only this long after
 /// their last message to the business.
@@ -92,6 +110,8 @@ struct State {
     next_wamid: u64,
     next_media_id: u64,
     send_failures: VecDeque<InjectedFailure>,
+    /// Sends still to be accepted and recorded whose answer is then lost.
+    lost_answers: usize,
     expired_downloads: usize,
     faults: FaultPlan,
     /// Draws made so far: the `n`th draw of a plan is always the same (reproducible runs).
@@ -100,7 +120,20 @@ struct State {
     /// When each user (window key, see `window_key`) last wrote to the business.
     last_inbound: HashMap<String, OffsetDateTime>,
     templates: template::Registry,
+    /// "Now" for windows and timestamps: the real clock unless the local stack shares its
+    /// movable one (`set_clock`).
+    clock: Clock,
+    limits: Limits,
+    /// Download URLs handed out by the media endpoint: URL token → (media id, when issued).
+    media_urls: HashMap<String, (String, OffsetDateTime)>,
+    next_media_url: u64,
+    /// The phone number's throughput (130429), and each user's pair rate (131056, by window key).
+    throughput: Option<pacing::Bucket>,
+    pairs: HashMap<String, pacing::Bucket>,
 }
+
+/// Where the fake reads the time.
+type Clock = Arc<dyn Fn() -> OffsetDateTime + Send + Sync>;
 
 /// Random faults on every message send and media download, for load and fault-injection runs:
 /// each call independently fails with these probabilities (0.0–1.0), drawn from a seeded
@@ -162,14 +195,33 @@ impl FakeWhatsApp {
                 next_wamid: 1,
                 next_media_id: FIRST_MEDIA_ID,
                 send_failures: VecDeque::new(),
+                lost_answers: 0,
                 expired_downloads: 0,
                 faults: FaultPlan::default(),
                 fault_draws: 0,
                 injected: InjectedCounts::default(),
                 last_inbound: HashMap::new(),
                 templates: template::Registry::application_defaults(),
+                clock: Arc::new(OffsetDateTime::now_utc),
+                limits: Limits::META,
+                media_urls: HashMap::new(),
+                next_media_url: 1,
+                throughput: None,
+                pairs: HashMap::new(),
             })),
         }
+    }
+
+    /// Reads "now" from `clock` from here on (the local stack's movable clock, so a window
+    /// closes when the stack's time passes 24 hours).
+    pub fn set_clock(&self, clock: impl Fn() -> OffsetDateTime + Send + Sync + 'static) {
+        self.lock().clock = Arc::new(clock);
+    }
+
+    /// The fake's "now".
+    pub fn now(&self) -> OffsetDateTime {
+        let clock = self.lock().clock.clone();
+        clock()
     }
 
     /// Changes the base of media download URLs (needed when the port is only known after binding).
@@ -247,6 +299,23 @@ impl FakeWhatsApp {
             .extend(std::iter::repeat_n(failure, count));
     }
 
+    /// Fault injection: the next `count` message sends are accepted and recorded in the outbox
+    /// as usual, but their answer is lost (the connection breaks after the status line, so the
+    /// caller sees a network error where the wamid should have been): the caller cannot tell
+    /// this from a send that never arrived, as with a timeout after Meta took the message.
+    /// Consumed only by a send Meta would accept.
+    pub fn lose_next_answers(&self, count: usize) {
+        self.lock().lost_answers += count;
+    }
+
+    /// Takes one lost answer, if one is injected.
+    pub(crate) fn take_lost_answer(&self) -> bool {
+        let mut state = self.lock();
+        let lost = state.lost_answers > 0;
+        state.lost_answers = state.lost_answers.saturating_sub(1);
+        lost
+    }
+
     /// Replaces the random fault plan (the default plan injects nothing).
     pub fn set_fault_plan(&self, plan: FaultPlan) {
         let mut state = self.lock();
@@ -294,10 +363,56 @@ impl FakeWhatsApp {
         self.lock().expired_downloads += count;
     }
 
+    /// Replaces the send-rate limits (Meta's by default, [`Limits::META`]); the buckets start
+    /// full again.
+    pub fn set_limits(&self, limits: Limits) {
+        let mut state = self.lock();
+        state.limits = limits;
+        state.throughput = None;
+        state.pairs.clear();
+    }
+
+    /// Admits one message to `recipient` at the fake's "now", or refuses it as Meta does when the
+    /// phone number's throughput (130429) or the pair rate to that user (131056) is spent. An
+    /// admitted message uses one token of each.
+    pub(crate) fn admit_send(&self, recipient: &str) -> Result<(), error::GraphError> {
+        let now = self.now();
+        let key = window_key(recipient);
+        let mut state = self.lock();
+        let limits = state.limits;
+        let every = pacing::per_second(limits.throughput_per_second);
+        let throughput = state
+            .throughput
+            .get_or_insert_with(|| pacing::Bucket::full(limits.throughput_per_second, now));
+        if !throughput.has_one(limits.throughput_per_second, every, now) {
+            return Err(error::GraphError::refused(
+                axum::http::StatusCode::BAD_REQUEST,
+                130_429,
+                None,
+            ));
+        }
+        let pair = state
+            .pairs
+            .entry(key)
+            .or_insert_with(|| pacing::Bucket::full(limits.pair_burst, now));
+        if !pair.has_one(limits.pair_burst, limits.pair_interval, now) {
+            return Err(error::GraphError::refused(
+                axum::http::StatusCode::BAD_REQUEST,
+                131_056,
+                None,
+            ));
+        }
+        pair.take(limits.pair_burst, limits.pair_interval, now);
+        if let Some(throughput) = state.throughput.as_mut() {
+            throughput.take(limits.throughput_per_second, every, now);
+        }
+        Ok(())
+    }
+
     /// Records that the user `id` (a phone number as in a webhook's `from`, or a username-only
     /// user's `from_user_id`) wrote to the business now: their 24-hour window is open.
     pub fn record_inbound(&self, id: &str) {
-        self.record_inbound_at(id, OffsetDateTime::now_utc());
+        self.record_inbound_at(id, self.now());
     }
 
     /// Records `at` as the time of the user's last message, replacing what was recorded (even a
@@ -317,7 +432,7 @@ impl FakeWhatsApp {
         let Ok(json) = serde_json::from_slice::<Value>(body) else {
             return;
         };
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let senders: Vec<String> = webhook_messages(&json)
             .into_iter()
             .flat_map(|message| {
@@ -328,7 +443,17 @@ impl FakeWhatsApp {
                     .filter(|key| !key.is_empty())
             })
             .collect();
+        let messages = webhook_messages(&json).len();
         let mut state = self.lock();
+        // Inbound messages count against the number's throughput too (never refused here).
+        let limits = state.limits;
+        let every = pacing::per_second(limits.throughput_per_second);
+        let throughput = state
+            .throughput
+            .get_or_insert_with(|| pacing::Bucket::full(limits.throughput_per_second, now));
+        for _ in 0..messages {
+            throughput.take(limits.throughput_per_second, every, now);
+        }
         for sender in senders {
             state.last_inbound.insert(sender, now);
         }
@@ -373,7 +498,9 @@ impl FakeWhatsApp {
         let mut state = self.lock();
         state.outbox.clear();
         state.media.clear();
+        state.media_urls.clear();
         state.send_failures.clear();
+        state.lost_answers = 0;
         state.expired_downloads = 0;
     }
 

@@ -3,13 +3,12 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::GraphError;
@@ -46,7 +45,7 @@ async fn send_message(
     Path((version, phone_number_id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Json<Value>, GraphError> {
+) -> Result<Response, GraphError> {
     check_version(&version)?;
     authorize(&fake, &headers)?;
     let json: Value = serde_json::from_slice(&body).map_err(|e| {
@@ -70,7 +69,7 @@ async fn send_message(
     let request = validate::validate(&json)
         .map_err(|invalid| GraphError::invalid_parameter(invalid.details()))?;
     let (to, recipient, r#type) = match request {
-        Request::MarkRead => return Ok(Json(json!({ "success": true }))),
+        Request::MarkRead => return Ok(Json(json!({ "success": true })).into_response()),
         Request::Message {
             to,
             recipient,
@@ -85,7 +84,7 @@ async fn send_message(
         json.get("template")
             .and_then(Value::as_object)
             .and_then(|template| fake.check_template(template).err())
-    } else if fake.inside_window(&input, OffsetDateTime::now_utc()) {
+    } else if fake.inside_window(&input, fake.now()) {
         None
     } else {
         Some(GraphError::refused(
@@ -94,6 +93,8 @@ async fn send_message(
             None,
         ))
     };
+    // Then the send rates (only a message Meta would otherwise take uses them up).
+    let refusal = refusal.or_else(|| fake.admit_send(&input).err());
     if let Some(error) = refusal {
         // A test reading only the outbox would not see a refusal the application handled
         // quietly (a template fallback): say it in the log. No recipient or text (SPEC 8).
@@ -112,9 +113,7 @@ async fn send_message(
         }
         None => input.clone(),
     };
-    let received_at = OffsetDateTime::now_utc()
-        .format(&Rfc3339)
-        .unwrap_or_default();
+    let received_at = fake.now().format(&Rfc3339).unwrap_or_default();
 
     let id = {
         let mut state = fake.lock();
@@ -134,11 +133,31 @@ async fn send_message(
     // No recipient or text in the log: they are personal data (SPEC 8).
     tracing::debug!(wamid = %id, r#type = %r#type, "fake-whatsapp recorded outbound message");
 
+    if fake.take_lost_answer() {
+        tracing::warn!(wamid = %id, "fake WhatsApp sent a message and lost its answer (injected)");
+        return Ok(lost_answer());
+    }
     Ok(Json(json!({
         "messaging_product": "whatsapp",
         "contacts": [{ "input": input, "wa_id": wa_id }],
         "messages": [{ "id": id }],
-    })))
+    }))
+    .into_response())
+}
+
+/// A 200 whose body breaks off: the client reads a connection error instead of the wamid.
+fn lost_answer() -> Response {
+    let broken = futures_util::stream::once(async {
+        Err::<Bytes, _>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection reset after the message was accepted",
+        ))
+    });
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        axum::body::Body::from_stream(broken),
+    )
+        .into_response()
 }
 
 async fn media_metadata(
@@ -148,14 +167,24 @@ async fn media_metadata(
 ) -> Result<Json<Value>, GraphError> {
     check_version(&version)?;
     authorize(&fake, &headers)?;
-    let state = fake.lock();
+    let now = fake.now();
+    let mut state = fake.lock();
+    if !state.media.contains_key(&media_id) {
+        return Err(unknown_media(&media_id));
+    }
+    // Each answer hands out a new URL, valid for `MEDIA_URL_LIFETIME` from now.
+    let token = format!("{:x}", state.next_media_url);
+    state.next_media_url += 1;
+    state
+        .media_urls
+        .insert(token.clone(), (media_id.clone(), now));
     let media = state
         .media
         .get(&media_id)
         .ok_or_else(|| unknown_media(&media_id))?;
     Ok(Json(json!({
         "messaging_product": "whatsapp",
-        "url": format!("{}/_media/{media_id}", state.public_base_url),
+        "url": format!("{}/_media/{media_id}?mid={token}", state.public_base_url),
         "mime_type": media.mime_type,
         "sha256": media.sha256_base64,
         "file_size": media.bytes.len(),
@@ -163,9 +192,16 @@ async fn media_metadata(
     })))
 }
 
+#[derive(serde::Deserialize)]
+struct MediaUrl {
+    #[serde(default)]
+    mid: Option<String>,
+}
+
 async fn download_media(
     State(fake): State<FakeWhatsApp>,
     Path(media_id): Path<String>,
+    Query(url): Query<MediaUrl>,
     headers: HeaderMap,
 ) -> Result<Response, GraphError> {
     authorize(&fake, &headers)?;
@@ -181,8 +217,26 @@ async fn download_media(
         ));
     }
     injected_fault(&fake).await?;
+    let now = fake.now();
     let media = {
         let mut state = fake.lock();
+        // Only a URL the media endpoint handed out for this media, within its lifetime.
+        let issued = url
+            .mid
+            .as_ref()
+            .and_then(|token| state.media_urls.get(token))
+            .filter(|(id, _)| *id == media_id)
+            .map(|(_, at)| *at);
+        let Some(issued) = issued else {
+            return Err(GraphError::not_found(
+                "This media URL is not valid; fetch the media metadata for a URL.",
+            ));
+        };
+        if now - issued >= crate::MEDIA_URL_LIFETIME {
+            return Err(GraphError::not_found(
+                "The media URL has expired; fetch the media metadata again for a new URL.",
+            ));
+        }
         if state.expired_downloads > 0 {
             state.expired_downloads -= 1;
             return Err(GraphError::not_found(

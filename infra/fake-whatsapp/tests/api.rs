@@ -4,11 +4,14 @@ use fake_whatsapp::FakeWhatsApp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 const TOKEN: &str = "test-token";
 const PHONE_NUMBER_ID: &str = "109876543210987";
 /// The resident most tests write to; `Harness::start` opens their 24-hour window.
 const RESIDENT: &str = "6281234567890";
+const PAIR_RATE: &str = "(#131056) (Business Account, Consumer Account) pair rate limit hit";
 /// A resident who never wrote to the business.
 const STRANGER: &str = "6289999999999";
 
@@ -85,6 +88,42 @@ impl Harness {
         assert!(error["fbtrace_id"].is_string(), "{response}");
         assert_eq!(self.fake.outbox().len(), before, "nothing recorded");
         response
+    }
+
+    /// The download URL the media endpoint hands out for `id`.
+    async fn media_url(&self, id: &str) -> String {
+        let metadata: Value = self
+            .client
+            .get(format!("{}/v25.0/{id}", self.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("metadata")
+            .json()
+            .await
+            .expect("metadata JSON");
+        metadata["url"].as_str().expect("url").to_owned()
+    }
+
+    async fn download(&self, url: &str) -> StatusCode {
+        self.client
+            .get(url)
+            .bearer_auth(TOKEN)
+            .header("User-Agent", "adminduk-test/1.0")
+            .send()
+            .await
+            .expect("download")
+            .status()
+    }
+
+    /// Reads "now" from a clock the test moves (as the local stack's `/_local/clock` does).
+    fn movable_clock(&self) -> Arc<AtomicI64> {
+        let offset = Arc::new(AtomicI64::new(0));
+        let read = offset.clone();
+        self.fake.set_clock(move || {
+            time::OffsetDateTime::now_utc() + time::Duration::seconds(read.load(Ordering::SeqCst))
+        });
+        offset
     }
 
     async fn assert_sent(&self, body: &Value) {
@@ -419,7 +458,21 @@ async fn media_round_trip() {
     assert_eq!(metadata["id"], id.as_str());
     assert_eq!(metadata["messaging_product"], "whatsapp");
     let url = metadata["url"].as_str().expect("url").to_owned();
-    assert_eq!(url, format!("{}/_media/{id}", h.base));
+    assert!(
+        url.starts_with(&format!("{}/_media/{id}?mid=", h.base)),
+        "{url}"
+    );
+
+    // Only a URL the media endpoint handed out downloads anything.
+    let guessed = h
+        .client
+        .get(format!("{}/_media/{id}", h.base))
+        .bearer_auth(TOKEN)
+        .header("User-Agent", "adminduk-test/1.0")
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(guessed.status(), StatusCode::NOT_FOUND);
 
     let download = h
         .client
@@ -461,7 +514,7 @@ async fn expired_download_is_404_then_the_next_works() {
     let id = h
         .fake
         .register_media(b"\xff\xd8\xff jpeg".to_vec(), "image/jpeg");
-    let url = format!("{}/_media/{id}", h.base);
+    let url = h.media_url(&id).await;
     h.fake.expire_next_media_downloads(1);
 
     let get = || {
@@ -552,7 +605,10 @@ async fn graph_router_can_be_nested_under_a_prefix() {
         .await
         .expect("JSON");
     let url = metadata["url"].as_str().expect("url");
-    assert_eq!(url, format!("http://{addr}/_local/graph/_media/{id}"));
+    assert!(
+        url.starts_with(&format!("http://{addr}/_local/graph/_media/{id}?mid=")),
+        "{url}"
+    );
     let body = client
         .get(url)
         .bearer_auth(TOKEN)
@@ -996,4 +1052,119 @@ async fn injected_failures_come_before_meta_own_refusals() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{response}");
     h.assert_refused(&text_to(STRANGER, "Halo"), 400, 131047, RE_ENGAGEMENT)
         .await;
+}
+
+#[tokio::test]
+async fn a_media_url_expires_after_five_minutes_and_the_media_id_gives_a_new_one() {
+    let h = Harness::start().await;
+    let clock = h.movable_clock();
+    let id = h
+        .fake
+        .register_media(b"\xff\xd8\xff jpeg".to_vec(), "image/jpeg");
+    let url = h.media_url(&id).await;
+    clock.fetch_add(4 * 60 + 59, Ordering::SeqCst);
+    assert_eq!(
+        h.download(&url).await,
+        StatusCode::OK,
+        "still valid at 4:59"
+    );
+    clock.fetch_add(1, Ordering::SeqCst);
+    assert_eq!(
+        h.download(&url).await,
+        StatusCode::NOT_FOUND,
+        "expired at 5:00"
+    );
+    let fresh = h.media_url(&id).await;
+    assert_ne!(fresh, url, "a new URL");
+    assert_eq!(h.download(&fresh).await, StatusCode::OK);
+    // A URL of one media does not download another.
+    let other = h
+        .fake
+        .register_media(b"%PDF-1.7".to_vec(), "application/pdf");
+    let crossed = fresh.replace(&format!("/_media/{id}?"), &format!("/_media/{other}?"));
+    assert_eq!(h.download(&crossed).await, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn one_user_gets_a_burst_of_45_then_one_message_every_6_seconds() {
+    let h = Harness::start().await;
+    let clock = h.movable_clock();
+    h.fake.record_inbound(STRANGER);
+    for i in 0..45 {
+        h.assert_sent(&text(&format!("Pesan {i}"))).await;
+    }
+    let refused = h
+        .assert_refused(
+            &text("Pesan 46"),
+            400,
+            131056,
+            "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+        )
+        .await;
+    assert!(refused["error"]["error_data"]["details"].is_string());
+    // Another user is not paced by this one's messages.
+    h.assert_sent(&text_to(STRANGER, "Halo")).await;
+    clock.fetch_add(5, Ordering::SeqCst);
+    h.assert_refused(&text("Masih terlalu cepat"), 400, 131056, PAIR_RATE)
+        .await;
+    clock.fetch_add(1, Ordering::SeqCst);
+    h.assert_sent(&text("Enam detik kemudian")).await;
+    h.assert_refused(&text("Lagi"), 400, 131056, PAIR_RATE)
+        .await;
+    // A read receipt is not a message: never paced.
+    let (status, _) = h
+        .send(
+            &json!({"messaging_product": "whatsapp", "status": "read", "message_id": "wamid.IN1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_numbers_throughput_is_shared_by_every_user_and_counts_inbound_messages() {
+    let h = Harness::start_without_inbound().await;
+    let clock = h.movable_clock();
+    h.fake.set_limits(fake_whatsapp::Limits {
+        throughput_per_second: 4,
+        ..fake_whatsapp::Limits::META
+    });
+    assert_eq!(fake_whatsapp::Limits::default().throughput_per_second, 80);
+    // The two inbound messages use two of the four.
+    h.fake.record_webhook_body(&webhook_body(RESIDENT, "ID.1"));
+    h.fake.record_inbound(STRANGER);
+    h.assert_sent(&text_to(RESIDENT, "Satu")).await;
+    h.assert_sent(&text_to(STRANGER, "Dua")).await;
+    h.assert_refused(
+        &text_to(STRANGER, "Tiga"),
+        400,
+        130429,
+        "(#130429) Rate limit hit",
+    )
+    .await;
+    clock.fetch_add(1, Ordering::SeqCst);
+    h.assert_sent(&text_to(STRANGER, "Sedetik kemudian")).await;
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_a_broken_connection_for_a_message_that_was_sent() {
+    let h = Harness::start().await;
+    h.fake.lose_next_answers(1);
+    let response = h
+        .client
+        .post(format!("{}/v25.0/{PHONE_NUMBER_ID}/messages", h.base))
+        .bearer_auth(TOKEN)
+        .json(&text("Terkirim, tanpa jawaban"))
+        .send()
+        .await;
+    let read = match response {
+        Ok(response) => response.bytes().await.map(|_| ()),
+        Err(err) => Err(err),
+    };
+    assert!(read.is_err(), "the caller never reads the wamid");
+    let outbox = h.fake.outbox();
+    assert_eq!(outbox.len(), 1, "yet the message was sent");
+    assert_eq!(outbox[0].body["text"]["body"], "Terkirim, tanpa jawaban");
+    // One fault, one message: the next send is answered.
+    h.assert_sent(&text("Berikutnya")).await;
+    assert_eq!(h.fake.outbox().len(), 2);
 }

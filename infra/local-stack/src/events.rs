@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::operation::describe_table::DescribeTableError;
 use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
 use base64::Engine as _;
 use serde_json::{Map, Value, json};
+use shared::clock::Clock as _;
 use shared::store::keys;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -287,14 +288,19 @@ async fn run_schedule(gateway: Arc<Gateway>, period: std::time::Duration) {
     let mut ticks = tokio::time::interval(period);
     ticks.tick().await; // the first tick is immediate; EventBridge's first comes after a period
     loop {
-        ticks.tick().await;
+        // A moved clock (`/_local/clock`) runs the sweep at once: the sweeps EventBridge would
+        // have run meanwhile collapse into one, which catches up on everything then due.
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = gateway.clock_moved.notified() => {}
+        }
         let event = serde_json::json!({
             "version": "0",
             "id": "local-schedule",
             "detail-type": "Scheduled Event",
             "source": "aws.events",
             "account": "000000000000",
-            "time": time::OffsetDateTime::now_utc()
+            "time": gateway.clock.now()
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
             "region": crate::LOCAL_REGION,
@@ -735,7 +741,15 @@ async fn poll_bucket(
             if !seen.insert((key.clone(), version.clone())) || first {
                 continue;
             }
-            let event = s3_event(&bucket, &region, &key, &version, size, &etag);
+            let event = s3_event(
+                &bucket,
+                &region,
+                &key,
+                &version,
+                size,
+                &etag,
+                gateway.clock.now(),
+            );
             let gateway = gateway.clone();
             let log = log.clone();
             // Asynchronous, like S3's invocation of Lambda: one slow object does not hold up the
@@ -763,8 +777,16 @@ async fn poll_bucket(
 }
 
 /// The S3 notification Lambda receives for one new object version.
-fn s3_event(bucket: &str, region: &str, key: &str, version: &str, size: i64, etag: &str) -> Value {
-    let now = time::OffsetDateTime::now_utc()
+fn s3_event(
+    bucket: &str,
+    region: &str,
+    key: &str,
+    version: &str,
+    size: i64,
+    etag: &str,
+    now: time::OffsetDateTime,
+) -> Value {
+    let at = now
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     json!({
@@ -772,7 +794,7 @@ fn s3_event(bucket: &str, region: &str, key: &str, version: &str, size: i64, eta
             "eventVersion": "2.1",
             "eventSource": "aws:s3",
             "awsRegion": region,
-            "eventTime": now,
+            "eventTime": at,
             "eventName": "ObjectCreated:Put",
             "userIdentity": { "principalId": "local" },
             "requestParameters": { "sourceIPAddress": "127.0.0.1" },
@@ -790,7 +812,7 @@ fn s3_event(bucket: &str, region: &str, key: &str, version: &str, size: i64, eta
                     "size": size,
                     "eTag": etag.trim_matches('"'),
                     "versionId": version,
-                    "sequencer": format!("{:016X}", time::OffsetDateTime::now_utc().unix_timestamp_nanos()),
+                    "sequencer": format!("{:016X}", now.unix_timestamp_nanos()),
                 },
             },
         }],

@@ -17,6 +17,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use shared::clock::{Clock, OffsetClock};
+
 /// The three real handlers.
 pub struct Functions {
     pub webhook: webhook::Webhook,
@@ -51,6 +53,11 @@ pub struct Gateway {
     pub routes: Vec<Route>,
     pub functions: Functions,
     pub tokens: TokenAuthority,
+    /// The stack's "now" (`/_local/clock`): event times, and what the functions read once
+    /// `start` gave them this clock.
+    pub clock: OffsetClock,
+    /// Woken when the clock moves, so the scheduled sweep runs at once for the time that passed.
+    pub clock_moved: tokio::sync::Notify,
     request_counter: AtomicU64,
 }
 
@@ -60,8 +67,16 @@ impl Gateway {
             routes,
             functions,
             tokens,
+            clock: OffsetClock::new(),
+            clock_moved: tokio::sync::Notify::new(),
             request_counter: AtomicU64::new(0),
         }
+    }
+
+    /// The same gateway reading `clock` (shared with the functions and the fake Graph API).
+    pub fn with_clock(mut self, clock: OffsetClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub async fn dispatch(
@@ -94,7 +109,16 @@ impl Gateway {
         };
         let sequence = self.request_counter.fetch_add(1, Ordering::Relaxed);
         let event = event_json(
-            route, &params, &method, &uri, &headers, peer, &body, claims, sequence,
+            route,
+            &params,
+            &method,
+            &uri,
+            &headers,
+            peer,
+            &body,
+            claims,
+            sequence,
+            self.clock.now(),
         );
         let request = match serde_json::from_value::<ApiGatewayV2httpRequest>(event) {
             Ok(e) => Request::from(LambdaRequest::ApiGatewayV2(e)),
@@ -123,6 +147,7 @@ fn event_json(
     body: &Bytes,
     claims: Option<std::collections::HashMap<String, String>>,
     sequence: u64,
+    now: time::OffsetDateTime,
 ) -> Value {
     // API Gateway lowercases header names and joins repeated headers with commas.
     let mut header_map: BTreeMap<String, String> = BTreeMap::new();
@@ -154,7 +179,6 @@ fn event_json(
             true,
         ),
     };
-    let now = time::OffsetDateTime::now_utc();
     let mut context = json!({
         "accountId": "000000000000",
         "apiId": "local",

@@ -18,6 +18,7 @@ use axum::routing::get;
 use fake_whatsapp::FakeWhatsApp;
 use gateway::{Functions, Gateway};
 use serde::Deserialize;
+use shared::clock::{Clock, OffsetClock};
 use shared::config::{ConfigError, Env};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -84,6 +85,8 @@ pub struct RunningStack {
     pub gateway: Arc<Gateway>,
     /// What the stream and bucket pollers delivered and gave up on (empty without them).
     pub events: Arc<events::EventLog>,
+    /// The stack's "now", shared by every function and the fake Graph API (`/_local/clock`).
+    pub clock: OffsetClock,
 }
 
 /// SDK configuration pointing at the emulator with dummy credentials, with the deployed
@@ -176,19 +179,30 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
     ]);
     values.extend(config.overrides.clone());
     let env = Env::from_fn(|name| values.get(name).cloned());
-    let functions = Functions {
+    // One movable "now" for the three functions, the event pollers and the fake Graph API
+    // (`/_local/clock`).
+    let clock = OffsetClock::new();
+    let mut functions = Functions {
         webhook: webhook::Webhook::from_env(&env, &sdk)?,
         documents: documents::Documents::from_env(&env, &sdk)?,
         status: status::Status::from_env(&env, &sdk)?,
     };
+    functions.webhook.clock = Arc::new(clock.clone());
+    functions.documents = functions.documents.with_clock(Arc::new(clock.clone()));
+    functions.status.clock = Arc::new(clock.clone());
     let access_token = env.or_default("WHATSAPP_ACCESS_TOKEN", LOCAL_ACCESS_TOKEN);
     let jwt_secret = env.or_default("LOCAL_JWT_SECRET", LOCAL_JWT_SECRET);
     let whatsapp = FakeWhatsApp::new(graph_url, access_token);
-    let gateway = Arc::new(Gateway::new(
-        template.routes()?,
-        functions,
-        TokenAuthority::new(jwt_secret.as_bytes()),
-    ));
+    let fake_clock = clock.clone();
+    whatsapp.set_clock(move || fake_clock.now());
+    let gateway = Arc::new(
+        Gateway::new(
+            template.routes()?,
+            functions,
+            TokenAuthority::new(jwt_secret.as_bytes()),
+        )
+        .with_clock(clock.clone()),
+    );
 
     let event_log = Arc::new(events::EventLog::default());
     if config.deliver_events {
@@ -220,6 +234,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         sdk,
         gateway,
         events: event_log,
+        clock,
     })
 }
 
@@ -272,6 +287,58 @@ async fn issue_token(State(gateway): State<Arc<Gateway>>, Query(q): Query<TokenQ
     }
 }
 
+/// `GET /_local/clock` and the answer of a move: the stack's "now" and how far it is ahead of
+/// the real clock.
+#[derive(serde::Serialize, Deserialize)]
+pub struct ClockState {
+    #[serde(with = "time::serde::rfc3339")]
+    pub now: time::OffsetDateTime,
+    pub offset_seconds: i64,
+}
+
+fn clock_state(clock: &OffsetClock) -> ClockState {
+    ClockState {
+        now: clock.now(),
+        offset_seconds: clock.offset_seconds(),
+    }
+}
+
+/// `GET /_local/clock`.
+async fn read_clock(State(gateway): State<Arc<Gateway>>) -> axum::Json<ClockState> {
+    axum::Json(clock_state(&gateway.clock))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockMove {
+    advance_seconds: i64,
+}
+
+/// `POST /_local/clock` with `{"advance_seconds": N}`: moves "now" forward for every function
+/// and the fake Graph API; a negative move is refused (400), as time does not go back.
+async fn move_clock(
+    State(gateway): State<Arc<Gateway>>,
+    body: Result<axum::Json<ClockMove>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let request = match body {
+        Ok(axum::Json(request)) => request,
+        Err(rejection) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("expected {{\"advance_seconds\": <seconds>}}: {rejection}"),
+            )
+                .into_response();
+        }
+    };
+    match gateway.clock.advance(request.advance_seconds) {
+        Ok(_) => {
+            gateway.clock_moved.notify_one();
+            axum::Json(clock_state(&gateway.clock)).into_response()
+        }
+        Err(err) => (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
+    }
+}
+
 /// What the API routes need: the gateway, and the fake Graph API that sees residents write.
 #[derive(Clone)]
 struct ApiState {
@@ -308,6 +375,7 @@ async fn api(
 pub fn router(gateway: Arc<Gateway>, whatsapp: &FakeWhatsApp) -> axum::Router {
     axum::Router::new()
         .route("/_local/token", get(issue_token))
+        .route("/_local/clock", get(read_clock).post(move_clock))
         .fallback(api)
         // WhatsApp allows payloads up to 3 MB; API Gateway allows 10 MB.
         .layer(axum::extract::DefaultBodyLimit::max(10 * 1024 * 1024))

@@ -193,9 +193,13 @@ pub enum CommitOutcome {
 /// Conversation state and exactly-once processing of inbound messages.
 #[async_trait]
 pub trait ConversationRepository: Send + Sync {
+    /// `None` when there is none, or when its TTL passed at `now`: DynamoDB deletes an expired
+    /// item only within about two days, so a read must not trust one (`now` from the function's
+    /// clock, which the local stack can move).
     async fn get_conversation(
         &self,
         resident: &ResidentId,
+        now: OffsetDateTime,
     ) -> Result<Option<Conversation>, StoreError>;
     /// `Conflict` when the conversation changed since it was read (another message of the same
     /// resident won); `Duplicate` when the wamid was already processed.
@@ -228,8 +232,12 @@ pub trait ConversationRepository: Send + Sync {
     /// duplicates and out-of-order updates change nothing. Returns whether it was applied.
     async fn record_delivery(&self, update: &DeliveryUpdate) -> Result<bool, StoreError>;
     /// The ticket one of our outbound messages was about (`OUT#<id>` / `TICKET`), for a reply
-    /// that quotes it.
-    async fn ticket_of_outbound(&self, message_id: &str) -> Result<Option<TicketId>, StoreError>;
+    /// that quotes it; `None` once its TTL passed at `now` (see `get_conversation`).
+    async fn ticket_of_outbound(
+        &self,
+        message_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<TicketId>, StoreError>;
     /// Marks the resident's 24-hour window closed (after a 131047), if they have a conversation.
     async fn close_window(
         &self,

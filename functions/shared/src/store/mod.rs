@@ -541,10 +541,13 @@ impl ConversationRepository for DynamoStore {
     async fn get_conversation(
         &self,
         resident: &ResidentId,
+        now: OffsetDateTime,
     ) -> Result<Option<Conversation>, StoreError> {
         let item: Option<ConversationItem> =
             self.get(keys::resident_pk(resident), keys::CONV).await?;
-        Ok(item.map(|i| i.conversation))
+        Ok(item
+            .filter(|i| i.expires_at > now.unix_timestamp())
+            .map(|i| i.conversation))
     }
 
     async fn commit_inbound(&self, commit: &InboundCommit) -> Result<CommitOutcome, StoreError> {
@@ -571,11 +574,16 @@ impl ConversationRepository for DynamoStore {
             expires_at: epoch_after_days(commit.received_at, CONVERSATION_TTL_DAYS),
         };
         let conversation_put = match commit.previous_version {
+            // An expired conversation reads as none but may still be stored (see
+            // `get_conversation`): the new one replaces it.
             None => put(
                 &self.table,
                 to_item(&conversation)?,
-                Some("attribute_not_exists(PK)"),
-                None,
+                Some("attribute_not_exists(PK) OR expires_at <= :now"),
+                Some((
+                    "now",
+                    AttributeValue::N(commit.received_at.unix_timestamp().to_string()),
+                )),
             )?,
             Some(version) => put(
                 &self.table,
@@ -766,11 +774,17 @@ impl ConversationRepository for DynamoStore {
         }
     }
 
-    async fn ticket_of_outbound(&self, message_id: &str) -> Result<Option<TicketId>, StoreError> {
+    async fn ticket_of_outbound(
+        &self,
+        message_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<TicketId>, StoreError> {
         let item: Option<OutboundTicketItem> = self
             .get(keys::outbound_pk(message_id), keys::TICKET)
             .await?;
-        Ok(item.map(|i| i.ticket))
+        Ok(item
+            .filter(|i| i.expires_at > now.unix_timestamp())
+            .map(|i| i.ticket))
     }
 
     async fn close_window(

@@ -3,6 +3,8 @@
 //!   /pilih <id>      tap a list row or button (ids are shown in [brackets])
 //!   /foto <file>     send a JPEG/PNG as a photo
 //!   /pdf <file>      send a PDF as a document
+//!   /maju <n><m|j|h> move the stack's clock forward n minutes, hours (jam) or days (hari),
+//!                    for every function and the fake Graph API (`POST /_local/clock`)
 //!   /keluar          quit
 
 use base64::Engine;
@@ -98,6 +100,28 @@ impl Chat {
         self.post(message).await
     }
 
+    /// `POST /_local/clock`: prints the stack's new "now".
+    async fn advance(&self, seconds: i64) -> Result<(), String> {
+        let response = self
+            .http
+            .post(format!("{}/_local/clock", self.base))
+            .json(&json!({ "advance_seconds": seconds }))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("{status}: {body}"));
+        }
+        let now: Value = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+        println!(
+            "(jam lokal sekarang {})",
+            now["now"].as_str().unwrap_or_default()
+        );
+        Ok(())
+    }
+
     async fn show_replies(&mut self) {
         // Replies are sent after the webhook's commit; give them a moment.
         tokio::time::sleep(Duration::from_millis(150)).await;
@@ -118,6 +142,20 @@ impl Chat {
         }
         self.seen = outbox.len();
     }
+}
+
+/// `30m`, `25j`, `3h` (minutes, hours, days) → seconds.
+fn duration_seconds(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let unit = text.chars().last()?;
+    let count: i64 = text[..text.len() - unit.len_utf8()].trim().parse().ok()?;
+    let seconds = match unit {
+        'm' => 60,
+        'j' => 3600,
+        'h' => 86_400,
+        _ => return None,
+    };
+    count.checked_mul(seconds).filter(|s| *s >= 0)
 }
 
 fn render(body: &Value) -> String {
@@ -185,7 +223,7 @@ async fn main() {
             .unwrap_or(0);
     }
     println!(
-        "Chatting as +{} with {} (type /keluar to quit; /pilih <id>, /foto <file>, /pdf <file>).",
+        "Chatting as +{} with {} (type /keluar to quit; /pilih <id>, /foto <file>, /pdf <file>, /maju <n><m|j|h>).",
         chat.phone, chat.base
     );
     let stdin = std::io::stdin();
@@ -208,6 +246,16 @@ async fn main() {
             chat.send_file(path.trim(), "image").await
         } else if let Some(path) = line.strip_prefix("/pdf ") {
             chat.send_file(path.trim(), "document").await
+        } else if let Some(by) = line.strip_prefix("/maju ") {
+            match duration_seconds(by) {
+                Some(seconds) => {
+                    if let Err(err) = chat.advance(seconds).await {
+                        println!("(error: {err})");
+                    }
+                }
+                None => println!("(contoh: /maju 30m, /maju 25j, /maju 3h)"),
+            }
+            continue;
         } else {
             let m = chat.message("text", json!({ "body": line }));
             chat.post(m).await
@@ -216,5 +264,21 @@ async fn main() {
             Ok(()) => chat.show_replies().await,
             Err(err) => println!("(error: {err})"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::duration_seconds;
+
+    #[test]
+    fn durations_are_read_in_minutes_hours_and_days() {
+        assert_eq!(duration_seconds("30m"), Some(1800));
+        assert_eq!(duration_seconds(" 25j "), Some(90_000));
+        assert_eq!(duration_seconds("3h"), Some(259_200));
+        assert_eq!(duration_seconds("-1h"), None);
+        assert_eq!(duration_seconds("3"), None);
+        assert_eq!(duration_seconds("jh"), None);
+        assert_eq!(duration_seconds(""), None);
     }
 }

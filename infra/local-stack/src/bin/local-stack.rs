@@ -78,6 +78,9 @@ async fn main() -> std::process::ExitCode {
     println!(
         "  curl '{base}/_local/token?sub=officer-1&groups=petugas&kecamatan=*'  # an ID token"
     );
+    println!(
+        "  curl -d '{{\"advance_seconds\": 90000}}' -H 'content-type: application/json' {base}/_local/clock   # 25 hours on"
+    );
     println!("Ctrl-C stops everything.");
     let _ = tokio::signal::ctrl_c().await;
     println!("stopping");
