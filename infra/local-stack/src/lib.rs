@@ -6,6 +6,8 @@ pub mod authorizer;
 pub mod dynamodb_gate;
 pub mod events;
 pub mod gateway;
+pub mod iam;
+pub mod iam_http;
 pub mod provision;
 pub mod template;
 
@@ -40,6 +42,8 @@ pub enum StackError {
     Provision(#[from] provision::ProvisionError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Iam(#[from] iam::IamError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -78,7 +82,12 @@ pub struct RunningStack {
     pub base_url: String,
     pub whatsapp: FakeWhatsApp,
     pub config: StackConfig,
+    /// Unchecked access to the emulator (provisioning, and tests looking behind the functions).
     pub sdk: shared::aws::SdkConfig,
+    /// Each function's SDK configuration (by logical id), checked against its role.
+    pub function_sdks: HashMap<String, shared::aws::SdkConfig>,
+    /// The functions' roles as deployed, with what they allowed and refused.
+    pub roles: iam::SharedRoles,
     pub gateway: Arc<Gateway>,
     /// What the stream and bucket pollers delivered and gave up on (empty without them).
     pub events: Arc<events::EventLog>,
@@ -104,6 +113,35 @@ pub async fn emulator_sdk_config(emulator_url: &str) -> shared::aws::SdkConfig {
             None,
             None,
             "local-stack",
+        ))
+        .load()
+        .await
+}
+
+/// What a function's calls are made with: its own credentials (the access key id is its logical
+/// id, e.g. `WebhookFunction`), checked against its role (`iam`) before the emulator sees them.
+pub async fn function_sdk_config(
+    emulator_url: &str,
+    roles: &iam::SharedRoles,
+    function: &str,
+) -> shared::aws::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(emulator_url)
+        .http_client(iam_http::http_client(
+            roles.clone(),
+            dynamodb_gate::http_client(),
+        ))
+        // As in `emulator_sdk_config`.
+        .stalled_stream_protection(
+            aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled(),
+        )
+        .region(aws_config::Region::new(LOCAL_REGION))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            function,
+            "local",
+            None,
+            None,
+            "local-stack-function",
         ))
         .load()
         .await
@@ -151,10 +189,44 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
     ]);
     values.extend(config.overrides.clone());
     let env = Env::from_fn(|name| values.get(name).cloned());
+
+    // The roles as SAM deploys them, resolved to this stack's resources. The secret's ARN is
+    // the parameter the deployment gives (here: what the functions are told).
+    let table_stream_arn =
+        events::latest_stream_arn(&aws_sdk_dynamodb::Client::new(&sdk), &config.table)
+            .await
+            .map_err(|e| {
+                provision::ProvisionError::Emulator(
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
+                )
+            })?;
+    let deployment = iam::Deployment {
+        region: LOCAL_REGION.into(),
+        table: config.table.clone(),
+        table_stream_arn,
+        bucket: config.bucket.clone(),
+        parameters: values
+            .get("WHATSAPP_SECRET_ARN")
+            .map(|arn| ("WhatsAppSecretArn".to_owned(), arn.clone()))
+            .into_iter()
+            .collect(),
+    };
+    let roles: iam::SharedRoles = Arc::new(iam::Roles::render(&config.template, &deployment)?);
+    let mut function_sdks = HashMap::new();
+    for function in ["WebhookFunction", "DocumentsFunction", "StatusFunction"] {
+        let function_sdk = function_sdk_config(&config.emulator_url, &roles, function).await;
+        function_sdks.insert(function.to_owned(), function_sdk);
+    }
+    let sdk_of = |function: &str| {
+        function_sdks
+            .get(function)
+            .cloned()
+            .unwrap_or_else(|| sdk.clone())
+    };
     let functions = Functions {
-        webhook: webhook::Webhook::from_env(&env, &sdk)?,
-        documents: documents::Documents::from_env(&env, &sdk)?,
-        status: status::Status::from_env(&env, &sdk)?,
+        webhook: webhook::Webhook::from_env(&env, &sdk_of("WebhookFunction"))?,
+        documents: documents::Documents::from_env(&env, &sdk_of("DocumentsFunction"))?,
+        status: status::Status::from_env(&env, &sdk_of("StatusFunction"))?,
     };
     let access_token = env.or_default("WHATSAPP_ACCESS_TOKEN", LOCAL_ACCESS_TOKEN);
     let jwt_secret = env.or_default("LOCAL_JWT_SECRET", LOCAL_JWT_SECRET);
@@ -172,6 +244,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         events::spawn(
             gateway.clone(),
             &sdk,
+            &sdk_of("DocumentsFunction"),
             &template,
             &config.table,
             &config.bucket,
@@ -193,6 +266,8 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         whatsapp,
         config,
         sdk,
+        function_sdks,
+        roles,
         gateway,
         events: event_log,
     })
