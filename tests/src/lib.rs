@@ -44,7 +44,16 @@ impl Harness {
         Self::start_with(true, values).await
     }
 
+    /// A stack built from another template (e.g. a role without a grant, tests/tests/iam.rs).
+    pub async fn start_with_template(template: PathBuf) -> Self {
+        Self::start_from(template, true, &[]).await
+    }
+
     async fn start_with(deliver_events: bool, values: &[(&str, &str)]) -> Self {
+        Self::start_from(StackConfig::repo_template(), deliver_events, values).await
+    }
+
+    async fn start_from(template: PathBuf, deliver_events: bool, values: &[(&str, &str)]) -> Self {
         // Handler logs show in a failing test's output (`RUST_LOG=warn` for more).
         shared::telemetry::init();
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
@@ -57,7 +66,7 @@ impl Harness {
             emulator_url: emulator_url(),
             table: format!("test-{unique}"),
             bucket: format!("test-{unique}"),
-            template: StackConfig::repo_template(),
+            template,
             listen: "127.0.0.1:0".parse().expect("literal address"),
             // Tests run the retry sweep themselves, at the instant they choose.
             overrides: std::iter::once(("LOCAL_RETRY_SWEEP", "off"))

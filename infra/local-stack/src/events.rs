@@ -205,9 +205,15 @@ pub fn pattern_matches(pattern: &Value, value: &Value) -> bool {
 }
 
 /// Starts both pollers for the table and bucket; they record what they do in `log`.
+///
+/// `sdk` is the stack's own (unchecked) access: the bucket's notifications come from S3 itself,
+/// and the stream's ARN from the mapping's configuration. `documents_sdk` signs as the documents
+/// function: Lambda's event source mapping reads the stream with the function's role.
+#[allow(clippy::too_many_arguments)]
 pub fn spawn(
     gateway: Arc<Gateway>,
     sdk: &shared::aws::SdkConfig,
+    documents_sdk: &shared::aws::SdkConfig,
     template: &Template,
     table: &str,
     bucket: &str,
@@ -219,7 +225,7 @@ pub fn spawn(
         // No SDK retries: the poller reads holding the emulator's turn, and a retry's backoff
         // would hold up every other DynamoDB call; the next poll (200 ms later) is the retry.
         let streams = aws_sdk_dynamodbstreams::Client::from_conf(
-            aws_sdk_dynamodbstreams::config::Builder::from(sdk)
+            aws_sdk_dynamodbstreams::config::Builder::from(documents_sdk)
                 .retry_config(aws_sdk_dynamodbstreams::config::retry::RetryConfig::disabled())
                 .build(),
         );

@@ -7,6 +7,8 @@ pub mod dynamodb_gate;
 pub mod events;
 pub mod gateway;
 pub mod idempotency;
+pub mod iam;
+pub mod iam_http;
 pub mod provision;
 pub mod template;
 
@@ -43,6 +45,8 @@ pub enum StackError {
     Provision(#[from] provision::ProvisionError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    Iam(#[from] iam::IamError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -81,7 +85,12 @@ pub struct RunningStack {
     pub base_url: String,
     pub whatsapp: FakeWhatsApp,
     pub config: StackConfig,
+    /// Unchecked access to the emulator (provisioning, and tests looking behind the functions).
     pub sdk: shared::aws::SdkConfig,
+    /// Each function's SDK configuration (by logical id), checked against its role.
+    pub function_sdks: HashMap<String, shared::aws::SdkConfig>,
+    /// The functions' roles as deployed, with what they allowed and refused.
+    pub roles: iam::SharedRoles,
     pub gateway: Arc<Gateway>,
     /// What the stream and bucket pollers delivered and gave up on (empty without them).
     pub events: Arc<events::EventLog>,
@@ -136,6 +145,38 @@ fn emulator_call_timeouts() -> aws_config::timeout::TimeoutConfig {
         .build()
 }
 
+/// What a function's calls are made with: its own credentials (the access key id is its logical
+/// id, e.g. `WebhookFunction`), checked against its role (`iam`) before the emulator sees them.
+pub async fn function_sdk_config(
+    emulator_url: &str,
+    roles: &iam::SharedRoles,
+    function: &str,
+) -> shared::aws::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(emulator_url)
+        // The role's check first: a refused call reaches neither the token replay nor moto.
+        .http_client(iam_http::http_client(
+            roles.clone(),
+            idempotency::http_client(dynamodb_gate::http_client()),
+        ))
+        // As in `emulator_sdk_config`.
+        .timeout_config(emulator_call_timeouts())
+        .retry_config(shared::aws::retry_config())
+        .stalled_stream_protection(
+            aws_config::stalled_stream_protection::StalledStreamProtectionConfig::disabled(),
+        )
+        .region(aws_config::Region::new(LOCAL_REGION))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            function,
+            "local",
+            None,
+            None,
+            "local-stack-function",
+        ))
+        .load()
+        .await
+}
+
 /// Creates the table and bucket, wires the handlers and serves everything on `config.listen`
 /// in a background task.
 pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
@@ -179,13 +220,47 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
     ]);
     values.extend(config.overrides.clone());
     let env = Env::from_fn(|name| values.get(name).cloned());
+
+    // The roles as SAM deploys them, resolved to this stack's resources. The secret's ARN is
+    // the parameter the deployment gives (here: what the functions are told).
+    let table_stream_arn =
+        events::latest_stream_arn(&aws_sdk_dynamodb::Client::new(&sdk), &config.table)
+            .await
+            .map_err(|e| {
+                provision::ProvisionError::Emulator(
+                    aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
+                )
+            })?;
+    let deployment = iam::Deployment {
+        region: LOCAL_REGION.into(),
+        table: config.table.clone(),
+        table_stream_arn,
+        bucket: config.bucket.clone(),
+        parameters: values
+            .get("WHATSAPP_SECRET_ARN")
+            .map(|arn| ("WhatsAppSecretArn".to_owned(), arn.clone()))
+            .into_iter()
+            .collect(),
+    };
+    let roles: iam::SharedRoles = Arc::new(iam::Roles::render(&config.template, &deployment)?);
+    let mut function_sdks = HashMap::new();
+    for function in ["WebhookFunction", "DocumentsFunction", "StatusFunction"] {
+        let function_sdk = function_sdk_config(&config.emulator_url, &roles, function).await;
+        function_sdks.insert(function.to_owned(), function_sdk);
+    }
+    let sdk_of = |function: &str| {
+        function_sdks
+            .get(function)
+            .cloned()
+            .unwrap_or_else(|| sdk.clone())
+    };
     // One movable "now" for the three functions, the event pollers and the fake Graph API
     // (`/_local/clock`).
     let clock = OffsetClock::new();
     let mut functions = Functions {
-        webhook: webhook::Webhook::from_env(&env, &sdk)?,
-        documents: documents::Documents::from_env(&env, &sdk)?,
-        status: status::Status::from_env(&env, &sdk)?,
+        webhook: webhook::Webhook::from_env(&env, &sdk_of("WebhookFunction"))?,
+        documents: documents::Documents::from_env(&env, &sdk_of("DocumentsFunction"))?,
+        status: status::Status::from_env(&env, &sdk_of("StatusFunction"))?,
     };
     functions.webhook.clock = Arc::new(clock.clone());
     functions.documents = functions.documents.with_clock(Arc::new(clock.clone()));
@@ -211,6 +286,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         events::spawn(
             gateway.clone(),
             &sdk,
+            &sdk_of("DocumentsFunction"),
             &template,
             &config.table,
             &config.bucket,
@@ -232,6 +308,8 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         whatsapp,
         config,
         sdk,
+        function_sdks,
+        roles,
         gateway,
         events: event_log,
         clock,
