@@ -51,6 +51,18 @@ pub struct Conversation {
     /// The privacy notice the resident agreed to before giving personal data (UU 27/2022).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_consent: Option<PrivacyConsent>,
+    /// A message the main menu could not place, answered with the offer to ask an officer: if
+    /// the resident's next step takes the offer, it becomes the consultation's first message.
+    /// Any other message drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unplaced: Option<Unplaced>,
+}
+
+/// A resident's message kept for the consultation offered in answer to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unplaced {
+    pub wamid: String,
+    pub body: String,
 }
 
 /// Agreement to one version of the privacy notice.
@@ -494,6 +506,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 struct Turn<'a> {
     input: &'a Input<'a>,
     facts: &'a Facts,
+    /// The message the previous answer offered to carry into a consultation (see
+    /// [`Conversation::unplaced`]); kept only when the resident takes the offer.
+    unplaced: Option<Unplaced>,
     conversation: Conversation,
     replies: Vec<Reply>,
     writes: Vec<Write>,
@@ -518,6 +533,7 @@ pub fn step(
     let mut turn = Turn {
         input,
         facts,
+        unplaced: state.filter(|_| !expired).and_then(|s| s.unplaced.clone()),
         conversation: Conversation {
             resident: resident.clone(),
             version: state.map_or(1, |s| s.version + 1),
@@ -526,6 +542,7 @@ pub fn step(
             draft: state.and_then(|s| s.draft),
             window_closed_at: None,
             privacy_consent: state.and_then(|s| s.privacy_consent.clone()),
+            unplaced: None,
         },
         replies: Vec::new(),
         writes: Vec::new(),
@@ -1286,6 +1303,13 @@ impl<'a> Turn<'a> {
             Some(reply) => self.say(reply),
             None => self.main_menu(),
         }
+        // The consultation offered for a message nothing placed starts with that message.
+        if matches!(reading.intent(), crate::intent::Intent::Unknown) {
+            self.conversation.unplaced = Some(Unplaced {
+                wamid: self.input.wamid.to_owned(),
+                body: body.trim().to_owned(),
+            });
+        }
         Ok(())
     }
 
@@ -1338,6 +1362,9 @@ impl<'a> Turn<'a> {
         {
             self.go(Step::PrivacyNotice { service: code });
             self.say(msg::privacy_notice(definition));
+            if code == ServiceCode::Consultation {
+                self.conversation.unplaced = self.unplaced.clone();
+            }
             return Ok(());
         }
         if definition.kind == ServiceKind::Consultation {
@@ -1355,6 +1382,10 @@ impl<'a> Turn<'a> {
                     ticket: open.ticket,
                 });
                 self.say(msg::consultation_joined(open));
+                return Ok(());
+            }
+            if let Some(unplaced) = self.unplaced.take() {
+                self.open_thread(code, &unplaced.body, &unplaced.wamid);
                 return Ok(());
             }
         }
@@ -1686,6 +1717,12 @@ impl<'a> Turn<'a> {
             self.say(msg::thread_prompt(service(code)));
             return Ok(());
         };
+        self.open_thread(code, text, self.input.wamid);
+        Ok(())
+    }
+
+    /// Opens a complaint or consultation whose first message is `text` (message id `wamid`).
+    fn open_thread(&mut self, code: ServiceCode, text: &str, wamid: &str) {
         let ticket = TicketId::from_random(self.input.entropy);
         let mut request = Request::open(
             ticket,
@@ -1706,14 +1743,13 @@ impl<'a> Turn<'a> {
         self.event(ticket, "opened", None, Some(request.status));
         self.writes.push(Write::ThreadMessage(ThreadMessage {
             ticket,
-            message_id: self.input.wamid.to_owned(),
+            message_id: wamid.to_owned(),
             author: "resident".into(),
             body: text.to_owned(),
             at: self.input.now,
         }));
         self.go(Step::Thread { ticket });
         self.say(msg::thread_opened(&request, due));
-        Ok(())
     }
 
     /// A media reference for the documents function to fetch.

@@ -466,7 +466,7 @@ pub fn not_understood(context: &Context) -> Reply {
     Reply::buttons(
         framed(
             context,
-            "Mohon maaf, Bapak/Ibu, pesan tersebut belum dapat kami kenali secara otomatis. Bapak/Ibu dapat menanyakannya langsung kepada petugas: tekan *Tanya petugas*, lalu kirim kembali pertanyaan Bapak/Ibu. Untuk memilih layanan sendiri, tekan *Menu lengkap*.",
+            "Mohon maaf, Bapak/Ibu, pesan tersebut belum dapat kami kenali secara otomatis. Bapak/Ibu dapat menanyakannya langsung kepada petugas: tekan *Tanya petugas*, dan pesan tadi kami teruskan kepada petugas sebagai pertanyaan Bapak/Ibu. Untuk memilih layanan sendiri, tekan *Menu lengkap*.",
         ),
         [officer_button(), menu_button()],
     )

@@ -217,3 +217,64 @@ fn divorce_asks_for_the_day_the_decision_became_final() {
     assert_eq!(draft.event_date, Some(final_on));
     assert!(!draft.is_late_report());
 }
+
+#[test]
+fn a_message_nothing_placed_becomes_the_first_message_of_the_consultation_offered() {
+    const QUESTION: &str = "bagaimana cara aktivasi IKD";
+    let mut world = World::new();
+    world.text(&siti(), "halo");
+    let offered = world.text(&siti(), QUESTION);
+    assert!(
+        bodies(&offered).contains("Tanya petugas"),
+        "{}",
+        bodies(&offered)
+    );
+    // The privacy notice comes first; the question waits through it.
+    world.auto_consent = false;
+    let notice = world.choose(&siti(), "svc:CONSULTATION");
+    assert!(
+        bodies(&notice).contains("UU 27/2022"),
+        "{}",
+        bodies(&notice)
+    );
+    let opened = world.choose(&siti(), "consent:CONSULTATION");
+    assert!(
+        bodies(&opened).contains("sudah kami terima"),
+        "{}",
+        bodies(&opened)
+    );
+    let [first] = world.thread.as_slice() else {
+        panic!("one thread message: {:?}", world.thread)
+    };
+    assert_eq!(first.body, QUESTION);
+    let request = &world.requests[&first.ticket];
+    assert_eq!(request.service, ServiceCode::Consultation);
+    assert_eq!(request.unanswered_messages, 1);
+    assert!(matches!(
+        world.conversations[&siti()].step,
+        Step::Thread { .. }
+    ));
+    assert_eq!(world.conversations[&siti()].unplaced, None);
+}
+
+#[test]
+fn an_unplaced_message_is_dropped_when_the_resident_does_something_else() {
+    let mut world = World::new();
+    world.text(&siti(), "halo");
+    world.text(&siti(), "xyzzy plugh");
+    assert!(world.conversations[&siti()].unplaced.is_some());
+    world.text(&siti(), "menu");
+    assert_eq!(world.conversations[&siti()].unplaced, None);
+    // Taking the consultation later asks for the question as usual.
+    let asked = world.choose(&siti(), "svc:CONSULTATION");
+    assert!(
+        bodies(&asked).contains("Silakan tuliskan"),
+        "{}",
+        bodies(&asked)
+    );
+    assert!(world.thread.is_empty());
+    // A recognised question is not carried either.
+    world.text(&siti(), "menu");
+    world.text(&siti(), "syarat akta kelahiran apa saja");
+    assert_eq!(world.conversations[&siti()].unplaced, None);
+}
