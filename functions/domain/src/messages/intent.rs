@@ -653,6 +653,11 @@ mod tests {
         );
         assert_eq!(ids(&r)[0], "svc:BIRTH");
 
+        // Legalisation: what TTE documents with a QR code need (nothing) is said with its requirements.
+        let r = reply("syarat legalisir akta").unwrap();
+        assert!(r.body().contains("*Legalisasi dokumen*"), "{}", r.body());
+        assert!(r.body().contains("(TTE)") && r.body().contains("kode QR"), "{}", r.body());
+
         let r = reply("ktp saya hilang").unwrap();
         assert_eq!(
             ids(&r),
