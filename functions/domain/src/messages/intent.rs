@@ -656,7 +656,11 @@ mod tests {
         // Legalisation: what TTE documents with a QR code need (nothing) is said with its requirements.
         let r = reply("syarat legalisir akta").unwrap();
         assert!(r.body().contains("*Legalisasi dokumen*"), "{}", r.body());
-        assert!(r.body().contains("(TTE)") && r.body().contains("kode QR"), "{}", r.body());
+        assert!(
+            r.body().contains("(TTE)") && r.body().contains("kode QR"),
+            "{}",
+            r.body()
+        );
 
         let r = reply("ktp saya hilang").unwrap();
         assert_eq!(
