@@ -34,7 +34,7 @@ use domain::messages::{
 use domain::region::Region;
 use domain::reply::{self, Reply};
 use domain::{
-    Nik, Request, RequestStatus, ResidentId, ServiceCode, TicketId, allowed_next,
+    Nik, OpenRequestKey, Request, RequestStatus, ResidentId, ServiceCode, TicketId, allowed_next,
     check_transition, initial_status, jakarta_date, service, services,
 };
 use libfuzzer_sys::fuzz_target;
@@ -172,7 +172,7 @@ fn vocabulary() -> &'static Vocabulary {
             "kepahiang", "Kecamatan merigi", "kec. 170801", "170804", "9", "0",
             "1708014508900001", "1708 0145 0890 0001", "1708010508150001", "1708010508500001",
             "9908014508900001", "1708014513900000", "01-11-2026", "01-01-2030", "31/02/2026",
-            "17.08.2026", "1 1 1900", "status ZZZZ-ZZZZ", "status abcd 2345", "kirim sekarang",
+            "17.08.2026", "1 1 1900", "Putri Aminah", "putri aminah.", "3 lembar", "11", "status ZZZZ-ZZZZ", "status abcd 2345", "kirim sekarang",
             "", " ", "\u{1F600}", "é", "1.", "10",
         ]
         .iter()
@@ -348,6 +348,12 @@ impl World {
                     text(NIK_POOL[usize::from(*nik) % NIK_POOL.len()]),
                     choice(format!("{DISTRICT_PREFIX}170804")),
                 ];
+                for field in definition.fields {
+                    script.push(text(match field.kind {
+                        domain::catalog::FieldKind::Count { .. } => "2",
+                        _ => "Putri Aminah",
+                    }));
+                }
                 if definition.late_report_after_days.is_some() {
                     script.push(text("01-11-2026"));
                 }
@@ -613,13 +619,13 @@ impl World {
                     versions.insert(request.ticket, (request.version, request.status));
                 }
                 Write::ClaimGuard {
-                    nik,
+                    key,
                     service: code,
                     ticket,
                     replaces,
                 } => {
                     assert!(owned(ticket, &created), "claims a guard for another's request");
-                    let key = (nik.as_str().to_owned(), *code);
+                    let key = (key.as_str().to_owned(), *code);
                     assert_eq!(guards.get(&key), replaces.as_ref(), "guard condition");
                     if let Some(old) = replaces {
                         let (_, status) = versions[old];
@@ -698,7 +704,8 @@ impl World {
     }
 
     /// No reply shows a ticket of another resident, unless the resident typed it themselves
-    /// (names are echoed) or it is the open request for the NIK they just typed.
+    /// (names are echoed) or it is the open request for the NIK (or the child's date of birth)
+    /// they just typed.
     fn check_privacy(&self, resident: &ResidentId, inbound: &Inbound, outcome: &Outcome) {
         let mut typed = String::new();
         match inbound {
@@ -720,18 +727,31 @@ impl World {
             }
         }
         let typed = typed.to_uppercase();
-        let disclosed: BTreeSet<TicketId> = match inbound {
-            Inbound::Text { body } => match Nik::parse(body, jakarta_date(self.now)) {
-                Ok(nik) => self
-                    .guards
-                    .iter()
-                    .filter(|((n, _), _)| n == nik.as_str())
-                    .map(|(_, t)| *t)
-                    .collect(),
-                Err(_) => BTreeSet::new(),
-            },
-            _ => BTreeSet::new(),
-        };
+        let today = jakarta_date(self.now);
+        let mut keys: Vec<OpenRequestKey> = Vec::new();
+        if let Inbound::Text { body } = inbound {
+            if let Ok(nik) = Nik::parse(body, today) {
+                keys.push(OpenRequestKey::nik(&nik));
+            }
+            // A birth is keyed on the child: the date of birth completes the key.
+            let draft = self
+                .conversations
+                .get(resident)
+                .and_then(|c| c.draft)
+                .and_then(|t| self.requests.get(&t));
+            if let Some(draft) = draft
+                && let Some(name) = draft.answer(domain::catalog::CHILD_NAME_FIELD)
+                && let Some(born) = domain::dates::parse(body, today)
+            {
+                keys.push(OpenRequestKey::child(name, born));
+            }
+        }
+        let disclosed: BTreeSet<TicketId> = self
+            .guards
+            .iter()
+            .filter(|((k, _), _)| keys.iter().any(|key| key.as_str() == k))
+            .map(|(_, t)| *t)
+            .collect();
         let texts: Vec<String> = outcome.replies.iter().flat_map(reply_strings).collect();
         for request in self.requests.values() {
             if &request.resident == resident || disclosed.contains(&request.ticket) {
@@ -770,12 +790,12 @@ impl World {
                     self.requests.insert(request.ticket, request);
                 }
                 Write::ClaimGuard {
-                    nik,
+                    key,
                     service,
                     ticket,
                     ..
                 } => {
-                    self.guards.insert((nik.as_str().to_owned(), service), ticket);
+                    self.guards.insert((key.as_str().to_owned(), service), ticket);
                 }
                 Write::Document(d) => {
                     self.documents.insert(d.document_id.clone(), d);
@@ -844,14 +864,22 @@ fn check_state(world: &World, conversation: &Conversation) {
             let r = draft.expect("AskDistrict without a draft");
             assert!(r.applicant.is_some() && !has_district(r));
         }
+        Step::AskField { field } => {
+            let r = draft.expect("AskField without a draft");
+            assert!(has_district(r), "a question before the district");
+            let asked = service(r.service).field(field).expect("unknown field asked");
+            assert_eq!(r.next_field(), Some(asked), "not the first unanswered field");
+        }
         Step::AskEventDate => {
             let r = draft.expect("AskEventDate without a draft");
             assert!(has_district(r) && needs_date(r) && r.event_date.is_none());
+            assert!(r.next_field().is_none(), "the date before the questions");
         }
         Step::CollectDocuments { selected } => {
             let r = draft.expect("CollectDocuments without a draft");
             assert!(has_district(r), "documents before the district");
             assert!(!needs_date(r) || r.event_date.is_some(), "documents before the date");
+            assert!(r.next_field().is_none(), "documents before the questions");
             if let Some(slot) = selected {
                 assert!(service(r.service).slot(slot).is_some(), "unknown slot selected");
             }
@@ -881,6 +909,7 @@ fn check_submittable(request: &Request, now: OffsetDateTime) {
     if service(request.service).late_report_after_days.is_some() {
         assert!(request.event_date.is_some(), "submitted without event date");
     }
+    assert!(request.next_field().is_none(), "submitted with a question unanswered");
     assert_eq!(request.submitted_at, Some(now));
     let due = request.due_date.expect("submitted without due date");
     assert!(due >= jakarta_date(now), "due date in the past");

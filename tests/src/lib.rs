@@ -403,3 +403,31 @@ pub fn fixture(name: &str) -> Vec<u8> {
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display()))
 }
+
+/// An answer to one of a service's questions (`domain::catalog::Field`) that the conversation
+/// accepts. Each name is new (letters only), so births by the same parent are different
+/// children and none is refused as the same child twice.
+pub fn field_answer(kind: domain::catalog::FieldKind) -> String {
+    use domain::catalog::FieldKind;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NAMES: AtomicUsize = AtomicUsize::new(0);
+    match kind {
+        FieldKind::PersonName => {
+            format!("Putri {}", letters(NAMES.fetch_add(1, Ordering::Relaxed)))
+        }
+        FieldKind::Text => "Akta kelahiran".to_owned(),
+        FieldKind::Count { .. } => "2".to_owned(),
+    }
+}
+
+/// `n` written with letters (`0` → "Aa", `1` → "Ab", ...), for names that must be letters.
+pub fn letters(mut n: usize) -> String {
+    let mut out = String::from("A");
+    loop {
+        out.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+        if n == 0 {
+            return out;
+        }
+    }
+}

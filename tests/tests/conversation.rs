@@ -27,7 +27,12 @@ async fn register(resident: &Resident<'_>, code: ServiceCode, nik: &str) -> Tick
     assert!(asked.contains("NIK"), "{asked}");
     let asked = resident.text(nik).await;
     assert!(asked.contains("kecamatan"), "{code}: {asked}");
-    let asked = resident.choose("kec:170804").await;
+    let mut asked = resident.choose("kec:170804").await;
+    for field in definition.fields {
+        asked = resident
+            .text(&integration_tests::field_answer(field.kind))
+            .await;
+    }
     if definition.late_report_after_days.is_some() {
         assert!(asked.contains("tanggal"), "{asked}");
         resident.text("01-11-2026").await;
@@ -163,6 +168,64 @@ async fn invalid_niks_are_explained_and_a_duplicate_points_to_the_open_ticket() 
     assert!(reply.contains(first.as_str()), "{reply}");
 }
 
+/// A birth as `resident` up to the date of birth; returns the reply to the date.
+async fn birth(resident: &Resident<'_>, child: &str, born: &str) -> String {
+    resident.text("menu").await;
+    resident.choose("svc:BIRTH").await;
+    resident.text("Siti Aminah").await;
+    resident.text("1708014508900001").await;
+    let asked = resident.choose("kec:170804").await;
+    assert!(asked.contains("nama lengkap anak"), "{asked}");
+    resident.text(child).await;
+    resident.text(born).await
+}
+
+async fn submit_documents(resident: &Resident<'_>) -> TicketId {
+    let mut last = String::new();
+    for _ in 0..domain::service(ServiceCode::Birth).required_slots().count() {
+        last = resident.photo().await;
+    }
+    assert!(last.contains("Kirim permohonan sekarang"), "{last}");
+    let done = resident.press("submit").await;
+    ticket_in(&done)
+}
+
+#[tokio::test]
+async fn one_parent_files_twins_but_the_same_child_twice_is_refused() {
+    let h = Harness::start().await;
+    let siti = Resident::new(&h, "6281200000311");
+    // Twins, by the same parent with the same NIK: two requests, each with its own guard item.
+    let reply = birth(&siti, "Putri Aminah", "01-11-2026").await;
+    assert!(reply.contains("Silakan kirim"), "{reply}");
+    let first = submit_documents(&siti).await;
+    let reply = birth(&siti, "Putra Aminah", "01-11-2026").await;
+    assert!(reply.contains("Silakan kirim"), "{reply}");
+    let twin = submit_documents(&siti).await;
+    assert_ne!(first, twin);
+    for ticket in [first, twin] {
+        let stored = h.store().get_request(&ticket).await.unwrap().unwrap();
+        assert_eq!(stored.status, RequestStatus::Submitted);
+    }
+    let guards = h
+        .items_with_pk_prefix("OPEN#")
+        .await
+        .into_iter()
+        .filter(|i| {
+            matches!(i.get("ticket"), Some(AttributeValue::S(t)) if t == first.as_str() || t == twin.as_str())
+        })
+        .count();
+    assert_eq!(guards, 2, "one guard item per child");
+
+    // The first child again, retyped, from the other parent's phone: refused, pointing to it.
+    let budi = Resident::new(&h, "6281200000312");
+    let reply = birth(&budi, "putri  AMINAH", "1-11-2026").await;
+    assert!(reply.contains(first.as_str()), "{reply}");
+    assert!(
+        reply.contains("Anak dengan nama dan tanggal lahir tersebut"),
+        "{reply}"
+    );
+}
+
 /// The texts of the replies one fixture produced.
 async fn answered(h: &Harness, name: &str) -> Vec<String> {
     let before = h.stack.whatsapp.outbox().len();
@@ -240,6 +303,8 @@ async fn duplicates_of_a_media_message_store_one_document() {
     siti.text("Siti Aminah").await;
     siti.text("1708014508900001").await;
     siti.choose("kec:170801").await;
+    siti.text("Akta kelahiran").await;
+    siti.text("2").await;
     let bytes = integration_tests::jpeg_bytes(7);
     let sha = integration_tests::base64_sha256(&bytes);
     let media = h.stack.whatsapp.register_media(bytes, "image/jpeg");
@@ -263,7 +328,7 @@ async fn duplicates_of_a_media_message_store_one_document() {
         .whatsapp
         .outbox()
         .iter()
-        .filter(|m| integration_tests::reply_text(&m.body).contains("Diterima"))
+        .filter(|m| integration_tests::reply_text(&m.body).starts_with("Terima kasih, *"))
         .count();
     assert_eq!(acks, 1, "one acknowledgement");
 }

@@ -3,7 +3,9 @@
 //! valid, and a rotation of the data key keeps finding guards written under the previous key.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use domain::{Applicant, Nik, Request, RequestStatus, ResidentId, ServiceCode, TicketId};
+use domain::{
+    Applicant, Nik, OpenRequestKey, Request, RequestStatus, ResidentId, ServiceCode, TicketId,
+};
 use integration_tests::{Harness, Resident};
 use local_stack::LOCAL_DATA_KEY;
 use shared::ports::RequestRepository;
@@ -41,7 +43,7 @@ async fn open_request_guarded_by(h: &Harness, guard_key: &GuardKeys) -> TicketId
             "PK",
             AttributeValue::S(format!(
                 "OPEN#{}",
-                guard_key.current_id(&nik(), ServiceCode::KkNew)
+                guard_key.current_id(&OpenRequestKey::nik(&nik()), ServiceCode::KkNew)
             )),
         )
         .item("SK", AttributeValue::S("GUARD".into()))
@@ -76,10 +78,11 @@ async fn guards_are_keyed_by_the_data_key_not_the_app_secret() {
         .iter()
         .filter_map(|i| i["PK"].as_s().ok().cloned())
         .collect();
-    let expected = GuardKeys::new(LOCAL_DATA_KEY, None).current_id(&nik(), ServiceCode::KkNew);
+    let expected = GuardKeys::new(LOCAL_DATA_KEY, None)
+        .current_id(&OpenRequestKey::nik(&nik()), ServiceCode::KkNew);
     assert_eq!(guards, vec![format!("OPEN#{expected}")]);
     let from_app_secret = GuardKeys::new(integration_tests::LOCAL_APP_SECRET, None)
-        .current_id(&nik(), ServiceCode::KkNew);
+        .current_id(&OpenRequestKey::nik(&nik()), ServiceCode::KkNew);
     assert_ne!(expected, from_app_secret);
 }
 

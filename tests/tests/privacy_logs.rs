@@ -55,6 +55,11 @@ async fn a_full_scenario_logs_no_personal_data_in_clear() {
     resident.text("1708 0145 0890 9999 1").await; // invalid: logged as a failure?
     resident.text(NIK).await;
     resident.choose("kec:170804").await;
+    for field in domain::service(domain::ServiceCode::Legalization).fields {
+        resident
+            .text(&integration_tests::field_answer(field.kind))
+            .await;
+    }
     for _ in 0..domain::service(domain::ServiceCode::Legalization)
         .required_slots()
         .count()

@@ -38,7 +38,12 @@ pub async fn register(resident: &Resident<'_>, code: ServiceCode) -> TicketId {
     let ticket = ticket_in(&opened);
     resident.text("Siti Aminah").await;
     resident.text(NIK).await;
-    let asked = resident.choose("kec:170804").await;
+    let mut asked = resident.choose("kec:170804").await;
+    for field in definition.fields {
+        asked = resident
+            .text(&integration_tests::field_answer(field.kind))
+            .await;
+    }
     if definition.late_report_after_days.is_some() {
         assert!(asked.contains("tanggal"), "{asked}");
         resident.text("01-11-2026").await;

@@ -222,7 +222,10 @@ async fn a_voice_note_reaches_the_thread_and_never_fills_a_slot() {
     let draft = ticket_in(&ayu.choose(&format!("svc:{}", code.as_str())).await);
     ayu.text("Ayu Lestari").await;
     ayu.text(NIK).await;
-    let asked = ayu.choose("kec:170804").await;
+    let mut asked = ayu.choose("kec:170804").await;
+    for field in domain::service(code).fields {
+        asked = ayu.text(&integration_tests::field_answer(field.kind)).await;
+    }
     if domain::service(code).late_report_after_days.is_some() {
         assert!(asked.contains("tanggal"), "{asked}");
         ayu.text("01-11-2026").await;

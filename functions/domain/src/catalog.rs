@@ -188,7 +188,7 @@ impl Category {
             Category::KartuKeluarga => "Kartu Keluarga",
             Category::AktaCatatanSipil => "Akta Catatan Sipil",
             Category::Pindah => "Pindah Domisili",
-            Category::Lainnya => "KIA & Legalisir",
+            Category::Lainnya => "KIA & Legalisasi",
             Category::AduanKonsultasi => "Aduan & Konsultasi",
         }
     }
@@ -204,7 +204,7 @@ impl Category {
                 "Akta kelahiran, kematian, perkawinan, perceraian, pembetulan"
             }
             Category::Pindah => "Surat pindah (SKPWNI) dan pindah datang",
-            Category::Lainnya => "Kartu Identitas Anak (KIA) dan legalisir dokumen",
+            Category::Lainnya => "Kartu Identitas Anak (KIA) dan legalisasi dokumen",
             Category::AduanKonsultasi => "Sampaikan aduan atau pertanyaan kepada petugas",
         }
     }
@@ -243,6 +243,57 @@ pub struct AttachmentSlot {
     /// Whether the request can be submitted without it.
     pub required: bool,
 }
+
+/// What kind of answer a [`Field`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// A person's name (letters, spaces and `.'-,`; 2-100 characters).
+    PersonName,
+    /// A short free text (1-200 characters).
+    Text,
+    /// A whole number from 1 to `max`.
+    Count { max: u8 },
+}
+
+/// A question a service asks besides the applicant and the documents (the child's name of a
+/// birth, the document to legalise and its copies), asked in order after the kecamatan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Field {
+    /// Stable snake_case id (stored with each answer); unique within a service.
+    pub id: &'static str,
+    /// Short Bahasa name of the answer, for summaries (`Nama anak`).
+    pub label: &'static str,
+    /// The Bahasa question asked to the resident.
+    pub question: &'static str,
+    pub kind: FieldKind,
+}
+
+/// What the event date of a service is (the late-report limit counts from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventDate {
+    Birth,
+    Death,
+    Marriage,
+    /// The day the court's divorce decision became final (berkekuatan hukum tetap), not the day
+    /// it was pronounced: a civil-registry divorce can only be recorded from then on.
+    DecisionFinal,
+}
+
+/// What "one open request per person and service" identifies the person by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OpenRequestKey {
+    /// The applicant's NIK.
+    ApplicantNik,
+    /// The child being registered: the answer to the field `CHILD_NAME_FIELD`, normalised, with
+    /// the date of birth. One parent may file twins and siblings; the same child twice is refused.
+    Child,
+}
+
+/// The field holding the name of the child a birth is registered for.
+pub const CHILD_NAME_FIELD: &str = "child_name";
 
 /// Whether residents may open new requests of a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -333,6 +384,14 @@ pub struct ServiceDefinition {
     pub needs_applicant_identity: bool,
     /// How long the resident's and officers' scans for this service are kept.
     pub scan_retention: ScanRetention,
+    /// Questions asked after the kecamatan, in order.
+    pub fields: &'static [Field],
+    /// What the event date is, when the service has a late-report limit.
+    pub event_date: Option<EventDate>,
+    /// What the one-open-request guard identifies.
+    pub open_request_key: OpenRequestKey,
+    /// A note shown when the service is started and when it is asked about (Bahasa).
+    pub note: Option<&'static str>,
 }
 
 impl ServiceDefinition {
@@ -353,6 +412,11 @@ impl ServiceDefinition {
             Some(limit) => (reported_on - event_date).whole_days() > i64::from(limit),
             None => false,
         }
+    }
+
+    /// The field with this id, if the service asks it.
+    pub fn field(&self, id: &str) -> Option<&'static Field> {
+        self.fields.iter().find(|f| f.id == id)
     }
 
     /// The slot with this id, if the service has it.
@@ -415,6 +479,10 @@ const KTP_EL: AttachmentSlot = req("ktp_el", "KTP-el pemohon");
 const OLD_KK: AttachmentSlot = req("old_kk", "KK lama");
 const SKPWNI: AttachmentSlot = req("skpwni", "Surat Keterangan Pindah WNI (SKPWNI)");
 
+const LEGALIZATION_NOTE: &str = "Dokumen yang sudah ditandatangani secara elektronik (TTE) dan \
+memiliki kode QR tidak perlu dilegalisasi: hasil cetaknya sah dan keasliannya dapat diperiksa \
+dengan memindai kode QR-nya.";
+
 const KTP_NEW_NOTICE: &str = "Mohon maaf, layanan KTP-el baru untuk sementara belum dapat \
 diajukan lewat WhatsApp. Pembuatan KTP-el baru memerlukan perekaman data biometrik (foto, sidik \
 jari dan iris mata) secara langsung, dan perekaman tersebut saat ini sedang dihentikan \
@@ -440,11 +508,31 @@ const fn registration(
         late_report_after_days: None,
         needs_applicant_identity: true,
         scan_retention: ScanRetention::Standard,
+        fields: &[],
+        event_date: None,
+        open_request_key: OpenRequestKey::ApplicantNik,
+        note: None,
     }
 }
 
-const fn late_after(mut def: ServiceDefinition, days: u16) -> ServiceDefinition {
+const fn late_after(mut def: ServiceDefinition, event: EventDate, days: u16) -> ServiceDefinition {
     def.late_report_after_days = Some(days);
+    def.event_date = Some(event);
+    def
+}
+
+const fn asking(mut def: ServiceDefinition, fields: &'static [Field]) -> ServiceDefinition {
+    def.fields = fields;
+    def
+}
+
+const fn noted(mut def: ServiceDefinition, note: &'static str) -> ServiceDefinition {
+    def.note = Some(note);
+    def
+}
+
+const fn keyed_on_child(mut def: ServiceDefinition) -> ServiceDefinition {
+    def.open_request_key = OpenRequestKey::Child;
     def
 }
 
@@ -488,12 +576,21 @@ static SERVICES: [ServiceDefinition; 20] = [
         ],
         3,
     ),
+    // After the arrival is registered (MOVE_IN gives the new KK): the KTP-el with the new
+    // address. It asks for the new KK and the old card, never the SKPWNI, so the two services do
+    // not overlap.
     registration(
         S::KtpMoveIn,
-        "KTP-el pindah datang",
+        "KTP-el baru setelah pindah datang",
         "KTP-el pindah datang",
         C::KtpEl,
-        &[SKPWNI, KK],
+        &[
+            req(
+                "kk",
+                "KK baru yang sudah memuat alamat di sini (hasil pindah datang)",
+            ),
+            req("old_ktp_el", "KTP-el lama dari daerah asal"),
+        ],
         3,
     ),
     suspended(
@@ -574,30 +671,42 @@ static SERVICES: [ServiceDefinition; 20] = [
         ],
         3,
     ),
-    retained(
-        late_after(
-            registration(
-                S::Birth,
-                "Akta Kelahiran",
-                "Akta Kelahiran",
-                C::AktaCatatanSipil,
-                &[
-                    req(
-                        "birth_letter_or_sptjm",
-                        "Surat keterangan kelahiran (atau SPTJM kebenaran data kelahiran dengan 2 orang saksi)",
-                    ),
-                    req(
-                        "marriage_book_or_sptjm",
-                        "Buku nikah / akta perkawinan orang tua (atau SPTJM kebenaran sebagai pasangan suami istri)",
-                    ),
-                    KK,
-                ],
-                5,
+    // Keyed on the child (name and date of birth), so one parent can file twins and siblings.
+    keyed_on_child(asking(
+        retained(
+            late_after(
+                registration(
+                    S::Birth,
+                    "Akta Kelahiran",
+                    "Akta Kelahiran",
+                    C::AktaCatatanSipil,
+                    &[
+                        req(
+                            "birth_letter_or_sptjm",
+                            "Surat keterangan kelahiran (atau Surat Pernyataan Tanggung Jawab Mutlak (SPTJM) kebenaran data kelahiran)",
+                        ),
+                        req(
+                            "marriage_book_or_sptjm",
+                            "Buku nikah/akta perkawinan orang tua (atau surat pernyataan tanggung jawab mutlak suami istri)",
+                        ),
+                        KK,
+                        req("father_ktp_el", "KTP-el ayah"),
+                        req("mother_ktp_el", "KTP-el ibu"),
+                    ],
+                    5,
+                ),
+                EventDate::Birth,
+                60,
             ),
-            60,
+            ScanRetention::Long,
         ),
-        ScanRetention::Long,
-    ),
+        &[Field {
+            id: CHILD_NAME_FIELD,
+            label: "Nama anak",
+            question: "Silakan ketik *nama lengkap anak* yang akan dicatat dalam akta kelahiran.",
+            kind: FieldKind::PersonName,
+        }],
+    )),
     retained(
         late_after(
             registration(
@@ -605,13 +714,17 @@ static SERVICES: [ServiceDefinition; 20] = [
                 "Akta Kematian",
                 "Akta Kematian",
                 C::AktaCatatanSipil,
+                // One slot per person and document (the combined `deceased_kk_ktp_el` is
+                // retired; documents stored under it keep their id).
                 &[
                     req("death_letter", "Surat keterangan kematian"),
-                    req("deceased_kk_ktp_el", "KK dan KTP-el almarhum/almarhumah"),
+                    req("deceased_kk", "KK almarhum/almarhumah"),
+                    req("deceased_ktp_el", "KTP-el almarhum/almarhumah"),
                     req("reporter_ktp_el", "KTP-el pelapor"),
                 ],
                 5,
             ),
+            EventDate::Death,
             30,
         ),
         ScanRetention::Long,
@@ -625,14 +738,15 @@ static SERVICES: [ServiceDefinition; 20] = [
             KK,
             req(
                 "form_f103",
-                "Formulir F-1.03 (pendaftaran perpindahan penduduk) yang sudah diisi",
+                "Formulir F-1.03 (Formulir Pendaftaran Perpindahan Penduduk) yang sudah diisi",
             ),
         ],
         5,
     ),
+    // Registers the arrival itself (the new KK); the KTP-el with the new address is KTP_MOVE_IN.
     registration(
         S::MoveIn,
-        "Pindah datang",
+        "Pindah datang (lapor kedatangan dengan SKPWNI)",
         "Pindah datang",
         C::Pindah,
         &[SKPWNI, req("old_ktp_el_or_kia", "KTP-el lama atau KIA")],
@@ -654,16 +768,35 @@ static SERVICES: [ServiceDefinition; 20] = [
         ],
         5,
     ),
-    registration(
-        S::Legalization,
-        "Legalisir dokumen",
-        "Legalisir dokumen",
-        C::Lainnya,
-        &[
-            req("document", "Dokumen yang akan dilegalisir"),
-            req("ktp_el_or_kk", "KTP-el atau KK pemohon"),
-        ],
-        1,
+    noted(
+        asking(
+            registration(
+                S::Legalization,
+                "Legalisasi dokumen",
+                "Legalisasi dokumen",
+                C::Lainnya,
+                &[
+                    req("document", "Dokumen yang akan dilegalisasi"),
+                    req("ktp_el_or_kk", "KTP-el atau KK pemohon"),
+                ],
+                1,
+            ),
+            &[
+                Field {
+                    id: "legalised_document",
+                    label: "Dokumen",
+                    question: "Dokumen apa yang akan dilegalisasi? Misalnya: akta kelahiran, KK atau akta perkawinan.",
+                    kind: FieldKind::Text,
+                },
+                Field {
+                    id: "copies",
+                    label: "Jumlah lembar",
+                    question: "Berapa lembar yang perlu dilegalisasi? Ketik angkanya, 1 sampai 10.",
+                    kind: FieldKind::Count { max: 10 },
+                },
+            ],
+        ),
+        LEGALIZATION_NOTE,
     ),
     retained(
         late_after(
@@ -672,17 +805,23 @@ static SERVICES: [ServiceDefinition; 20] = [
                 "Akta Perkawinan (non-Muslim)",
                 "Akta Perkawinan",
                 C::AktaCatatanSipil,
+                // Each bride's and groom's documents in their own slot (the combined
+                // `ktp_el_both` and `kk_both` are retired; documents stored under them keep
+                // their ids).
                 &[
                     req(
                         "religious_leader_letter",
                         "Surat keterangan perkawinan dari pemuka agama",
                     ),
                     req("couple_photo", "Pas foto berdampingan kedua mempelai"),
-                    req("ktp_el_both", "KTP-el kedua mempelai"),
-                    req("kk_both", "KK kedua mempelai"),
+                    req("groom_ktp_el", "KTP-el mempelai pria"),
+                    req("groom_kk", "KK mempelai pria"),
+                    req("bride_ktp_el", "KTP-el mempelai wanita"),
+                    req("bride_kk", "KK mempelai wanita"),
                 ],
                 14,
             ),
+            EventDate::Marriage,
             60,
         ),
         ScanRetention::Long,
@@ -705,6 +844,7 @@ static SERVICES: [ServiceDefinition; 20] = [
                 ],
                 7,
             ),
+            EventDate::DecisionFinal,
             60,
         ),
         ScanRetention::Long,
@@ -745,6 +885,10 @@ static SERVICES: [ServiceDefinition; 20] = [
         // complaint concerns a record, the officer asks for it in the thread.
         needs_applicant_identity: false,
         scan_retention: ScanRetention::Short,
+        fields: &[],
+        event_date: None,
+        open_request_key: OpenRequestKey::ApplicantNik,
+        note: None,
     },
     ServiceDefinition {
         code: S::Consultation,
@@ -758,6 +902,10 @@ static SERVICES: [ServiceDefinition; 20] = [
         late_report_after_days: None,
         needs_applicant_identity: false,
         scan_retention: ScanRetention::Short,
+        fields: &[],
+        event_date: None,
+        open_request_key: OpenRequestKey::ApplicantNik,
+        note: None,
     },
 ];
 
@@ -978,6 +1126,155 @@ mod tests {
         let mut sorted = ScanRetention::ALL;
         sorted.sort();
         assert_eq!(sorted, ScanRetention::ALL);
+    }
+
+    fn slot_ids(code: ServiceCode) -> Vec<&'static str> {
+        service(code).slots.iter().map(|s| s.id).collect()
+    }
+
+    #[test]
+    fn birth_asks_for_both_parents_ktp_el_and_the_child() {
+        let birth = service(ServiceCode::Birth);
+        let ids = slot_ids(ServiceCode::Birth);
+        for id in [
+            "father_ktp_el",
+            "mother_ktp_el",
+            "kk",
+            "birth_letter_or_sptjm",
+        ] {
+            assert!(ids.contains(&id), "{id}");
+        }
+        assert!(birth.slot("father_ktp_el").unwrap().required);
+        assert!(birth.slot("mother_ktp_el").unwrap().required);
+        let child = birth.field(CHILD_NAME_FIELD).unwrap();
+        assert_eq!(child.kind, FieldKind::PersonName);
+        assert_eq!(birth.open_request_key, OpenRequestKey::Child);
+        assert_eq!(birth.event_date, Some(EventDate::Birth));
+        // Every other service is keyed on the applicant's NIK.
+        for s in services().iter().filter(|s| s.code != ServiceCode::Birth) {
+            assert_eq!(
+                s.open_request_key,
+                OpenRequestKey::ApplicantNik,
+                "{}",
+                s.code
+            );
+            assert!(s.field(CHILD_NAME_FIELD).is_none());
+        }
+    }
+
+    #[test]
+    fn death_and_marriage_ask_each_persons_documents_in_their_own_slot() {
+        // No slot asks for two documents or two people at once.
+        for s in services() {
+            for slot in s.slots {
+                let label = slot.label.to_lowercase();
+                assert!(!label.contains("kk dan ktp"), "{}: {}", s.code, slot.label);
+                assert!(
+                    !label.contains("kedua mempelai") || slot.id == "couple_photo",
+                    "{}",
+                    slot.label
+                );
+            }
+        }
+        assert_eq!(
+            slot_ids(ServiceCode::Death),
+            [
+                "death_letter",
+                "deceased_kk",
+                "deceased_ktp_el",
+                "reporter_ktp_el"
+            ]
+        );
+        let marriage = slot_ids(ServiceCode::Marriage);
+        for id in ["groom_ktp_el", "groom_kk", "bride_ktp_el", "bride_kk"] {
+            assert!(marriage.contains(&id), "{id}");
+        }
+        // The combined slots are retired (stored documents keep their ids, nothing asks them).
+        for (code, id) in [
+            (ServiceCode::Death, "deceased_kk_ktp_el"),
+            (ServiceCode::Marriage, "ktp_el_both"),
+            (ServiceCode::Marriage, "kk_both"),
+        ] {
+            assert!(service(code).slot(id).is_none(), "{id}");
+        }
+    }
+
+    #[test]
+    fn divorce_late_report_counts_from_the_day_the_decision_became_final() {
+        let divorce = service(ServiceCode::Divorce);
+        assert_eq!(divorce.event_date, Some(EventDate::DecisionFinal));
+        // Pronounced 1 March, final (no appeal) 20 April: reported 15 June is on time.
+        let final_on = date!(2026 - 04 - 20);
+        assert!(!divorce.is_late_report(final_on, date!(2026 - 06 - 15)));
+        assert!(divorce.is_late_report(date!(2026 - 03 - 01), date!(2026 - 06 - 15)));
+        assert!(divorce.is_late_report(final_on, final_on + time::Duration::days(61)));
+        // Every service with a late-report limit says what its event date is, and only those.
+        for s in services() {
+            assert_eq!(
+                s.late_report_after_days.is_some(),
+                s.event_date.is_some(),
+                "{}",
+                s.code
+            );
+        }
+    }
+
+    #[test]
+    fn ktp_move_in_does_not_overlap_move_in() {
+        let ktp = service(ServiceCode::KtpMoveIn);
+        let arrival = service(ServiceCode::MoveIn);
+        // The arrival itself takes the SKPWNI; the KTP-el afterwards takes the new KK.
+        assert!(arrival.slot("skpwni").is_some());
+        assert!(ktp.slot("skpwni").is_none());
+        assert!(
+            ktp.slot("kk")
+                .unwrap()
+                .label
+                .contains("hasil pindah datang")
+        );
+        assert!(ktp.slot("old_ktp_el").is_some());
+        assert!(ktp.name.contains("setelah pindah datang"), "{}", ktp.name);
+        assert!(arrival.name.contains("SKPWNI"), "{}", arrival.name);
+        let labels =
+            |d: &ServiceDefinition| -> HashSet<&str> { d.slots.iter().map(|s| s.label).collect() };
+        assert!(labels(ktp).is_disjoint(&labels(arrival)));
+    }
+
+    #[test]
+    fn legalisation_asks_which_document_and_how_many_copies_and_spares_tte() {
+        let legal = service(ServiceCode::Legalization);
+        assert_eq!(legal.name, "Legalisasi dokumen");
+        let ids: Vec<_> = legal.fields.iter().map(|f| (f.id, f.kind)).collect();
+        assert_eq!(
+            ids,
+            [
+                ("legalised_document", FieldKind::Text),
+                ("copies", FieldKind::Count { max: 10 }),
+            ]
+        );
+        let note = legal.note.unwrap_or_default();
+        assert!(
+            note.contains("(TTE)")
+                && note.contains("kode QR")
+                && note.contains("tidak perlu dilegalisasi")
+        );
+        // Only legalisation carries a note; only it and birth ask questions.
+        for s in services() {
+            assert_eq!(
+                s.note.is_some(),
+                s.code == ServiceCode::Legalization,
+                "{}",
+                s.code
+            );
+            assert_eq!(
+                !s.fields.is_empty(),
+                matches!(s.code, ServiceCode::Legalization | ServiceCode::Birth),
+                "{}",
+                s.code
+            );
+            let ids: HashSet<_> = s.fields.iter().map(|f| f.id).collect();
+            assert_eq!(ids.len(), s.fields.len());
+        }
     }
 
     #[test]

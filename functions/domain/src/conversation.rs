@@ -21,8 +21,8 @@ use crate::region::Region;
 use crate::reply::Reply;
 use crate::resident::ResidentId;
 use crate::{
-    Applicant, Nik, Request, RequestStatus, ServiceCode, SlotFill, TicketId, add_working_days,
-    check_transition, jakarta_date,
+    Applicant, FieldAnswer, Nik, OpenRequestKey, Request, RequestStatus, ServiceCode, SlotFill,
+    TicketId, add_working_days, check_transition, jakarta_date,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -51,6 +51,18 @@ pub struct Conversation {
     /// The privacy notice the resident agreed to before giving personal data (UU 27/2022).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy_consent: Option<PrivacyConsent>,
+    /// A message the main menu could not place, answered with the offer to ask an officer: if
+    /// the resident's next step takes the offer, it becomes the consultation's first message.
+    /// Any other message drops it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unplaced: Option<Unplaced>,
+}
+
+/// A resident's message kept for the consultation offered in answer to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unplaced {
+    pub wamid: String,
+    pub body: String,
 }
 
 /// Agreement to one version of the privacy notice.
@@ -77,6 +89,10 @@ pub enum Step {
         name: String,
     },
     AskDistrict,
+    /// Waiting for the answer to the service's question `field` (see `catalog::Field`).
+    AskField {
+        field: String,
+    },
     AskEventDate,
     /// Waiting for attachments; `selected` is a slot the resident picked explicitly.
     CollectDocuments {
@@ -179,9 +195,9 @@ pub struct Input<'a> {
 pub enum Need {
     Availability(ServiceCode),
     Request(TicketId),
-    /// Is there an open request for this NIK and service?
+    /// Is there an open request for this person (a NIK, or a child) and service?
     OpenRequest {
-        nik: Nik,
+        key: OpenRequestKey,
         service: ServiceCode,
     },
     ResidentRequests,
@@ -213,18 +229,18 @@ pub struct Facts {
 }
 
 impl Facts {
-    /// Records what the guard of `nik` and `service` says: the ticket it names, and that
+    /// Records what the guard of `key` and `service` says: the ticket it names, and that
     /// ticket's request as read (`None` when there is no holder or the request is gone).
     pub fn record_guard(
         &mut self,
-        nik: &Nik,
+        key: &OpenRequestKey,
         service: ServiceCode,
         holder: Option<TicketId>,
         holder_request: Option<&Request>,
     ) {
         let holder_open = holder_request.is_some_and(|r| r.status.is_open());
         self.guards.insert(
-            (nik.as_str().to_owned(), service),
+            (key.as_str().to_owned(), service),
             Guard {
                 holder,
                 holder_open,
@@ -232,9 +248,9 @@ impl Facts {
         );
     }
 
-    /// The guard of `nik` and `service`, once loaded.
-    pub fn guard(&self, nik: &Nik, service: ServiceCode) -> Option<&Guard> {
-        self.guards.get(&(nik.as_str().to_owned(), service))
+    /// The guard of `key` and `service`, once loaded.
+    pub fn guard(&self, key: &OpenRequestKey, service: ServiceCode) -> Option<&Guard> {
+        self.guards.get(&(key.as_str().to_owned(), service))
     }
 }
 
@@ -244,7 +260,7 @@ impl Facts {
 /// world both load facts through it, so they check the engine against one reading of the store.
 pub struct InMemoryStore<'a> {
     pub requests: &'a BTreeMap<TicketId, Request>,
-    /// Guard holders by NIK and service.
+    /// Guard holders by [`OpenRequestKey`] (its string) and service.
     pub guards: &'a BTreeMap<(String, ServiceCode), TicketId>,
     /// Availability set by a supervisor; services absent here have their catalog default.
     pub availability: &'a BTreeMap<ServiceCode, Availability>,
@@ -270,13 +286,13 @@ impl InMemoryStore<'_> {
                     .requests
                     .insert(ticket, self.requests.get(&ticket).cloned());
             }
-            Need::OpenRequest { nik, service } => {
+            Need::OpenRequest { key, service } => {
                 let holder = self
                     .guards
-                    .get(&(nik.as_str().to_owned(), service))
+                    .get(&(key.as_str().to_owned(), service))
                     .copied();
                 let holder_request = holder.and_then(|t| self.requests.get(&t));
-                facts.record_guard(&nik, service, holder, holder_request);
+                facts.record_guard(&key, service, holder, holder_request);
             }
             Need::ResidentRequests => {
                 facts.resident_requests = Some(
@@ -317,7 +333,7 @@ pub enum Write {
     /// deleted: one naming an ended request is stale and simply replaced (see [`Guard`]), which
     /// keeps every release out of the transactions that end requests.
     ClaimGuard {
-        nik: Nik,
+        key: OpenRequestKey,
         service: ServiceCode,
         ticket: TicketId,
         replaces: Option<TicketId>,
@@ -490,6 +506,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 struct Turn<'a> {
     input: &'a Input<'a>,
     facts: &'a Facts,
+    /// The message the previous answer offered to carry into a consultation (see
+    /// [`Conversation::unplaced`]); kept only when the resident takes the offer.
+    unplaced: Option<Unplaced>,
     conversation: Conversation,
     replies: Vec<Reply>,
     writes: Vec<Write>,
@@ -514,6 +533,7 @@ pub fn step(
     let mut turn = Turn {
         input,
         facts,
+        unplaced: state.filter(|_| !expired).and_then(|s| s.unplaced.clone()),
         conversation: Conversation {
             resident: resident.clone(),
             version: state.map_or(1, |s| s.version + 1),
@@ -522,6 +542,7 @@ pub fn step(
             draft: state.and_then(|s| s.draft),
             window_closed_at: None,
             privacy_consent: state.and_then(|s| s.privacy_consent.clone()),
+            unplaced: None,
         },
         replies: Vec::new(),
         writes: Vec::new(),
@@ -594,7 +615,7 @@ impl<'a> Turn<'a> {
     fn is_free_text_step(&self) -> bool {
         matches!(
             self.conversation.step,
-            Step::AskName | Step::ThreadText { .. } | Step::Thread { .. }
+            Step::AskName | Step::AskField { .. } | Step::ThreadText { .. } | Step::Thread { .. }
         )
     }
 
@@ -622,6 +643,7 @@ impl<'a> Turn<'a> {
                 Step::AskName
                     | Step::AskNik { .. }
                     | Step::AskDistrict
+                    | Step::AskField { .. }
                     | Step::AskEventDate
                     | Step::ThreadText { .. }
             ) {
@@ -650,6 +672,7 @@ impl<'a> Turn<'a> {
             Step::AskName => self.on_name(),
             Step::AskNik { name } => self.on_nik(&name),
             Step::AskDistrict => self.on_district(),
+            Step::AskField { field } => self.on_field(&field),
             Step::AskEventDate => self.on_event_date(),
             Step::CollectDocuments { selected } => self.on_documents(selected),
             Step::ThreadText { service } => self.on_thread_text(service),
@@ -1161,12 +1184,13 @@ impl<'a> Turn<'a> {
     /// wrong kind); outside a draft's steps, resumes the draft or shows the menu.
     fn repeat_question(&mut self) -> Result<(), Need> {
         match self.conversation.step.clone() {
-            Step::AskNik { name } => self.with_draft(|turn, _| {
-                turn.say(msg::ask_nik(&name));
+            Step::AskNik { name } => self.with_draft(|turn, draft| {
+                turn.say(msg::ask_nik(service(draft.service), &name));
                 Ok(())
             }),
             Step::AskName
             | Step::AskDistrict
+            | Step::AskField { .. }
             | Step::AskEventDate
             | Step::CollectDocuments { .. } => self.with_draft(|turn, draft| {
                 let draft = draft.clone();
@@ -1207,11 +1231,19 @@ impl<'a> Turn<'a> {
         match &request.applicant {
             None => {
                 self.go(Step::AskName);
-                self.say(msg::ask_name());
+                self.say(msg::ask_name(definition));
             }
             Some(a) if a.kecamatan.is_none() => {
                 self.go(Step::AskDistrict);
                 self.say(msg::ask_district(self.input.region));
+            }
+            Some(_) if request.next_field().is_some() => {
+                if let Some(field) = request.next_field() {
+                    self.go(Step::AskField {
+                        field: field.id.to_owned(),
+                    });
+                    self.say(msg::ask_field(field));
+                }
             }
             Some(_)
                 if definition.late_report_after_days.is_some() && request.event_date.is_none() =>
@@ -1271,6 +1303,13 @@ impl<'a> Turn<'a> {
             Some(reply) => self.say(reply),
             None => self.main_menu(),
         }
+        // The consultation offered for a message nothing placed starts with that message.
+        if matches!(reading.intent(), crate::intent::Intent::Unknown) {
+            self.conversation.unplaced = Some(Unplaced {
+                wamid: self.input.wamid.to_owned(),
+                body: body.trim().to_owned(),
+            });
+        }
         Ok(())
     }
 
@@ -1323,6 +1362,9 @@ impl<'a> Turn<'a> {
         {
             self.go(Step::PrivacyNotice { service: code });
             self.say(msg::privacy_notice(definition));
+            if code == ServiceCode::Consultation {
+                self.conversation.unplaced = self.unplaced.clone();
+            }
             return Ok(());
         }
         if definition.kind == ServiceKind::Consultation {
@@ -1340,6 +1382,10 @@ impl<'a> Turn<'a> {
                     ticket: open.ticket,
                 });
                 self.say(msg::consultation_joined(open));
+                return Ok(());
+            }
+            if let Some(unplaced) = self.unplaced.take() {
+                self.open_thread(code, &unplaced.body, &unplaced.wamid);
                 return Ok(());
             }
         }
@@ -1402,15 +1448,15 @@ impl<'a> Turn<'a> {
     }
 
     fn on_name(&mut self) -> Result<(), Need> {
-        self.with_draft(|turn, _draft| {
+        self.with_draft(|turn, draft| {
             let Some(text) = turn.text() else {
                 turn.say(msg::text_expected());
-                turn.say(msg::ask_name());
+                turn.say(msg::ask_name(service(draft.service)));
                 return Ok(());
             };
             match clean_name(text) {
                 Some(name) => {
-                    turn.say(msg::ask_nik(&name));
+                    turn.say(msg::ask_nik(service(draft.service), &name));
                     turn.go(Step::AskNik { name });
                 }
                 None => turn.say(msg::name_invalid()),
@@ -1423,7 +1469,7 @@ impl<'a> Turn<'a> {
         self.with_draft(|turn, draft| {
             let Some(text) = turn.text() else {
                 turn.say(msg::text_expected());
-                turn.say(msg::ask_nik(name));
+                turn.say(msg::ask_nik(service(draft.service), name));
                 return Ok(());
             };
             let nik = match Nik::parse(text, turn.today()) {
@@ -1433,49 +1479,101 @@ impl<'a> Turn<'a> {
                     return Ok(());
                 }
             };
-            let guard = turn
-                .facts
-                .guard(&nik, draft.service)
-                .ok_or_else(|| Need::OpenRequest {
-                    nik: nik.clone(),
-                    service: draft.service,
-                })?;
-            if let Some(holder) = guard
-                .holder
-                .filter(|h| guard.holder_open && *h != draft.ticket)
-            {
-                // Point to the request already running instead of opening a second one.
-                let mut cancelled = draft.clone();
-                cancelled.status = RequestStatus::Cancelled;
-                let cancelled = turn.update(cancelled);
-                turn.writes.push(Write::Event(RequestEvent {
-                    ticket: cancelled.ticket,
-                    at: turn.input.now,
-                    action: "cancelled_duplicate",
-                    from: Some(RequestStatus::Draft),
-                    to: Some(RequestStatus::Cancelled),
-                    note: Some(format!(
-                        "open request {} exists for this NIK and service",
-                        holder.as_str()
-                    )),
-                }));
-                turn.conversation.draft = None;
-                turn.go(Step::MainMenu);
-                turn.say(msg::duplicate_request(holder, service(draft.service)));
-                return Ok(());
-            }
-            turn.writes.push(Write::ClaimGuard {
-                nik: nik.clone(),
-                service: draft.service,
-                ticket: draft.ticket,
-                replaces: guard.holder.filter(|h| *h != draft.ticket),
-            });
             let mut request = draft.clone();
             request.applicant = Some(Applicant {
                 name: name.to_owned(),
                 nik,
                 kecamatan: None,
             });
+            if turn.refused_as_duplicate(draft, &request)? {
+                return Ok(());
+            }
+            let request = turn.update(request);
+            turn.continue_draft(&request);
+            Ok(())
+        })
+    }
+
+    /// The one-open-request guard (SPEC 3), checked when `changed` completes or changes what it
+    /// is keyed on (see [`Request::open_request_key`]): a request already running for the same
+    /// person (or child) and service cancels this draft and points to it; otherwise the guard is
+    /// claimed in the same commit. True when the draft was refused.
+    fn refused_as_duplicate(&mut self, draft: &Request, changed: &Request) -> Result<bool, Need> {
+        let Some(key) = changed.open_request_key() else {
+            return Ok(false);
+        };
+        if draft.open_request_key().as_ref() == Some(&key) {
+            return Ok(false);
+        }
+        let guard = self
+            .facts
+            .guard(&key, draft.service)
+            .ok_or_else(|| Need::OpenRequest {
+                key: key.clone(),
+                service: draft.service,
+            })?;
+        if let Some(holder) = guard
+            .holder
+            .filter(|h| guard.holder_open && *h != draft.ticket)
+        {
+            // Point to the request already running instead of opening a second one.
+            let mut cancelled = draft.clone();
+            cancelled.status = RequestStatus::Cancelled;
+            let cancelled = self.update(cancelled);
+            let keyed_on = match service(draft.service).open_request_key {
+                crate::catalog::OpenRequestKey::ApplicantNik => "this NIK",
+                crate::catalog::OpenRequestKey::Child => "this child",
+            };
+            self.writes.push(Write::Event(RequestEvent {
+                ticket: cancelled.ticket,
+                at: self.input.now,
+                action: "cancelled_duplicate",
+                from: Some(RequestStatus::Draft),
+                to: Some(RequestStatus::Cancelled),
+                note: Some(format!(
+                    "open request {} exists for {keyed_on} and service",
+                    holder.as_str()
+                )),
+            }));
+            self.conversation.draft = None;
+            self.go(Step::MainMenu);
+            self.say(msg::duplicate_request(holder, service(draft.service)));
+            return Ok(true);
+        }
+        self.writes.push(Write::ClaimGuard {
+            key,
+            service: draft.service,
+            ticket: draft.ticket,
+            replaces: guard.holder.filter(|h| *h != draft.ticket),
+        });
+        Ok(false)
+    }
+
+    fn on_field(&mut self, id: &str) -> Result<(), Need> {
+        self.with_draft(|turn, draft| {
+            let Some(field) = service(draft.service).field(id) else {
+                let draft = draft.clone();
+                turn.continue_draft(&draft);
+                return Ok(());
+            };
+            let Some(text) = turn.text() else {
+                turn.say(msg::text_expected());
+                turn.say(msg::ask_field(field));
+                return Ok(());
+            };
+            let Some(value) = field_answer(field.kind, text) else {
+                turn.say(msg::field_invalid(field));
+                return Ok(());
+            };
+            let mut request = draft.clone();
+            request.answers.retain(|a| a.field != field.id);
+            request.answers.push(FieldAnswer {
+                field: field.id.to_owned(),
+                value,
+            });
+            if turn.refused_as_duplicate(draft, &request)? {
+                return Ok(());
+            }
             let request = turn.update(request);
             turn.continue_draft(&request);
             Ok(())
@@ -1517,6 +1615,10 @@ impl<'a> Turn<'a> {
             };
             let mut request = draft.clone();
             request.event_date = Some(event_date);
+            // A birth's guard is keyed on the child, complete once the date of birth is known.
+            if turn.refused_as_duplicate(draft, &request)? {
+                return Ok(());
+            }
             let request = turn.update(request);
             turn.continue_draft(&request);
             Ok(())
@@ -1615,6 +1717,12 @@ impl<'a> Turn<'a> {
             self.say(msg::thread_prompt(service(code)));
             return Ok(());
         };
+        self.open_thread(code, text, self.input.wamid);
+        Ok(())
+    }
+
+    /// Opens a complaint or consultation whose first message is `text` (message id `wamid`).
+    fn open_thread(&mut self, code: ServiceCode, text: &str, wamid: &str) {
         let ticket = TicketId::from_random(self.input.entropy);
         let mut request = Request::open(
             ticket,
@@ -1635,14 +1743,13 @@ impl<'a> Turn<'a> {
         self.event(ticket, "opened", None, Some(request.status));
         self.writes.push(Write::ThreadMessage(ThreadMessage {
             ticket,
-            message_id: self.input.wamid.to_owned(),
+            message_id: wamid.to_owned(),
             author: "resident".into(),
             body: text.to_owned(),
             at: self.input.now,
         }));
         self.go(Step::Thread { ticket });
         self.say(msg::thread_opened(&request, due));
-        Ok(())
     }
 
     /// A media reference for the documents function to fetch.
@@ -1705,6 +1812,30 @@ fn clean_name(text: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | '\'' | '-' | ','));
     plausible.then_some(name)
+}
+
+/// The answer to a field as stored, or `None` when it is not one.
+fn field_answer(kind: crate::catalog::FieldKind, text: &str) -> Option<String> {
+    use crate::catalog::FieldKind;
+    match kind {
+        FieldKind::PersonName => clean_name(text),
+        FieldKind::Text => {
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            (1..=200).contains(&text.chars().count()).then_some(text)
+        }
+        // "2", "2 lembar", "dua lembar" is not read: the question asks for the number.
+        FieldKind::Count { max } => {
+            let digits: String = text
+                .trim()
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let rest = text.trim()[digits.len()..].trim().to_lowercase();
+            let n: u8 = digits.parse().ok()?;
+            let unit = matches!(rest.as_str(), "" | "lembar" | "lbr" | "salinan" | "rangkap");
+            ((1..=max).contains(&n) && unit).then(|| n.to_string())
+        }
+    }
 }
 
 /// An event date as residents type it (`17-08-2025`, `17/8/25`, `17 Agustus 2025`, ...), not

@@ -539,6 +539,9 @@ const LEXICON: &[(&str, Term)] = &[
     ("urus", Term::Urus),
     ("ngurus", Term::Urus),
     ("ngurusin", Term::Urus),
+    ("uruskan", Term::Urus),
+    ("urusin", Term::Urus),
+    ("ngurusi", Term::Urus),
     ("mengurus", Term::Urus),
     ("pengurusan", Term::Urus),
     ("diurus", Term::Urus),
@@ -1831,8 +1834,60 @@ struct Hit {
 const HITS_MAX: usize = 48;
 
 /// Reads one message.
+/// Who a resident may apply for, written after "punya"/"untuk" ("urus punya adik").
+const RELATIVES: [&str; 27] = [
+    "adik",
+    "adek",
+    "ade",
+    "kakak",
+    "abang",
+    "suami",
+    "istri",
+    "isteri",
+    "ayah",
+    "bapak",
+    "bpk",
+    "ibu",
+    "mamak",
+    "emak",
+    "ortu",
+    "mertua",
+    "saudara",
+    "keluarga",
+    "ponakan",
+    "keponakan",
+    "paman",
+    "bibi",
+    "nenek",
+    "kakek",
+    "ipar",
+    "sepupu",
+    "menantu",
+];
+const FOR_WHOM: [&str; 6] = ["punya", "milik", "untuk", "utk", "buat", "atas"];
+
 pub fn read(text: &str) -> Reading {
     let normalised = normalise(text);
+    // Applying for a relative without the word "diwakilkan": "kalau saya urus punya adik bisa?".
+    let for_relative = {
+        let mut previous = "";
+        normalised.split_ascii_whitespace().any(|word| {
+            let hit = FOR_WHOM.contains(&previous) && RELATIVES.contains(&word);
+            previous = word;
+            hit
+        })
+    };
+    // "mau cek permohonan kk saya": checking, which is a request made when a request or a
+    // service is named (not "cara cek bansos"; a bare "cek" is the command).
+    let checking = normalised.split_ascii_whitespace().any(|w| {
+        matches!(
+            w,
+            "cek" | "ngecek" | "mengecek" | "dicek" | "cekin" | "check"
+        )
+    });
+    // Thanks or an acknowledgement was said ("sudah pak, terima kasih" is a thanks).
+    let mut thanked = false;
+    let mut unknown_word = false;
     let mut hits = [Hit {
         term: Term::Common,
         word: "",
@@ -1850,10 +1905,12 @@ pub fn read(text: &str) -> Reading {
         }
         let Some(i) = lookup(word) else {
             significant = true;
+            unknown_word = true;
             adjacent = false;
             continue;
         };
         let (word, term) = LEXICON[usize::from(i)];
+        thanked |= matches!(term, T::Thanks | T::Ack);
         if term.is_social() && term != T::Admin {
             continue;
         }
@@ -1931,7 +1988,10 @@ pub fn read(text: &str) -> Reading {
     if !pungli && (has(T::Biaya) || (has(T::Berapa) && has(T::Uang))) {
         asked = asked.with(Asked::COST);
     }
-    if has(T::Wakil) || (has(T::Harus) && has(T::Sendiri) && !has(T::Kk)) {
+    if has(T::Wakil)
+        || (has(T::Harus) && has(T::Sendiri) && !has(T::Kk))
+        || (for_relative && (has(T::Urus) || has(T::Buat)))
+    {
         asked = asked.with(Asked::REPRESENTATION);
     }
 
@@ -1946,9 +2006,13 @@ pub fn read(text: &str) -> Reading {
     ) || before(position(T::Jadi), last_position(T::Belum))
         || before(position(T::Belum), last_position(T::Keluar))
         || (has(T::Jadi) && has(T::Sudah) && has(T::Unit));
-    let status = done_asked || (has(T::Sampai) && has(T::Mana)) || has(T::Progres) || has(T::Tiket);
-
     let services = rank(hits, bits);
+    let status = done_asked
+        || (has(T::Sampai) && has(T::Mana))
+        || has(T::Progres)
+        || has(T::Tiket)
+        || (checking && (has(T::Urus) || !services.is_empty()));
+
     // An officer: named with a verb ("hubungi petugas", "chat admin"), or an officer named in a
     // message about nothing else ("operator", "CS nya mana").
     let officer = (has(T::Petugas) || has(T::Admin))
@@ -1961,7 +2025,9 @@ pub fn read(text: &str) -> Reading {
         asked,
         officer,
         status,
-        social_only: !significant,
+        // "sudah pak, terima kasih", "udah min makasih": done, and thanks.
+        social_only: !significant
+            || (thanked && !unknown_word && hits.iter().all(|h| h.term == T::Sudah)),
     }
 }
 

@@ -37,7 +37,7 @@ impl KkError {
     pub fn resident_message(&self) -> String {
         match self {
             KkError::Length { found } => {
-                format!("Nomor KK harus 16 angka, sedangkan yang Anda kirim {found} angka.")
+                format!("Nomor KK harus 16 angka, sedangkan yang Bapak/Ibu kirim {found} angka.")
             }
             KkError::NotDigits => "Nomor KK hanya boleh berisi angka.".to_owned(),
             KkError::Province { .. } => {

@@ -13,8 +13,9 @@ pub mod ticket;
 
 pub use calendar::{JAKARTA_OFFSET, add_working_days, is_working_day, jakarta_date};
 pub use catalog::{
-    AttachmentSlot, Availability, Category, ScanRetention, ServiceCode, ServiceDefinition,
-    ServiceKind, UnknownCategory, UnknownServiceCode, service, services, services_in,
+    AttachmentSlot, Availability, Category, EventDate, Field, FieldKind, ScanRetention,
+    ServiceCode, ServiceDefinition, ServiceKind, UnknownCategory, UnknownServiceCode, service,
+    services, services_in,
 };
 pub use kk::{KkError, KkNumber};
 pub use nik::{Nik, NikError, NikPart, Sex, is_known_province};
@@ -29,7 +30,7 @@ pub mod reply;
 pub mod request;
 pub mod resident;
 
-pub use request::{Applicant, Request, SlotFill};
+pub use request::{Applicant, FieldAnswer, OpenRequestKey, Request, SlotFill};
 pub use resident::ResidentId;
 pub mod dates;
 pub mod delivery;

@@ -117,7 +117,7 @@ impl NikError {
     pub fn resident_message(&self) -> String {
         match self {
             NikError::Length { found } => {
-                format!("NIK harus 16 angka, sedangkan yang Anda kirim {found} angka.")
+                format!("NIK harus 16 angka, sedangkan yang Bapak/Ibu kirim {found} angka.")
             }
             NikError::NotDigits => "NIK hanya boleh berisi angka.".to_owned(),
             NikError::Province { .. } => {

@@ -17,6 +17,47 @@ pub struct Applicant {
     pub kecamatan: Option<String>,
 }
 
+/// The answer to one of the service's [`crate::catalog::Field`]s.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldAnswer {
+    pub field: String,
+    pub value: String,
+}
+
+/// The identity the one-open-request guard is keyed on, as a string the webhook hashes with a
+/// secret key (it is never stored in clear). For a NIK it is the 16 digits alone, so guards
+/// written before children were keyed keep their ids.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OpenRequestKey(String);
+
+impl OpenRequestKey {
+    pub fn nik(nik: &Nik) -> Self {
+        Self(nik.as_str().to_owned())
+    }
+
+    /// A child by name and date of birth. The name is compared without case, punctuation or
+    /// extra spaces ("Muhammad  Rizki." is "muhammad rizki"), so a retyped name is the same child.
+    pub fn child(name: &str, born: Date) -> Self {
+        let name: Vec<String> = name
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        Self(format!("child:{}:{born}", name.join(" ")))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Never prints the NIK or the child's name.
+impl std::fmt::Debug for OpenRequestKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OpenRequestKey(..)")
+    }
+}
+
 /// A filled attachment slot: which document satisfies it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SlotFill {
@@ -57,6 +98,10 @@ pub struct Request {
     pub applicant: Option<Applicant>,
     #[serde(default)]
     pub slots: Vec<SlotFill>,
+    /// Answers to the service's questions (the child's name of a birth, the document and number
+    /// of copies to legalise), in the order asked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<FieldAnswer>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -118,6 +163,7 @@ impl Request {
             resident,
             applicant: None,
             slots: Vec::new(),
+            answers: Vec::new(),
             created_at: now,
             updated_at: now,
             submitted_at: None,
@@ -135,6 +181,36 @@ impl Request {
     /// Past its due date and still open.
     pub fn is_overdue(&self, today: Date) -> bool {
         self.status.is_open() && self.due_date.is_some_and(|due| due < today)
+    }
+
+    /// The answer to the field `id`, if given.
+    pub fn answer(&self, id: &str) -> Option<&str> {
+        self.answers
+            .iter()
+            .find(|a| a.field == id)
+            .map(|a| a.value.as_str())
+    }
+
+    /// The first of the service's questions not answered yet.
+    pub fn next_field(&self) -> Option<&'static crate::catalog::Field> {
+        crate::service(self.service)
+            .fields
+            .iter()
+            .find(|f| self.answer(f.id).is_none())
+    }
+
+    /// What the one-open-request guard of this request is keyed on, once it is known: the
+    /// applicant's NIK, or for a birth the child's name and date of birth.
+    pub fn open_request_key(&self) -> Option<OpenRequestKey> {
+        match crate::service(self.service).open_request_key {
+            crate::catalog::OpenRequestKey::ApplicantNik => {
+                self.applicant.as_ref().map(|a| OpenRequestKey::nik(&a.nik))
+            }
+            crate::catalog::OpenRequestKey::Child => {
+                let name = self.answer(crate::catalog::CHILD_NAME_FIELD)?;
+                Some(OpenRequestKey::child(name, self.event_date?))
+            }
+        }
     }
 
     pub fn is_filled(&self, slot: &str) -> bool {

@@ -27,6 +27,7 @@ fn cpu_path(c: &mut Criterion) {
         draft: None,
         window_closed_at: None,
         privacy_consent: None,
+        unplaced: None,
     };
     // What the webhook loads for a text at the main menu: the resident's requests (none wait).
     let facts = Facts {

@@ -6,7 +6,7 @@ use crate::Webhook;
 use crate::envelope::{Message, MessagesValue, Status};
 use crate::inbound::{inbound, sender};
 use domain::conversation::{self, Facts, Input, Need, Write};
-use domain::{Nik, ResidentId, ServiceCode, reply::Reply};
+use domain::{OpenRequestKey, ResidentId, ServiceCode, reply::Reply};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use shared::ports::officer::{MessageAuthor, ThreadMessage};
@@ -44,10 +44,10 @@ impl GuardKeys {
 }
 
 impl GuardKeys {
-    /// The guard id of one NIK and service under the current key (what a new guard is
-    /// written as).
-    pub fn current_id(&self, nik: &Nik, service: ServiceCode) -> String {
-        guard_id(&self.current, nik, service)
+    /// The guard id of one subject (a NIK, a child) and service under the current key (what a
+    /// new guard is written as).
+    pub fn current_id(&self, subject: &OpenRequestKey, service: ServiceCode) -> String {
+        guard_id(&self.current, subject, service)
     }
 }
 
@@ -58,10 +58,12 @@ fn guard_key(data_key: &str) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-fn guard_id(key: &[u8], nik: &Nik, service: ServiceCode) -> String {
+/// The guard item's id: a keyed hash of what the guard identifies (a NIK's digits, or a child's
+/// normalised name and date of birth) and the service.
+fn guard_id(key: &[u8], subject: &OpenRequestKey, service: ServiceCode) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key)
         .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-    mac.update(nik.as_str().as_bytes());
+    mac.update(subject.as_str().as_bytes());
     mac.update(b"#");
     mac.update(service.as_str().as_bytes());
     hex::encode(mac.finalize().into_bytes())
@@ -176,16 +178,16 @@ async fn load(
             let request = app.requests.get_request(&ticket).await?;
             facts.requests.insert(ticket, request);
         }
-        Need::OpenRequest { nik, service } => {
+        Need::OpenRequest { key, service } => {
             let mut holder = app
                 .conversations
-                .get_guard(&guard_id(&guard_key.current, &nik, service))
+                .get_guard(&guard_id(&guard_key.current, &key, service))
                 .await?
                 .map(|g| g.ticket);
             if let (None, Some(previous)) = (&holder, &guard_key.previous) {
                 holder = app
                     .conversations
-                    .get_guard(&guard_id(previous, &nik, service))
+                    .get_guard(&guard_id(previous, &key, service))
                     .await?
                     .map(|g| g.ticket);
             }
@@ -193,7 +195,7 @@ async fn load(
                 Some(ticket) => app.requests.get_request(&ticket).await?,
                 None => None,
             };
-            facts.record_guard(&nik, service, holder, holder_request.as_ref());
+            facts.record_guard(&key, service, holder, holder_request.as_ref());
         }
         Need::ResidentRequests => {
             facts.resident_requests = Some(app.requests.requests_of_resident(resident).await?);
@@ -234,12 +236,12 @@ fn changes(
                 expected_version,
             },
             Write::ClaimGuard {
-                nik,
+                key,
                 service,
                 ticket,
                 replaces,
             } => Change::ClaimGuard {
-                guard_id: guard_key.current_id(&nik, service),
+                guard_id: guard_key.current_id(&key, service),
                 ticket,
                 replaces,
             },
@@ -508,4 +510,45 @@ async fn move_request(
         "request {} kept changing while moving it",
         ticket.as_str()
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::Nik;
+    use time::macros::date;
+
+    #[test]
+    fn a_nik_guard_keeps_the_id_it_had_before_children_were_keyed() {
+        // Stored guards were keyed on `hmac(nik digits # service)`; a NIK key must hash the same.
+        let key = guard_key("secret");
+        let nik = Nik::parse("1708014508900001", date!(2026 - 01 - 01)).unwrap();
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+        mac.update(b"1708014508900001#KTP_NEW");
+        let before = hex::encode(mac.finalize().into_bytes());
+        assert_eq!(
+            guard_id(&key, &OpenRequestKey::nik(&nik), ServiceCode::KtpNew),
+            before
+        );
+        // A child's key is another id, and one per child.
+        let born = date!(2025 - 08 - 17);
+        let a = guard_id(
+            &key,
+            &OpenRequestKey::child("Putri", born),
+            ServiceCode::Birth,
+        );
+        let b = guard_id(
+            &key,
+            &OpenRequestKey::child("Putra", born),
+            ServiceCode::Birth,
+        );
+        let a_again = guard_id(
+            &key,
+            &OpenRequestKey::child(" putri. ", born),
+            ServiceCode::Birth,
+        );
+        assert_ne!(a, b);
+        assert_eq!(a, a_again);
+        assert!(!a.contains("putri"));
+    }
 }

@@ -112,7 +112,7 @@ pub fn registrations() -> Vec<&'static ServiceDefinition> {
 }
 
 /// The whole conversation of resident `n` applying for `service`: menu, category, service,
-/// agreement to the privacy notice, name, NIK, kecamatan, (event date), one photo per required document, submit, status.
+/// agreement to the privacy notice, name, NIK, kecamatan, (the service's questions), (event date), one photo per required document, submit, status.
 pub fn script(service: &ServiceDefinition, n: usize) -> Vec<Step> {
     let mut steps = vec![
         Step::Text("halo".into()),
@@ -124,6 +124,15 @@ pub fn script(service: &ServiceDefinition, n: usize) -> Vec<Step> {
         Step::Text(nik(n)),
         Step::Choose("kec:170804".into()),
     ];
+    // The service's questions (a birth's child, the document and copies to legalise).
+    for field in service.fields {
+        steps.push(Step::Text(match field.kind {
+            domain::catalog::FieldKind::Count { .. } => "2".into(),
+            // One child per resident, so no birth is refused as the same child twice.
+            domain::catalog::FieldKind::PersonName => format!("Putri {}", child_tag(n)),
+            domain::catalog::FieldKind::Text => "akta kelahiran".into(),
+        }));
+    }
     if service.late_report_after_days.is_some() {
         steps.push(Step::Text("01-11-2026".into()));
     }
@@ -152,6 +161,18 @@ pub fn name(n: usize) -> String {
         "Kurniawan",
     ];
     format!("{} {}", GIVEN[n % 8], FAMILY[(n / 8) % 8])
+}
+
+/// `n` in letters (names accept only letters): a distinct child's name per resident.
+pub fn child_tag(mut n: usize) -> String {
+    let mut out = String::from("A");
+    loop {
+        out.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+        if n == 0 {
+            return out;
+        }
+    }
 }
 
 /// A distinct, well-formed NIK of Kabupaten Kepahiang per resident (so no open-request guard

@@ -158,12 +158,12 @@ impl World {
                     self.requests.insert(request.ticket, request);
                 }
                 Write::ClaimGuard {
-                    nik,
+                    key,
                     service,
                     ticket,
                     replaces,
                 } => {
-                    let key = (nik.as_str().to_owned(), service);
+                    let key = (key.as_str().to_owned(), service);
                     assert_eq!(self.guards.get(&key).copied(), replaces, "guard condition");
                     self.guards.insert(key, ticket);
                 }
@@ -220,6 +220,14 @@ fn complete_registration(
     world.text(resident, "Siti Aminah");
     world.text(resident, nik);
     world.choose(resident, "kec:170804");
+    for field in service(code).fields {
+        let answer = match field.kind {
+            crate::catalog::FieldKind::PersonName => "Putri Aminah",
+            crate::catalog::FieldKind::Text => "akta kelahiran",
+            crate::catalog::FieldKind::Count { .. } => "2",
+        };
+        world.text(resident, answer);
+    }
     if service(code).late_report_after_days.is_some() {
         let asked = world.text(resident, "01-11-2026");
         assert!(
@@ -708,9 +716,10 @@ fn late_reports_are_flagged_not_refused() {
     let mut world = World::new();
     world.text(&siti(), "menu");
     world.choose(&siti(), "svc:BIRTH");
-    world.text(&siti(), "Bayi Siti");
+    world.text(&siti(), "Siti Aminah");
     world.text(&siti(), "1708014508900001");
     world.choose(&siti(), "kec:170804");
+    world.text(&siti(), "Bayi Siti");
     let replies = world.text(&siti(), "01-01-2026");
     assert!(
         bodies(&replies).contains("melewati batas waktu"),
@@ -800,6 +809,7 @@ mod properties {
     }
 }
 
+mod content;
 mod threads;
 
 mod free_text_commands {

@@ -109,7 +109,7 @@ pub fn result_caption(request: &Request, office: &Office) -> String {
     let ticket = request.ticket.as_str();
     let text = match result_use(request.service) {
         ResultUse::PrintAtHome => format!(
-            "Bapak/Ibu, dokumen hasil permohonan {} (tiket {ticket}) sudah selesai dan ditandatangani secara elektronik (TTE) dengan kode QR.\n\nSilakan cetak berkas ini pada kertas HVS putih ukuran A4. Hasil cetakan tersebut sah, tidak perlu dilegalisir, dan keasliannya dapat diperiksa dengan memindai kode QR-nya. Terima kasih telah menggunakan layanan {}.",
+            "Bapak/Ibu, dokumen hasil permohonan {} (tiket {ticket}) sudah selesai dan ditandatangani secara elektronik (TTE) dengan kode QR.\n\nSilakan cetak berkas ini pada kertas HVS putih ukuran A4. Hasil cetakan tersebut sah, tidak perlu dilegalisasi, dan keasliannya dapat diperiksa dengan memindai kode QR-nya. Terima kasih telah menggunakan layanan {}.",
             definition.short_name, office.name
         ),
         ResultUse::CollectCard => format!(
@@ -244,7 +244,7 @@ mod tests {
         let office = Office::default();
         let caption = result_caption(&r, &office);
         assert!(caption.contains("ABCD-EFGH"));
-        assert!(caption.contains("HVS") && caption.contains("tidak perlu dilegalisir"));
+        assert!(caption.contains("HVS") && caption.contains("tidak perlu dilegalisasi"));
         let mut kia = r.clone();
         kia.service = ServiceCode::Kia;
         let caption = result_caption(&kia, &office);

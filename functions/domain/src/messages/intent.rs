@@ -236,7 +236,7 @@ fn slot_list(definition: &ServiceDefinition) -> String {
 
 fn duration_line(definition: &ServiceDefinition) -> String {
     let mut line = format!(
-        "Target selesai: paling lambat {} hari kerja sejak permohonan diterima lengkap.",
+        "Target selesai paling lambat {} hari kerja sejak permohonan diterima lengkap.",
         definition.max_working_days
     );
     if let Some(days) = definition.late_report_after_days {
@@ -247,8 +247,7 @@ fn duration_line(definition: &ServiceDefinition) -> String {
     line
 }
 
-const COST_LINE: &str =
-    "Biaya: tidak dipungut biaya (gratis). Petugas tidak pernah meminta bayaran.";
+const COST_LINE: &str = "Biaya: tidak dipungut biaya. Petugas tidak pernah meminta bayaran.";
 
 const REPRESENTATION: &str = "Siapa yang mengajukan: lewat WhatsApp ini permohonan boleh dikirim oleh pemohon sendiri atau keluarga yang membantu, dengan nama, NIK dan dokumen pemohon. Soal surat kuasa atau pengambilan dokumen oleh orang lain, silakan tanyakan kepada petugas.";
 
@@ -309,7 +308,10 @@ fn one_answer(
     }
     for kind in order {
         sections.push(match kind {
-            Asked::REQUIREMENTS => slot_list(definition),
+            Asked::REQUIREMENTS => match definition.note {
+                Some(note) => format!("{}\n\n{note}", slot_list(definition)),
+                None => slot_list(definition),
+            },
             Asked::DURATION => duration_line(definition),
             Asked::COST => COST_LINE.to_owned(),
             _ => REPRESENTATION.to_owned(),
@@ -374,7 +376,7 @@ fn several_answer(
             )
         })
         .collect();
-    let mut shared = vec!["Semua layanan ini tidak dipungut biaya (gratis).".to_owned()];
+    let mut shared = vec!["Semua layanan ini tidak dipungut biaya.".to_owned()];
     if asked.contains(Asked::REPRESENTATION) {
         shared.push(REPRESENTATION.to_owned());
     }
@@ -429,7 +431,7 @@ pub fn general_answer(context: &Context, asked: Asked) -> Reply {
     }
     if asked.contains(Asked::COST) {
         parts.push(format!(
-            "Semua layanan administrasi kependudukan {OFFICE_NAME}, termasuk lewat WhatsApp ini, tidak dipungut biaya (gratis). Petugas tidak pernah meminta bayaran; bila ada yang meminta, mohon sampaikan aduan."
+            "Semua layanan administrasi kependudukan {OFFICE_NAME}, termasuk lewat WhatsApp ini, tidak dipungut biaya. Petugas tidak pernah meminta bayaran; bila ada yang meminta, mohon sampaikan aduan."
         ));
     }
     if asked.contains(Asked::REPRESENTATION) {
@@ -464,7 +466,7 @@ pub fn not_understood(context: &Context) -> Reply {
     Reply::buttons(
         framed(
             context,
-            "Mohon maaf, Bapak/Ibu, pesan tersebut belum dapat kami kenali secara otomatis. Bapak/Ibu dapat menanyakannya langsung kepada petugas: tekan *Tanya petugas*, lalu kirim kembali pertanyaan Bapak/Ibu. Untuk memilih layanan sendiri, tekan *Menu lengkap*.",
+            "Mohon maaf, Bapak/Ibu, pesan tersebut belum dapat kami kenali secara otomatis. Bapak/Ibu dapat menanyakannya langsung kepada petugas: tekan *Tanya petugas*, dan pesan tadi kami teruskan kepada petugas sebagai pertanyaan Bapak/Ibu. Untuk memilih layanan sendiri, tekan *Menu lengkap*.",
         ),
         [officer_button(), menu_button()],
     )
@@ -643,7 +645,22 @@ mod tests {
         let r = reply("syarat akta kelahiran").unwrap();
         assert!(r.body().contains("Surat keterangan kelahiran"));
         assert!(r.body().contains("5 hari kerja"));
+        // Both parents' KTP-el, each on its own line; SPTJM spelled out.
+        assert!(r.body().contains("KTP-el ayah\n") && r.body().contains("KTP-el ibu"));
+        assert!(
+            r.body()
+                .contains("Surat Pernyataan Tanggung Jawab Mutlak (SPTJM)")
+        );
         assert_eq!(ids(&r)[0], "svc:BIRTH");
+
+        // Legalisation: what TTE documents with a QR code need (nothing) is said with its requirements.
+        let r = reply("syarat legalisir akta").unwrap();
+        assert!(r.body().contains("*Legalisasi dokumen*"), "{}", r.body());
+        assert!(
+            r.body().contains("(TTE)") && r.body().contains("kode QR"),
+            "{}",
+            r.body()
+        );
 
         let r = reply("ktp saya hilang").unwrap();
         assert_eq!(

@@ -7,7 +7,10 @@ pub mod notifications;
 mod tickets;
 pub use tickets::*;
 
-use crate::catalog::{AttachmentSlot, Category, ServiceDefinition, service, services_in};
+use crate::catalog::{
+    AttachmentSlot, Category, EventDate, Field, FieldKind, OpenRequestKey, ServiceDefinition,
+    service, services_in,
+};
 use crate::office::Office;
 use crate::region::Region;
 use crate::reply::{ListRow, ListSection, Reply};
@@ -116,7 +119,7 @@ pub fn main_menu(
         .unwrap_or_default();
     Reply::list(
         format!(
-            "{} Pesan dapat dikirim kapan saja; petugas menjawab pada jam kerja ({}).\n\nSilakan pilih jenis layanan (atau ketik nomornya). Semua layanan adminduk gratis.\n{}\n\nKetik *status* untuk melihat permohonan Bapak/Ibu, *bantuan* untuk petunjuk.{resume}",
+            "{} Pesan dapat dikirim kapan saja; petugas menjawab pada jam kerja ({}).\n\nSilakan pilih jenis layanan (atau ketik nomornya). Semua layanan adminduk tidak dipungut biaya.\n{}\n\nKetik *status* untuk melihat permohonan Bapak/Ibu, *bantuan* untuk petunjuk.{resume}",
             greeting(display_name, office),
             office.hours,
             numbered.join("\n")
@@ -167,7 +170,7 @@ pub fn help() -> Reply {
          • *status <nomor tiket>* — rincian satu permohonan\n\
          • *lanjut* — melanjutkan permohonan yang belum selesai\n\
          • *batal* — membatalkan permohonan yang sedang diisi\n\n\
-         Dokumen dikirim sebagai foto (JPG/PNG) atau PDF. Semua layanan adminduk gratis; petugas tidak pernah meminta bayaran.",
+         Dokumen dikirim sebagai foto (JPG/PNG) atau PDF. Semua layanan adminduk tidak dipungut biaya; petugas tidak pernah meminta bayaran.",
     )
 }
 
@@ -198,33 +201,73 @@ pub fn service_suspended(service: &ServiceDefinition, notice: &str) -> Reply {
     ))
 }
 
+/// Who the name and NIK asked first belong to: the parent or relative who reports a birth or a
+/// death, the applicant otherwise.
+fn applicant_noun(service: &ServiceDefinition) -> &'static str {
+    match service.code {
+        ServiceCode::Birth => "pelapor (ayah atau ibu anak)",
+        ServiceCode::Death => "pelapor (keluarga almarhum/almarhumah)",
+        _ => "pemohon",
+    }
+}
+
 pub fn draft_opened(ticket: TicketId, service: &ServiceDefinition) -> Reply {
+    let note = service
+        .note
+        .map(|note| format!("\n\n{note}"))
+        .unwrap_or_default();
     Reply::text(format!(
-        "Permohonan *{}* dibuka dengan nomor tiket *{}*. Simpan nomor ini untuk mengecek status.\n\nSilakan ketik *nama lengkap pemohon* sesuai KK.",
+        "Permohonan *{}* dibuka dengan nomor tiket *{}*. Simpan nomor ini untuk mengecek status.{note}\n\nSilakan ketik *nama lengkap {}* sesuai KK.",
         service.name,
-        ticket.as_str()
+        ticket.as_str(),
+        applicant_noun(service)
     ))
 }
 
-pub fn ask_name() -> Reply {
-    Reply::text("Silakan ketik *nama lengkap pemohon* sesuai KK.")
+pub fn ask_name(service: &ServiceDefinition) -> Reply {
+    Reply::text(format!(
+        "Silakan ketik *nama lengkap {}* sesuai KK.",
+        applicant_noun(service)
+    ))
 }
 
 pub fn name_invalid() -> Reply {
-    Reply::text("Mohon ketik nama lengkap pemohon dengan huruf (2 sampai 100 karakter).")
+    Reply::text("Mohon ketik nama lengkap dengan huruf (2 sampai 100 karakter).")
 }
 
-pub fn ask_nik(name: &str) -> Reply {
+pub fn ask_nik(service: &ServiceDefinition, name: &str) -> Reply {
+    let whose = match service.code {
+        ServiceCode::Birth | ServiceCode::Death => "pelapor, ",
+        _ => "",
+    };
     Reply::text(format!(
-        "Terima kasih. Sekarang ketik *NIK* (16 digit) atas nama {name}, sesuai KTP-el atau KK."
+        "Terima kasih. Sekarang ketik *NIK* (16 angka) {whose}atas nama {name}, sesuai KTP-el atau KK."
     ))
 }
 
 pub fn nik_invalid(err: &NikError) -> Reply {
     Reply::text(format!(
-        "{}\n\nMohon periksa kembali dan ketik ulang NIK (16 digit).",
+        "{}\n\nMohon periksa kembali dan ketik ulang NIK (16 angka).",
         err.resident_message()
     ))
+}
+
+/// One of the service's questions (`catalog::Field`).
+pub fn ask_field(field: &Field) -> Reply {
+    Reply::text(field.question)
+}
+
+pub fn field_invalid(field: &Field) -> Reply {
+    let how = match field.kind {
+        FieldKind::PersonName => {
+            "Mohon ketik nama lengkap dengan huruf (2 sampai 100 karakter).".to_owned()
+        }
+        FieldKind::Text => {
+            "Mohon jawab dengan teks singkat (paling banyak 200 karakter).".to_owned()
+        }
+        FieldKind::Count { max } => format!("Mohon ketik angkanya saja, 1 sampai {max}."),
+    };
+    Reply::text(format!("{how}\n\n{}", field.question))
 }
 
 pub fn ask_district(region: &Region) -> Reply {
@@ -264,23 +307,28 @@ pub fn district_unknown(region: &Region) -> Reply {
     ))
 }
 
+/// A date example that is in the past whatever year the service runs in.
+pub const DATE_EXAMPLE: &str = "17-08-2020";
+
 pub fn ask_event_date(service: &ServiceDefinition) -> Reply {
-    let event = match service.code {
-        ServiceCode::Birth => "kelahiran",
-        ServiceCode::Death => "kematian",
-        ServiceCode::Marriage => "perkawinan",
-        ServiceCode::Divorce => "perceraian (tanggal putusan pengadilan)",
-        _ => "peristiwa",
+    let question = match service.event_date {
+        Some(EventDate::Birth) => "Kapan tanggal lahir anak?",
+        Some(EventDate::Death) => "Kapan tanggal kematian?",
+        Some(EventDate::Marriage) => "Kapan tanggal perkawinan?",
+        Some(EventDate::DecisionFinal) => {
+            "Kapan putusan perceraian dari pengadilan *berkekuatan hukum tetap*? Tanggal ini (bukan tanggal putusan dibacakan) tertulis pada putusan atau surat keterangan dari pengadilan; batas waktu pelaporan dihitung sejak tanggal ini."
+        }
+        None => "Kapan tanggal peristiwanya?",
     };
     Reply::text(format!(
-        "Kapan tanggal {event}? Ketik dengan format *tanggal-bulan-tahun*, misalnya 17-08-2026."
+        "{question} Ketik dengan format *tanggal-bulan-tahun*, misalnya {DATE_EXAMPLE}."
     ))
 }
 
 pub fn event_date_invalid() -> Reply {
-    Reply::text(
-        "Tanggal tidak dapat dibaca atau berada di masa depan. Ketik dengan format tanggal-bulan-tahun, misalnya 17-08-2026.",
-    )
+    Reply::text(format!(
+        "Tanggal tidak dapat dibaca atau berada di masa depan. Ketik dengan format tanggal-bulan-tahun, misalnya {DATE_EXAMPLE}."
+    ))
 }
 
 fn slot_lines(slots: &[&AttachmentSlot]) -> String {
@@ -316,7 +364,7 @@ pub fn document_received(request: &Request, slot: &AttachmentSlot) -> Reply {
     let required_missing = missing.iter().any(|s| s.required);
     if required_missing {
         return Reply::text(format!(
-            "Diterima: {} (tiket *{}*).\n\nMasih diperlukan:\n{}",
+            "Terima kasih, *{}* sudah kami terima (tiket *{}*).\n\nMasih diperlukan:\n{}",
             slot.label,
             request.ticket.as_str(),
             slot_lines(&missing)
@@ -330,7 +378,13 @@ pub fn document_received(request: &Request, slot: &AttachmentSlot) -> Reply {
             slot_lines(&missing)
         )
     };
-    ready_to_submit(request, &format!("Diterima: {}.{optional}", slot.label))
+    ready_to_submit(
+        request,
+        &format!(
+            "Terima kasih, *{}* sudah kami terima.{optional}",
+            slot.label
+        ),
+    )
 }
 
 pub fn ready_to_submit(request: &Request, preface: &str) -> Reply {
@@ -365,7 +419,7 @@ pub fn no_open_slot(request: &Request) -> Reply {
 
 pub fn submitted(request: &Request, due: Date) -> Reply {
     Reply::text(format!(
-        "Terima kasih, permohonan *{}* dengan nomor tiket *{}* sudah kami terima dan akan diperiksa petugas.\n\nPerkiraan selesai: *{}* (paling lambat {} hari kerja). Kami akan mengabari setiap perubahan status di sini. Ketik *status {}* kapan saja untuk mengecek.",
+        "Terima kasih, permohonan *{}* dengan nomor tiket *{}* sudah kami terima dan akan diperiksa petugas.\n\nTarget selesai paling lambat *{}* ({} hari kerja). Kami akan mengabari setiap perubahan status di sini. Ketik *status {}* kapan saja untuk mengecek.",
         service(request.service).name,
         request.ticket.as_str(),
         date(due),
@@ -375,8 +429,12 @@ pub fn submitted(request: &Request, due: Date) -> Reply {
 }
 
 pub fn duplicate_request(existing: TicketId, service: &ServiceDefinition) -> Reply {
+    let who = match service.open_request_key {
+        OpenRequestKey::ApplicantNik => "NIK tersebut",
+        OpenRequestKey::Child => "Anak dengan nama dan tanggal lahir tersebut",
+    };
     Reply::text(format!(
-        "NIK tersebut sudah memiliki permohonan *{}* yang masih berjalan dengan nomor tiket *{}*. Permohonan baru tidak dibuat. Ketik *status {}* untuk melihat perkembangannya.",
+        "{who} sudah memiliki permohonan *{}* yang masih berjalan dengan nomor tiket *{}*. Permohonan baru tidak dibuat. Ketik *status {}* untuk melihat perkembangannya.",
         service.name,
         existing.as_str(),
         existing.as_str()
@@ -453,7 +511,7 @@ pub fn status_list(requests: &[&Request]) -> Reply {
         .map(|r| {
             let due = r
                 .due_date
-                .map(|d| format!(", perkiraan selesai {}", date(d)))
+                .map(|d| format!(", target selesai paling lambat {}", date(d)))
                 .unwrap_or_default();
             format!(
                 "• *{}* — {}: {}{due}",
@@ -473,7 +531,7 @@ pub fn status_list(requests: &[&Request]) -> Reply {
 pub fn status_detail(request: &Request) -> Reply {
     let due = request
         .due_date
-        .map(|d| format!("\nPerkiraan selesai: {}", date(d)))
+        .map(|d| format!("\nTarget selesai paling lambat {}", date(d)))
         .unwrap_or_default();
     let missing: Vec<&AttachmentSlot> = request.missing_slots().filter(|s| s.required).collect();
     let todo = if request.status == RequestStatus::Draft && !missing.is_empty() {
@@ -530,6 +588,241 @@ mod tests {
             assert!((1..=10).contains(&rows), "{category:?} has {rows} rows");
             assert!(body.chars().count() <= crate::reply::INTERACTIVE_BODY_MAX);
         }
+    }
+
+    /// Every text the catalog can render, over every service, slot, field and error, in every
+    /// state it depends on.
+    fn every_rendered_text() -> Vec<String> {
+        use crate::officer_actions::RevisionItem;
+        use crate::resident::ResidentId;
+        use crate::{KkError, NikError};
+        use time::macros::datetime;
+
+        let office = Office::default();
+        let region = Region::load("1708").unwrap();
+        let now = datetime!(2026 - 12 - 03 09:00 +7);
+        let due = date!(2026 - 12 - 10);
+        let ticket = TicketId::from_random(7);
+        let mut texts: Vec<String> = Vec::new();
+        let rendered = |reply: Reply| reply.body().to_owned();
+        texts.push(rendered(main_menu(Some("Siti"), &office, Some(ticket))));
+        texts.push(rendered(main_menu(None, &office, None)));
+        for category in Category::ALL {
+            texts.push(rendered(category_menu(category)));
+        }
+        texts.push(rendered(help()));
+        texts.push(rendered(unsupported_input()));
+        texts.push(rendered(session_expired(Some(ticket))));
+        texts.push(rendered(session_expired(None)));
+        texts.push(rendered(name_invalid()));
+        texts.push(rendered(ask_district(&region)));
+        texts.push(rendered(district_unknown(&region)));
+        texts.push(rendered(event_date_invalid()));
+        texts.push(rendered(cancelled(ticket)));
+        texts.push(rendered(nothing_to_cancel()));
+        texts.push(rendered(nothing_to_resume()));
+        texts.push(rendered(media_without_request()));
+        texts.push(rendered(text_expected()));
+        texts.push(rendered(status_not_found()));
+        texts.push(rendered(status_list(&[])));
+        texts.push(rendered(held_not_delivered(2)));
+        texts.push(rendered(held_full()));
+        texts.push(rendered(cancel_stale(ticket)));
+        texts.push(rendered(ticket_not_waiting(ticket)));
+        texts.push(rendered(voice_is_not_a_document()));
+        for err in [
+            NikError::Length { found: 15 },
+            NikError::NotDigits,
+            NikError::Province { code: 99 },
+            NikError::Day,
+            NikError::Month,
+            NikError::Date,
+            NikError::FutureDate,
+            NikError::Serial,
+        ] {
+            texts.push(rendered(nik_invalid(&err)));
+        }
+        for err in [
+            KkError::Length { found: 3 },
+            KkError::NotDigits,
+            KkError::Province { code: 99 },
+            KkError::ZeroTail,
+        ] {
+            texts.push(err.resident_message());
+        }
+        for definition in crate::catalog::services() {
+            let mut request = Request::open(
+                ticket,
+                definition.code,
+                ResidentId::Phone("6281234567890".into()),
+                now,
+            );
+            texts.push(rendered(service_suspended(
+                definition,
+                "Ditutup sementara.",
+            )));
+            texts.push(rendered(draft_opened(ticket, definition)));
+            texts.push(rendered(ask_name(definition)));
+            texts.push(rendered(ask_nik(definition, "Siti Aminah")));
+            texts.push(rendered(ask_event_date(definition)));
+            texts.push(rendered(thread_prompt(definition)));
+            texts.push(rendered(privacy_notice(definition)));
+            texts.push(rendered(duplicate_request(ticket, definition)));
+            for field in definition.fields {
+                texts.push(rendered(ask_field(field)));
+                texts.push(rendered(field_invalid(field)));
+            }
+            texts.push(rendered(documents_needed(&request, true)));
+            texts.push(rendered(submit_incomplete(&request)));
+            texts.push(rendered(status_detail(&request)));
+            texts.push(rendered(confirm_cancel(&request)));
+            texts.push(rendered(confirm_replace_draft(&request, definition)));
+            for slot in definition.slots {
+                texts.push(rendered(slot_selected(slot)));
+                texts.push(rendered(document_received(&request, slot)));
+                texts.push(rendered(documents::item_received(&request, slot.id)));
+                for reason in [
+                    documents::ResendReason::WrongType,
+                    documents::ResendReason::TooLarge { max_mb: 5 },
+                    documents::ResendReason::Damaged,
+                    documents::ResendReason::Unavailable,
+                ] {
+                    texts.push(rendered(documents::resend_item(&request, slot.id, reason)));
+                }
+                request.slots.push(crate::SlotFill {
+                    slot: slot.id.to_owned(),
+                    document_id: slot.id.to_owned(),
+                });
+            }
+            texts.push(rendered(no_open_slot(&request)));
+            texts.push(rendered(submitted(&request, due)));
+            texts.push(rendered(thread_opened(&request, due)));
+            texts.push(rendered(thread_appended(ticket)));
+            texts.push(rendered(thread_closed(ticket)));
+            texts.push(rendered(consultation_joined(&request)));
+            texts.push(rendered(ticket_chosen(&request)));
+            texts.push(rendered(delivered_to_ticket(&request, 2)));
+            texts.push(rendered(revision_progress(
+                &request,
+                &["KTP-el".to_owned()],
+            )));
+            texts.push(rendered(revision_progress(&request, &[])));
+            texts.push(rendered(revision_still_checking(&request, &["kk"])));
+            texts.push(rendered(resubmitted(&request, due)));
+            texts.push(rendered(choose_ticket(&[&request])));
+            texts.push(rendered(status_list(&[&request])));
+            request.due_date = Some(due);
+            texts.push(rendered(status_detail(&request)));
+            texts.push(rendered(status_list(&[&request])));
+            let items = [RevisionItem {
+                slot: definition
+                    .slots
+                    .first()
+                    .map_or("lainnya", |s| s.id)
+                    .to_owned(),
+                reason: "foto buram".into(),
+            }];
+            let n = &notifications::revision_requested(&ticket, definition, &items);
+            for notification in [
+                notifications::claimed(&ticket, definition),
+                notifications::released(&ticket, definition),
+                n.clone(),
+                notifications::approved(&ticket, definition),
+                notifications::rejected(&ticket, definition, "data tidak sesuai"),
+                notifications::completed(&ticket, definition),
+                notifications::officer_message(&ticket, "Mohon datang ke kantor."),
+            ] {
+                texts.push(notification.text.clone());
+                texts.extend(notification.template_params.clone());
+            }
+            if definition.kind == crate::catalog::ServiceKind::Registration {
+                texts.push(documents::result_caption(&request, &office));
+            }
+        }
+        for status in [
+            RequestStatus::Draft,
+            RequestStatus::Submitted,
+            RequestStatus::InReview,
+            RequestStatus::NeedsRevision,
+            RequestStatus::Approved,
+            RequestStatus::Completed,
+            RequestStatus::Rejected,
+            RequestStatus::Cancelled,
+        ] {
+            texts.push(status_label(status).to_owned());
+            texts.push(notifications::status_label(status).to_owned());
+        }
+        texts
+    }
+
+    #[test]
+    fn every_rendered_text_follows_the_wording_rules() {
+        let texts = every_rendered_text();
+        assert!(texts.len() > 500, "{}", texts.len());
+        for text in &texts {
+            // Residents are "Bapak/Ibu", never "Anda".
+            assert!(
+                !text
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w.eq_ignore_ascii_case("anda")),
+                "{text}"
+            );
+            // "16 angka", "Legalisasi", "tidak dipungut biaya", "Target selesai paling lambat".
+            assert!(!text.contains("digit"), "{text}");
+            assert!(!text.to_lowercase().contains("legalisir"), "{text}");
+            assert!(!text.to_lowercase().contains("gratis"), "{text}");
+            assert!(!text.to_lowercase().contains("perkiraan selesai"), "{text}");
+            assert!(!text.starts_with("Diterima:"), "{text}");
+            // A date example is in the past whatever the year (no "misalnya 17-08-2026").
+            for year in 2021..2100 {
+                assert!(!text.contains(&format!("-{year}.")), "{text}");
+                assert!(!text.contains(&format!("-{year} ")), "{text}");
+            }
+        }
+        // SPTJM and F-1.03 are spelled out where they first appear in a message.
+        for text in &texts {
+            for (short, long) in [
+                ("SPTJM", "Surat Pernyataan Tanggung Jawab Mutlak (SPTJM)"),
+                (
+                    "F-1.03",
+                    "F-1.03 (Formulir Pendaftaran Perpindahan Penduduk)",
+                ),
+            ] {
+                if let Some(first) = text.find(short) {
+                    let spelled = text.find(long);
+                    assert!(
+                        spelled.is_some_and(|at| at <= first),
+                        "{short} not spelled out first in: {text}"
+                    );
+                }
+            }
+        }
+        // The receipt of a document says thanks and names it.
+        let birth = service(ServiceCode::Birth);
+        let request = Request::open(
+            TicketId::from_random(1),
+            ServiceCode::Birth,
+            crate::resident::ResidentId::Phone("62812".into()),
+            time::macros::datetime!(2026 - 12 - 03 09:00 +7),
+        );
+        let body = document_received(&request, &birth.slots[0])
+            .body()
+            .to_owned();
+        assert!(
+            body.starts_with(&format!(
+                "Terima kasih, *{}* sudah kami terima.",
+                birth.slots[0].label
+            )) || body.starts_with(&format!(
+                "Terima kasih, *{}* sudah kami terima (",
+                birth.slots[0].label
+            )),
+            "{body}"
+        );
+        let body = submitted(&request, date!(2026 - 12 - 10)).body().to_owned();
+        assert!(
+            body.contains("Target selesai paling lambat *10 Desember 2026*"),
+            "{body}"
+        );
     }
 
     #[test]
