@@ -74,3 +74,13 @@ pub fn voice(from: &str, wamid: &str, media_id: &str, sha256: &str) -> Vec<u8> {
     });
     envelope(from, m)
 }
+
+/// A number change WhatsApp reports without the new number (`system`, `user_changed_number`).
+pub fn number_change_without_new_number(from: &str, wamid: &str) -> Vec<u8> {
+    let mut m = base(from, wamid, "system");
+    m["system"] = json!({
+        "body": format!("User changed from {from} to a new number"),
+        "type": "user_changed_number",
+    });
+    envelope(from, m)
+}

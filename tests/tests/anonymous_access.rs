@@ -693,12 +693,19 @@ fn template_policy_for(bucket: &str) -> Option<Value> {
         let props = resource.get("Properties").expect("policy properties");
         let target = props.get("Bucket").and_then(|b| intrinsic(b, "Ref"));
         assert_eq!(target.and_then(Yaml::as_str), Some("DocumentsBucket"));
-        let document = resolve(props.get("PolicyDocument").expect("a policy"), &arn);
-        let all = match &document["Statement"] {
-            Value::Array(s) => s.clone(),
-            one => vec![one.clone()],
+        let document = props.get("PolicyDocument").expect("a policy");
+        let all: Vec<&Yaml> = match document.get("Statement") {
+            Some(Yaml::Sequence(s)) => s.iter().collect(),
+            Some(one) => vec![one],
+            None => Vec::new(),
         };
-        statements.extend(all.into_iter().filter(|s| s.get("Condition").is_none()));
+        // Left out before they are resolved: a condition may name other resources (the
+        // documents role, a parameter) that this reading does not resolve.
+        statements.extend(
+            all.into_iter()
+                .filter(|s| s.get("Condition").is_none())
+                .map(|s| resolve(s, &arn)),
+        );
     }
     (!statements.is_empty()).then(|| json!({"Version": "2012-10-17", "Statement": statements}))
 }

@@ -13,57 +13,27 @@ const WAMID: &str = "wamid.HBgNNjI4MTI5ODc2NTQzMhUCABIYFjNFQjBGQUlMRUQwMDAwMDAwM
 /// A number change WhatsApp reports without the new number: the webhook cannot act on it and
 /// records it as failed for good (200 to Meta, no retry storm).
 fn number_change_without_new_number() -> Vec<u8> {
-    let body = json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": "310000000000001",
-            "changes": [{
-                "field": "messages",
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": {
-                        "display_phone_number": "6282100000001",
-                        "phone_number_id": "420000000000001"
-                    },
-                    "messages": [{
-                        "from": PHONE,
-                        "id": WAMID,
-                        "timestamp": "1796000000",
-                        "type": "system",
-                        "system": {
-                            "body": "User changed from 6281298765432 to a new number",
-                            "type": "user_changed_number"
-                        }
-                    }]
-                }
-            }]
-        }]
-    });
-    serde_json::to_vec(&body).unwrap_or_default()
+    integration_tests::payloads::number_change_without_new_number(PHONE, WAMID)
+}
+
+async fn call(h: &Harness, method: reqwest::Method, token: &str, path: &str) -> (u16, Value) {
+    let response = h
+        .http
+        .request(method, h.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("API answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 async fn get(h: &Harness, token: &str, path: &str) -> (u16, Value) {
-    let response = h
-        .http
-        .get(h.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("API answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    call(h, reqwest::Method::GET, token, path).await
 }
 
 async fn post(h: &Harness, token: &str, path: &str) -> (u16, Value) {
-    let response = h
-        .http
-        .post(h.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("API answers");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    call(h, reqwest::Method::POST, token, path).await
 }
 
 #[tokio::test]
