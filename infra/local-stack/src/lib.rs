@@ -6,9 +6,9 @@ pub mod authorizer;
 pub mod dynamodb_gate;
 pub mod events;
 pub mod gateway;
-pub mod idempotency;
 pub mod iam;
 pub mod iam_http;
+pub mod idempotency;
 pub mod provision;
 pub mod template;
 
