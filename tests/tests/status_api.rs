@@ -442,6 +442,8 @@ async fn a_request_goes_from_submission_to_completion_and_the_resident_hears_eac
     assert_eq!(status, 200);
     assert_eq!(detail["status"], "COMPLETED");
     assert_eq!(detail["version"], 7);
+    // Dates are ISO 8601, as the contract says (not `time`'s `[2026, 337]`).
+    assert_eq!(detail["due_date"], "2026-12-03", "{}", detail["due_date"]);
     assert_eq!(detail["allowed_actions"], json!([]));
     let actions: Vec<&str> = detail["history"]
         .as_array()

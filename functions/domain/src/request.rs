@@ -112,7 +112,11 @@ pub struct Request {
         skip_serializing_if = "Option::is_none"
     )]
     pub submitted_at: Option<OffsetDateTime>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "iso_date_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub due_date: Option<Date>,
     /// The officer who claimed it (`IN_REVIEW`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -125,7 +129,11 @@ pub struct Request {
     pub completed_at: Option<OffsetDateTime>,
     /// Date of the event being registered (birth, death, marriage, divorce), for the late-report
     /// flag of SPEC 3. Set by the conversation when it asks for it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "iso_date_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub event_date: Option<Date>,
     /// What the resident must correct while `NEEDS_REVISION`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -275,5 +283,73 @@ impl Request {
         let reported = crate::jakarta_date(self.submitted_at.unwrap_or(self.created_at));
         self.event_date
             .is_some_and(|event| crate::service(self.service).is_late_report(event, reported))
+    }
+}
+
+/// Calendar dates as ISO 8601 (`2026-12-08`) wherever a request is written: the table and the
+/// officer API. (`time`'s own serde form is `[2026, 342]`, year and day of the year, which no
+/// client reads as a date.) The old form is still read, so items stored before stay readable.
+pub mod iso_date_option {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+    use time::macros::format_description;
+
+    const FORMAT: &[time::format_description::BorrowedFormatItem<'static>] =
+        format_description!("[year]-[month]-[day]");
+
+    pub fn serialize<S: Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match date {
+            Some(date) => {
+                let text = date.format(FORMAT).map_err(serde::ser::Error::custom)?;
+                s.serialize_str(&text)
+            }
+            None => s.serialize_none(),
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Iso(String),
+        YearAndOrdinal(Date),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        match Option::<Stored>::deserialize(d)? {
+            None => Ok(None),
+            Some(Stored::YearAndOrdinal(date)) => Ok(Some(date)),
+            Some(Stored::Iso(text)) => Date::parse(&text, FORMAT)
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+#[cfg(test)]
+mod iso_date_tests {
+    use super::iso_date_option;
+    use serde::{Deserialize, Serialize};
+    use time::macros::date;
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Holder {
+        #[serde(default, with = "iso_date_option")]
+        due: Option<time::Date>,
+    }
+
+    #[test]
+    fn dates_are_written_as_iso_8601_and_the_old_form_is_still_read() {
+        let h = Holder {
+            due: Some(date!(2026 - 12 - 08)),
+        };
+        assert_eq!(
+            serde_json::to_string(&h).unwrap(),
+            r#"{"due":"2026-12-08"}"#
+        );
+        let old: Holder = serde_json::from_str(r#"{"due":[2026,342]}"#).unwrap();
+        assert_eq!(old, h);
+        let none: Holder = serde_json::from_str(r#"{"due":null}"#).unwrap();
+        assert_eq!(none.due, None);
+        assert!(serde_json::from_str::<Holder>(r#"{"due":"08-12-2026"}"#).is_err());
     }
 }
