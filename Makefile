@@ -84,3 +84,13 @@ fuzz:
 	  echo "== $$t ($(FUZZ_SECONDS) s, corpus $$dir: $$(ls $$dir | wc -l) files)"; \
 	  nice -n 19 cargo +nightly fuzz run $$t $$dir -- -max_total_time=$(FUZZ_SECONDS) -timeout=60; \
 	done
+
+# Every province, regency/city and kecamatan of Indonesia (issue #20): fetches the idn-area-data
+# package with npm (no install, no scripts run) and regenerates functions/domain/data/regions.tsv.
+# Bump IDN_AREA_DATA_VERSION and functions/domain/data/REGIONS-SOURCE.md together.
+IDN_AREA_DATA_VERSION ?= 4.0.1
+.PHONY: regions
+regions:
+	@bash -c 'set -euo pipefail; T=$$(mktemp -d); trap "rm -rf $$T" EXIT; \
+	  (cd $$T && npm pack --silent idn-area-data@$(IDN_AREA_DATA_VERSION) >/dev/null && tar xzf idn-area-data-*.tgz); \
+	  python3 infra/regions/refresh.py $$T/package $(IDN_AREA_DATA_VERSION)'

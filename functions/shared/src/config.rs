@@ -131,6 +131,17 @@ fn is_graph_version(v: &str) -> bool {
     )
 }
 
+/// The office's regency or city (`OFFICE_REGION_CODE`, four digits, default `1708` =
+/// Kabupaten Kepahiang) with its kecamatan. A code that is no regency or city stops the
+/// function's start, naming the variable, instead of serving residents an empty list.
+pub fn office_region(env: &Env) -> Result<domain::region::Region, ConfigError> {
+    let code = env.or_default("OFFICE_REGION_CODE", "1708");
+    domain::region::Region::load(&code).map_err(|e| ConfigError::Invalid {
+        name: "OFFICE_REGION_CODE",
+        reason: e.to_string(),
+    })
+}
+
 /// Public holidays (`HOLIDAYS`: comma-separated ISO dates), skipped when counting working days.
 pub fn holidays(env: &Env) -> Result<Vec<time::Date>, ConfigError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -228,6 +239,21 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn office_region_is_any_regency_and_an_unknown_code_stops_the_start() {
+        assert_eq!(office_region(&env(&[])).unwrap().code, "1708");
+        let bogor = office_region(&env(&[("OFFICE_REGION_CODE", "3201")])).unwrap();
+        assert_eq!(bogor.name, "Kabupaten Bogor");
+        assert_eq!(bogor.districts.len(), 40);
+        let err = office_region(&env(&[("OFFICE_REGION_CODE", "9999")])).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { name: "OFFICE_REGION_CODE", .. }));
+        let message = err.to_string();
+        assert!(
+            message.contains("OFFICE_REGION_CODE") && message.contains("\"9999\" is not"),
+            "{message}"
+        );
     }
 
     #[test]

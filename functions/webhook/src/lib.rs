@@ -53,11 +53,7 @@ impl Webhook {
         let whatsapp = WhatsAppConfig::from_env(env)?;
         let table = shared::config::table_name(env)?;
         let WhatsApp { secrets, graph } = WhatsApp::new(&whatsapp, sdk)?;
-        let region_code = env.or_default("OFFICE_REGION_CODE", "1708");
-        let region = Region::load(&region_code).map_err(|e| ConfigError::Invalid {
-            name: "OFFICE_REGION_CODE",
-            reason: e.to_string(),
-        })?;
+        let region = shared::config::office_region(env)?;
         let store = Arc::new(DynamoStore::new(shared::aws::dynamodb_client(sdk), table));
         Ok(Self {
             secrets,
