@@ -12,9 +12,9 @@
 use crate::catalog::{Availability, Category, ServiceKind, service, services_in};
 use crate::document::{ATTACHMENT_SLOT, Document, DocumentSource, DocumentState};
 use crate::messages::{
-    self as msg, CANCEL_ID, CANCEL_PREFIX, CATEGORY_PREFIX, CONSENT_PREFIX, DISTRICT_PREFIX,
-    KEEP_PREFIX, REPLACE_PREFIX, RESUBMIT_PREFIX, SERVICE_PREFIX, SLOT_PREFIX, SUBMIT_ID,
-    TICKET_PREFIX,
+    self as msg, CANCEL_ID, CANCEL_PREFIX, CATEGORY_PREFIX, CONSENT_PREFIX, DISTRICT_PAGE_PREFIX,
+    DISTRICT_PREFIX, KEEP_PREFIX, REPLACE_PREFIX, RESUBMIT_PREFIX, SERVICE_PREFIX, SLOT_PREFIX,
+    SUBMIT_ID, TICKET_PREFIX,
 };
 use crate::officer_actions::OTHER_SLOT;
 use crate::region::Region;
@@ -76,7 +76,12 @@ pub enum Step {
     AskNik {
         name: String,
     },
-    AskDistrict,
+    /// Waiting for the kecamatan; `page` is the page of the list shown last (0 for the first,
+    /// and the only one of a region with at most 10 kecamatan).
+    AskDistrict {
+        #[serde(default, skip_serializing_if = "is_zero")]
+        page: usize,
+    },
     AskEventDate,
     /// Waiting for attachments; `selected` is a slot the resident picked explicitly.
     CollectDocuments {
@@ -102,6 +107,10 @@ pub enum Step {
     ChoosingTicket {
         held: Vec<Held>,
     },
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A message kept until the resident says which ticket it is for.
@@ -621,7 +630,7 @@ impl<'a> Turn<'a> {
                 self.conversation.step,
                 Step::AskName
                     | Step::AskNik { .. }
-                    | Step::AskDistrict
+                    | Step::AskDistrict { .. }
                     | Step::AskEventDate
                     | Step::ThreadText { .. }
             ) {
@@ -649,7 +658,7 @@ impl<'a> Turn<'a> {
             Step::PrivacyNotice { service } => self.on_privacy_notice(service),
             Step::AskName => self.on_name(),
             Step::AskNik { name } => self.on_nik(&name),
-            Step::AskDistrict => self.on_district(),
+            Step::AskDistrict { page } => self.on_district(page),
             Step::AskEventDate => self.on_event_date(),
             Step::CollectDocuments { selected } => self.on_documents(selected),
             Step::ThreadText { service } => self.on_thread_text(service),
@@ -1166,7 +1175,7 @@ impl<'a> Turn<'a> {
                 Ok(())
             }),
             Step::AskName
-            | Step::AskDistrict
+            | Step::AskDistrict { .. }
             | Step::AskEventDate
             | Step::CollectDocuments { .. } => self.with_draft(|turn, draft| {
                 let draft = draft.clone();
@@ -1210,8 +1219,8 @@ impl<'a> Turn<'a> {
                 self.say(msg::ask_name());
             }
             Some(a) if a.kecamatan.is_none() => {
-                self.go(Step::AskDistrict);
-                self.say(msg::ask_district(self.input.region));
+                self.go(Step::AskDistrict { page: 0 });
+                self.say(msg::ask_district(self.input.region, 0));
             }
             Some(_)
                 if definition.late_report_after_days.is_some() && request.event_date.is_none() =>
@@ -1482,7 +1491,34 @@ impl<'a> Turn<'a> {
         })
     }
 
-    fn on_district(&mut self) -> Result<(), Need> {
+    fn on_district(&mut self, page: usize) -> Result<(), Need> {
+        /// Typed instead of tapping "Lainnya…".
+        const MORE: [&str; 6] = [
+            "lainnya",
+            "lain",
+            "berikutnya",
+            "selanjutnya",
+            "next",
+            "lagi",
+        ];
+        let region = self.input.region;
+        let next_page = match self.input.inbound {
+            Inbound::Choice { id, .. } => id
+                .strip_prefix(DISTRICT_PAGE_PREFIX)
+                .and_then(|p| p.parse::<usize>().ok()),
+            Inbound::Text { body } => {
+                let words = words(body);
+                (!words.is_empty() && words.iter().all(|w| MORE.contains(&w.as_str())))
+                    .then_some(page + 1)
+            }
+            _ => None,
+        };
+        if let Some(next) = next_page {
+            let next = next % region.district_pages();
+            self.go(Step::AskDistrict { page: next });
+            self.say(msg::ask_district(region, next));
+            return Ok(());
+        }
         self.with_draft(|turn, draft| {
             let chosen = match turn.input.inbound {
                 Inbound::Choice { id, .. } => id
