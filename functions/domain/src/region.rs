@@ -398,7 +398,14 @@ mod tests {
             let found = codes(&r, text);
             assert_eq!(found.as_deref(), Some(expected), "{text}");
         }
-        for text in ["gunung", "41", "Bogor", "Kota Bogor", "Ci", "Cibinong Ciawi"] {
+        for text in [
+            "gunung",
+            "41",
+            "Bogor",
+            "Kota Bogor",
+            "Ci",
+            "Cibinong Ciawi",
+        ] {
             assert_eq!(codes(&r, text), None, "{text}");
         }
     }
@@ -425,11 +432,9 @@ mod tests {
         assert_eq!(count(2), 38);
         assert!(count(4) >= 514, "regencies and cities: {}", count(4));
         assert!(count(6) >= 7000, "kecamatan: {}", count(6));
-        assert!(
-            atlas.iter().all(|(c, n)| matches!(c.len(), 2 | 4 | 6)
-                && c.bytes().all(|b| b.is_ascii_digit())
-                && !n.is_empty())
-        );
+        assert!(atlas.iter().all(|(c, n)| matches!(c.len(), 2 | 4 | 6)
+            && c.bytes().all(|b| b.is_ascii_digit())
+            && !n.is_empty()));
         for (code, _) in atlas.iter().filter(|(c, _)| c.len() == 4) {
             let region = Region::load(code).unwrap();
             for (i, d) in region.districts.iter().enumerate() {
@@ -451,7 +456,10 @@ mod tests {
     fn every_alias_belongs_to_a_kecamatan_in_the_data() {
         for line in ALIASES.lines().filter(|l| !l.starts_with('#')) {
             let (code, alias) = line.split_once('\t').expect("code<TAB>alias");
-            assert!(is_known_district(code), "{code} ({alias}) is not in regions.tsv");
+            assert!(
+                is_known_district(code),
+                "{code} ({alias}) is not in regions.tsv"
+            );
             assert!(!alias.trim().is_empty());
         }
     }

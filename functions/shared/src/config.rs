@@ -248,7 +248,13 @@ mod tests {
         assert_eq!(bogor.name, "Kabupaten Bogor");
         assert_eq!(bogor.districts.len(), 40);
         let err = office_region(&env(&[("OFFICE_REGION_CODE", "9999")])).unwrap_err();
-        assert!(matches!(err, ConfigError::Invalid { name: "OFFICE_REGION_CODE", .. }));
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                name: "OFFICE_REGION_CODE",
+                ..
+            }
+        ));
         let message = err.to_string();
         assert!(
             message.contains("OFFICE_REGION_CODE") && message.contains("\"9999\" is not"),
