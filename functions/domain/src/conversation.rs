@@ -1480,6 +1480,7 @@ impl<'a> Turn<'a> {
                 replaces: guard.holder.filter(|h| *h != draft.ticket),
             });
             let mut request = draft.clone();
+            request.nik_from_elsewhere = nik.regency_code() != turn.input.region.code;
             request.applicant = Some(Applicant {
                 name: name.to_owned(),
                 nik,

@@ -38,6 +38,18 @@ pub enum RegionError {
 
 const REGIONS: &str = include_str!("../data/regions.tsv");
 const ALIASES: &str = include_str!("../data/regions-aliases.tsv");
+const FORMER_REGENCIES: &str = include_str!("../data/nik-former-regencies.tsv");
+
+/// `(former, current, name)` of each line of `data/nik-former-regencies.tsv`.
+fn former_regencies() -> impl Iterator<Item = (&'static str, &'static str, &'static str)> {
+    FORMER_REGENCIES
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut fields = l.split('\t');
+            Some((fields.next()?, fields.next()?, fields.next()?))
+        })
+}
 
 /// Every `code<TAB>name` line of the data, sorted by code (the generator sorts; a test checks).
 /// Parsed once per process, at the first lookup: about 7,800 borrowed pairs, no copies.
@@ -61,6 +73,31 @@ fn lookup(code: &str) -> Option<&'static str> {
 /// (a binary search over the parsed data).
 pub fn is_known_district(code: &str) -> bool {
     code.len() == 6 && lookup(code).is_some()
+}
+
+/// Every kecamatan code of the country, in order.
+pub fn district_codes() -> impl Iterator<Item = &'static str> {
+    ATLAS.iter().map(|(c, _)| *c).filter(|c| c.len() == 6)
+}
+
+/// The regency or city a NIK's digits 1-4 stand for today: themselves, or the current code of
+/// a regency renumbered since the NIK was issued (`data/nik-former-regencies.tsv`).
+pub fn current_regency(code: &str) -> &str {
+    former_regencies()
+        .find(|(former, ..)| *former == code)
+        .map_or(code, |(_, current, _)| current)
+}
+
+/// Whether a NIK's digits 1-6 name a kecamatan, today's code or one a renumbered regency had.
+pub fn is_nik_district(code: &str) -> bool {
+    if is_known_district(code) {
+        return true;
+    }
+    let (Some(regency), Some(kecamatan)) = (code.get(..4), code.get(4..)) else {
+        return false;
+    };
+    let current = current_regency(regency);
+    current != regency && is_known_district(&format!("{current}{kecamatan}"))
 }
 
 /// The name of a province (2 digits), regency/city (4) or kecamatan (6).
@@ -462,6 +499,25 @@ mod tests {
             );
             assert!(!alias.trim().is_empty());
         }
+    }
+
+    #[test]
+    fn former_regency_codes_name_a_regency_of_today() {
+        let mut count = 0;
+        for (former, current, name) in former_regencies() {
+            assert_eq!(name_of(current), Some(name), "{former} -> {current}");
+            assert_eq!(name_of(former), None, "{former} is still in use");
+            assert_eq!(current_regency(former), current);
+            count += 1;
+        }
+        assert_eq!(count, 26);
+        // Merauke's NIKs from before 2022 (9101..) are Merauke's kecamatan today (9301..).
+        assert!(!is_known_district("910101"));
+        assert!(is_nik_district("910101"));
+        assert!(is_nik_district("930101"));
+        assert!(!is_nik_district("910199"));
+        assert!(is_nik_district("910201"), "Jayawijaya, now 9501");
+        assert_eq!(current_regency("1708"), "1708");
     }
 
     #[test]

@@ -1113,3 +1113,38 @@ fn every_regions_kecamatan_question_fits_whatsapp_and_shows_every_kecamatan_once
     }
     assert!(regions >= 514, "{regions}");
 }
+
+#[test]
+fn a_nik_from_no_kecamatan_is_refused_and_one_from_elsewhere_is_flagged() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:KK_NEW");
+    world.text(&siti(), "Siti Aminah");
+    // 1708 99: Kepahiang has no kecamatan 99.
+    let refused = world.text(&siti(), "1708994508900001");
+    assert!(
+        bodies(&refused).contains("angka ke-1 sampai ke-6"),
+        "{}",
+        bodies(&refused)
+    );
+    assert!(matches!(
+        world.conversations[&siti()].step,
+        Step::AskNik { .. }
+    ));
+
+    // Kabupaten Bogor's NIK in Kepahiang's office: a resident who moved in.
+    world.text(&siti(), "3201014508900001");
+    assert_eq!(
+        world.conversations[&siti()].step,
+        Step::AskDistrict { page: 0 }
+    );
+    assert!(world.draft_of(&siti()).unwrap().nik_from_elsewhere);
+
+    let mut world = World::new();
+    up_to_the_district_question(&mut world, "1708014508900001");
+    assert!(!world.draft_of(&siti()).unwrap().nik_from_elsewhere);
+
+    let mut world = World::in_region("3201");
+    up_to_the_district_question(&mut world, "1708014508900001");
+    assert!(world.draft_of(&siti()).unwrap().nik_from_elsewhere);
+}
