@@ -94,3 +94,12 @@ regions:
 	@bash -c 'set -euo pipefail; T=$$(mktemp -d); trap "rm -rf $$T" EXIT; \
 	  (cd $$T && npm pack --silent idn-area-data@$(IDN_AREA_DATA_VERSION) >/dev/null && tar xzf idn-area-data-*.tgz); \
 	  python3 infra/regions/refresh.py $$T/package $(IDN_AREA_DATA_VERSION)'
+
+# Indonesia's public holidays and cuti bersama for this year and the next (issue #20), from the
+# pinned holidays package in a venv of its own; YEARS="2026 2028" for another range.
+HOLIDAYS_VENV := .venv-holidays
+.PHONY: holidays
+holidays:
+	@test -x $(HOLIDAYS_VENV)/bin/python || python3 -m venv $(HOLIDAYS_VENV)
+	@$(HOLIDAYS_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/holidays/requirements.txt
+	@$(HOLIDAYS_VENV)/bin/python infra/holidays/refresh.py $(YEARS)

@@ -142,7 +142,8 @@ pub fn office_region(env: &Env) -> Result<domain::region::Region, ConfigError> {
     })
 }
 
-/// Public holidays (`HOLIDAYS`: comma-separated ISO dates), skipped when counting working days.
+/// The days skipped when counting working days: Indonesia's national holidays and cuti bersama
+/// (bundled, `make holidays`) plus the local ones in `HOLIDAYS` (comma-separated ISO dates).
 pub fn holidays(env: &Env) -> Result<Vec<time::Date>, ConfigError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     env.optional("HOLIDAYS")
@@ -156,7 +157,8 @@ pub fn holidays(env: &Env) -> Result<Vec<time::Date>, ConfigError> {
                 reason: format!("{d:?}: {e}"),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()
+        .map(|local| domain::calendar::holidays_with(&local))
 }
 
 /// The office as configured (`OFFICE_NAME`, `OFFICE_ADDRESS`, `OFFICE_HOURS`), each defaulting
@@ -264,9 +266,14 @@ mod tests {
 
     #[test]
     fn holidays_parse_and_errors_name_the_value() {
-        let days = holidays(&env(&[("HOLIDAYS", "2026-12-25, 2027-01-01")])).unwrap();
-        assert_eq!(days.len(), 2);
-        assert!(holidays(&env(&[])).unwrap().is_empty());
+        let national = holidays(&env(&[])).unwrap();
+        // Idul Fitri 2026 and its cuti bersama come bundled.
+        assert!(national.contains(&time::macros::date!(2026 - 03 - 21)));
+        assert!(national.contains(&time::macros::date!(2026 - 03 - 23)));
+        // A local holiday is added; a national one given again is not counted twice.
+        let days = holidays(&env(&[("HOLIDAYS", "2026-12-25, 2026-11-30")])).unwrap();
+        assert_eq!(days.len(), national.len() + 1);
+        assert!(days.contains(&time::macros::date!(2026 - 11 - 30)));
         assert!(matches!(
             holidays(&env(&[("HOLIDAYS", "25-12-2026")])),
             Err(ConfigError::Invalid {

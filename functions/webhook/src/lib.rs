@@ -43,7 +43,8 @@ pub struct Webhook {
     pub region: Region,
     /// The office named in the greeting, with its hours.
     pub office: domain::office::Office,
-    /// Public holidays skipped when counting working days (`HOLIDAYS`, ISO dates).
+    /// Days skipped when counting working days: national holidays and cuti bersama (bundled)
+    /// and the local ones (`HOLIDAYS`, ISO dates).
     pub holidays: Vec<Date>,
 }
 
