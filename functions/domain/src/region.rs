@@ -14,6 +14,29 @@ pub struct District {
     pub name: String,
     /// Other ways residents write the name ("kaba wetan"), from `data/regions-aliases.tsv`.
     pub aliases: Vec<String>,
+    /// The name and aliases as [`squash`] reads them, and their single words: computed once at
+    /// load, so matching a typed name allocates nothing per kecamatan.
+    keys: Vec<String>,
+    words: Vec<String>,
+}
+
+impl District {
+    fn new(code: &str, name: &str, aliases: Vec<String>) -> Self {
+        let all = || std::iter::once(name).chain(aliases.iter().map(String::as_str));
+        let keys = all().map(squash).collect();
+        let words = all()
+            .flat_map(|n| n.split(|c: char| !c.is_alphanumeric()))
+            .filter(|w| !w.is_empty())
+            .map(squash)
+            .collect();
+        District {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            aliases,
+            keys,
+            words,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,11 +188,7 @@ impl Region {
         let districts: Vec<District> = atlas[start..]
             .iter()
             .take_while(|(c, _)| c.len() == 6 && c.starts_with(code))
-            .map(|(c, n)| District {
-                code: (*c).to_owned(),
-                name: (*n).to_owned(),
-                aliases: aliases_of(c),
-            })
+            .map(|(c, n)| District::new(c, n, aliases_of(c)))
             .collect();
         if districts.is_empty() {
             return Err(unknown());
@@ -240,30 +259,19 @@ impl Region {
             return self.districts.iter().find(|d| d.code == raw);
         }
         let wanted = squash(&raw);
-        let names = |d: &'_ District| {
-            let mut all = vec![squash(&d.name)];
-            all.extend(d.aliases.iter().map(|a| squash(a)));
-            all
-        };
-        if let Some(d) = self.districts.iter().find(|d| names(d).contains(&wanted)) {
+        if let Some(d) = self.districts.iter().find(|d| d.keys.contains(&wanted)) {
             return Some(d);
         }
         if wanted.len() < 5 {
             return None;
         }
-        if words.len() == 1 {
-            let has_word = |d: &&District| {
-                std::iter::once(&d.name)
-                    .chain(&d.aliases)
-                    .flat_map(|n| n.split(|c: char| !c.is_alphanumeric()))
-                    .any(|w| squash(w) == wanted)
-            };
-            if let Some(d) = only_one(self.districts.iter().filter(has_word)) {
-                return Some(d);
-            }
+        if words.len() == 1
+            && let Some(d) = only_one(self.districts.iter().filter(|d| d.words.contains(&wanted)))
+        {
+            return Some(d);
         }
         only_one(self.districts.iter().filter(|d| {
-            names(d).iter().any(|n| {
+            d.keys.iter().any(|n| {
                 n.len() >= 5 && crate::intent::within_one_edit(wanted.as_bytes(), n.as_bytes())
             })
         }))
