@@ -128,6 +128,17 @@ pub fn name_of(code: &str) -> Option<&'static str> {
     lookup(code)
 }
 
+/// The name of a province (2 digits) by the same substring search as [`Region::load`].
+fn province_name(regency: &str) -> Option<&'static str> {
+    let province = regency.get(..2)?;
+    let at = REGIONS.find(&format!("\n{province}\t"))?;
+    REGIONS[at + 1..]
+        .lines()
+        .next()?
+        .split_once('\t')
+        .map(|(_, n)| n)
+}
+
 /// The aliases of `code` in the hand-kept overlay.
 fn aliases_of(code: &str) -> Vec<String> {
     ALIASES
@@ -181,12 +192,16 @@ impl Region {
         if code.len() != 4 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(unknown());
         }
-        let name = lookup(code).ok_or_else(unknown)?;
-        let province = code.get(..2).and_then(lookup).ok_or_else(unknown)?;
-        let atlas = &*ATLAS;
-        let start = atlas.partition_point(|(c, _)| *c <= code);
-        let districts: Vec<District> = atlas[start..]
-            .iter()
+        // Read only this regency's block of the text (a substring search, tens of µs) rather
+        // than the whole atlas: this runs in every cold start, the atlas only for NIK checks.
+        let block = REGIONS
+            .find(&format!("\n{code}\t"))
+            .map(|at| &REGIONS[at + 1..])
+            .ok_or_else(unknown)?;
+        let mut lines = block.lines().filter_map(|l| l.split_once('\t'));
+        let name = lines.next().map(|(_, n)| n).ok_or_else(unknown)?;
+        let province = province_name(code).ok_or_else(unknown)?;
+        let districts: Vec<District> = lines
             .take_while(|(c, _)| c.len() == 6 && c.starts_with(code))
             .map(|(c, n)| District::new(c, n, aliases_of(c)))
             .collect();
