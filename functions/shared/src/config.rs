@@ -163,13 +163,23 @@ pub fn holidays(env: &Env) -> Result<Vec<time::Date>, ConfigError> {
 
 /// The office as configured (`OFFICE_NAME`, `OFFICE_ADDRESS`, `OFFICE_HOURS`), each defaulting
 /// to [`domain::office::Office::default`].
-pub fn office(env: &Env) -> domain::office::Office {
+pub fn office(env: &Env) -> Result<domain::office::Office, ConfigError> {
+    if let Some(profile) = env.optional("OFFICE_PROFILE") {
+        let region = office_region(env)?;
+        return domain::office::Office::from_profile(&profile, &region).map_err(|e| {
+            ConfigError::Invalid {
+                name: "OFFICE_PROFILE",
+                reason: e.to_string(),
+            }
+        });
+    }
     let default = domain::office::Office::default();
-    domain::office::Office {
+    Ok(domain::office::Office {
         name: env.or_default("OFFICE_NAME", &default.name),
         address: env.or_default("OFFICE_ADDRESS", &default.address),
         hours: env.or_default("OFFICE_HOURS", &default.hours),
-    }
+        service_points: Vec::new(),
+    })
 }
 
 /// The DynamoDB table every function shares.
@@ -241,6 +251,33 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn the_office_profile_is_one_document_validated_at_start() {
+        let profile = r#"{"name": "Disdukcapil Kabupaten Bogor", "address": "Cibinong",
+            "hours": "Senin-Jumat", "service_points": [{"name": "MPP", "address": "Mall",
+            "hours": "Sabtu", "kecamatan": ["320101"]}]}"#;
+        let bogor = [("OFFICE_REGION_CODE", "3201"), ("OFFICE_PROFILE", profile)];
+        let bogor_office = office(&env(&bogor)).unwrap();
+        assert_eq!(bogor_office.place_for(Some("320101")).name, "MPP");
+        // The same profile in Kepahiang's deployment names a kecamatan it does not have.
+        let err = office(&env(&[("OFFICE_PROFILE", profile)])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    name: "OFFICE_PROFILE",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("320101"), "{err}");
+        // Without a profile, the three variables (and their defaults).
+        let plain = office(&env(&[("OFFICE_NAME", "Disdukcapil X")])).unwrap();
+        assert_eq!(plain.name, "Disdukcapil X");
+        assert!(plain.service_points.is_empty());
     }
 
     #[test]

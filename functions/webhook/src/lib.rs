@@ -70,7 +70,7 @@ impl Webhook {
                 env.parsed("CONVERSATION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)?,
             )),
             region,
-            office: shared::config::office(env),
+            office: shared::config::office(env)?,
             holidays: shared::config::holidays(env)?,
         })
     }

@@ -550,6 +550,7 @@ mod tests {
             name: "Disdukcapil Kota Bengkulu".into(),
             address: "Jl. Contoh 1".into(),
             hours: "Senin–Jumat 08.00–16.00 WIB".into(),
+            ..Office::default()
         };
         let body = main_menu(None, &office, None).body().to_owned();
         assert!(body.contains("Disdukcapil Kota Bengkulu") && body.contains("08.00–16.00"));
