@@ -4,12 +4,14 @@ use local_stack::{StackConfig, start};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-const PASSED_THROUGH: [&str; 7] = [
+const PASSED_THROUGH: [&str; 9] = [
     "WHATSAPP_APP_SECRET",
     "WHATSAPP_VERIFY_TOKEN",
     "WHATSAPP_ACCESS_TOKEN",
     "WHATSAPP_PHONE_NUMBER_ID",
     "OFFICE_REGION_CODE",
+    "OFFICE_PROFILE",
+    "HOLIDAYS",
     "PRESIGN_TTL_SECONDS",
     "WEBHOOK_REPLY_LEASE_SECONDS",
 ];
