@@ -1480,7 +1480,9 @@ impl<'a> Turn<'a> {
                 replaces: guard.holder.filter(|h| *h != draft.ticket),
             });
             let mut request = draft.clone();
-            request.nik_from_elsewhere = nik.regency_code() != turn.input.region.code;
+            // A regency renumbered since the NIK was issued is still the same place.
+            request.nik_from_elsewhere =
+                crate::region::current_regency(nik.regency_code()) != turn.input.region.code;
             request.applicant = Some(Applicant {
                 name: name.to_owned(),
                 nik,
@@ -1510,7 +1512,7 @@ impl<'a> Turn<'a> {
             Inbound::Text { body } => {
                 let words = words(body);
                 (!words.is_empty() && words.iter().all(|w| MORE.contains(&w.as_str())))
-                    .then_some(page + 1)
+                    .then_some(page.saturating_add(1))
             }
             _ => None,
         };

@@ -1147,4 +1147,9 @@ fn a_nik_from_no_kecamatan_is_refused_and_one_from_elsewhere_is_flagged() {
     let mut world = World::in_region("3201");
     up_to_the_district_question(&mut world, "1708014508900001");
     assert!(world.draft_of(&siti()).unwrap().nik_from_elsewhere);
+
+    // Merauke (9301 since 2022) serving a NIK issued as 9101: the same regency.
+    let mut world = World::in_region("9301");
+    up_to_the_district_question(&mut world, "9101014508900001");
+    assert!(!world.draft_of(&siti()).unwrap().nik_from_elsewhere);
 }
