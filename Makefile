@@ -84,3 +84,22 @@ fuzz:
 	  echo "== $$t ($(FUZZ_SECONDS) s, corpus $$dir: $$(ls $$dir | wc -l) files)"; \
 	  nice -n 19 cargo +nightly fuzz run $$t $$dir -- -max_total_time=$(FUZZ_SECONDS) -timeout=60; \
 	done
+
+# Every province, regency/city and kecamatan of Indonesia (issue #20): fetches the idn-area-data
+# package with npm (no install, no scripts run) and regenerates functions/domain/data/regions.tsv.
+# Bump IDN_AREA_DATA_VERSION and functions/domain/data/REGIONS-SOURCE.md together.
+IDN_AREA_DATA_VERSION ?= 4.0.1
+.PHONY: regions
+regions:
+	@bash -c 'set -euo pipefail; T=$$(mktemp -d); trap "rm -rf $$T" EXIT; \
+	  (cd $$T && npm pack --silent idn-area-data@$(IDN_AREA_DATA_VERSION) >/dev/null && tar xzf idn-area-data-*.tgz); \
+	  python3 infra/regions/refresh.py $$T/package $(IDN_AREA_DATA_VERSION)'
+
+# Indonesia's public holidays and cuti bersama for this year and the next (issue #20), from the
+# pinned holidays package in a venv of its own; YEARS="2026 2028" for another range.
+HOLIDAYS_VENV := .venv-holidays
+.PHONY: holidays
+holidays:
+	@test -x $(HOLIDAYS_VENV)/bin/python || python3 -m venv $(HOLIDAYS_VENV)
+	@$(HOLIDAYS_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/holidays/requirements.txt
+	@$(HOLIDAYS_VENV)/bin/python infra/holidays/refresh.py $(YEARS)

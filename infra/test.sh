@@ -29,6 +29,8 @@ cargo fmt --all -- --check
 
 echo "== cfn-lint template.yaml"
 cfn-lint template.yaml
+# Another office is one parameter (issue #20): Kabupaten Bogor.
+cfn-lint template.yaml --parameters OfficeRegionCode=3201
 
 # Every finding is either fixed in template.yaml or skipped there with its reason (Metadata:
 # checkov: skip: on the resource), so any new finding fails the run. --skip-download: no

@@ -860,7 +860,7 @@ fn check_state(world: &World, conversation: &Conversation) {
             let n = name.chars().count();
             assert!((2..=100).contains(&n), "name of {n} characters kept");
         }
-        Step::AskDistrict => {
+        Step::AskDistrict { .. } => {
             let r = draft.expect("AskDistrict without a draft");
             assert!(r.applicant.is_some() && !has_district(r));
         }

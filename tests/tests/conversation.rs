@@ -417,3 +417,39 @@ async fn the_privacy_notice_is_agreed_once_and_the_agreement_kept() {
     let second = siti.choose("svc:KIA").await;
     assert!(!second.contains("UU 27/2022"), "asked once: {second}");
 }
+
+/// Another office is `OFFICE_REGION_CODE` and nothing else: Kabupaten Bogor's 40 kecamatan
+/// come as paged lists the strict fake Graph API accepts, and a typed name from a later page
+/// is understood.
+#[tokio::test]
+async fn a_stack_for_kabupaten_bogor_pages_its_forty_kecamatan() {
+    let h = Harness::start_with_env(&[("OFFICE_REGION_CODE", "3201")]).await;
+    let resident = Resident::new(&h, "6281200000990");
+    resident.text("halo").await;
+    resident.choose("cat:kartu_keluarga").await;
+    let opened = resident.choose("svc:KK_NEW").await;
+    let ticket = ticket_in(&opened);
+    resident.text("Siti Aminah").await;
+    let asked = resident.text("3201014508900001").await;
+    assert!(asked.contains("Kabupaten Bogor"), "{asked}");
+    assert!(
+        asked.contains("9. Sukamakmur") && asked.contains("Halaman 1 dari 5"),
+        "{asked}"
+    );
+    let second = resident.choose("kecpage:1").await;
+    assert!(
+        second.contains("10. Parung") && second.contains("Halaman 2 dari 5"),
+        "{second}"
+    );
+    let next = resident.text("Tenjolaya").await;
+    assert!(!next.contains("tidak dikenali"), "{next}");
+    let stored = h
+        .store()
+        .get_request(&ticket)
+        .await
+        .unwrap()
+        .expect("draft");
+    let applicant = stored.applicant.expect("applicant");
+    assert_eq!(applicant.kecamatan.as_deref(), Some("320140"));
+    assert!(!stored.nik_from_elsewhere, "a Bogor NIK in Bogor's office");
+}

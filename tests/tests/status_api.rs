@@ -500,6 +500,30 @@ async fn a_failed_send_keeps_the_change_and_is_visible_in_the_detail() {
 }
 
 #[tokio::test]
+async fn a_nik_from_another_regency_is_flagged_in_the_detail() {
+    let h = Harness::start().await;
+    let mut r = submitted(
+        "NKLU-ARXA",
+        ServiceCode::KkNew,
+        "170804",
+        OffsetDateTime::now_utc(),
+    );
+    r.nik_from_elsewhere = true;
+    h.store().create_request(&r).await.unwrap();
+    seed(&h, "NKDA-LAMB", ServiceCode::KkNew).await;
+    let boss = h.token("boss", "supervisor", "*").await;
+    let (status, detail) = call(&h, "GET", "/requests/NKLU-ARXA", Some(&boss), None).await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["nik_from_elsewhere"], true, "{detail}");
+    let (_, detail) = call(&h, "GET", "/requests/NKDA-LAMB", Some(&boss), None).await;
+    assert_eq!(
+        detail.get("nik_from_elsewhere"),
+        None,
+        "absent when false: {detail}"
+    );
+}
+
+#[tokio::test]
 async fn officers_write_to_the_resident_in_the_thread() {
     let h = Harness::start().await;
     resident_writes(&h).await;

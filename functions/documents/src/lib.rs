@@ -126,7 +126,7 @@ impl Documents {
             templates: graph.clone(),
             document_messenger: graph,
             template_names: Templates::from_env(env),
-            office: shared::config::office(env),
+            office: shared::config::office(env)?,
             clock: Arc::new(SystemClock),
             presign_ttl: Duration::from_secs(ttl_seconds),
             max_fetch_attempts,

@@ -12,9 +12,9 @@
 use crate::catalog::{Availability, Category, ServiceKind, service, services_in};
 use crate::document::{ATTACHMENT_SLOT, Document, DocumentSource, DocumentState};
 use crate::messages::{
-    self as msg, CANCEL_ID, CANCEL_PREFIX, CATEGORY_PREFIX, CONSENT_PREFIX, DISTRICT_PREFIX,
-    KEEP_PREFIX, REPLACE_PREFIX, RESUBMIT_PREFIX, SERVICE_PREFIX, SLOT_PREFIX, SUBMIT_ID,
-    TICKET_PREFIX,
+    self as msg, CANCEL_ID, CANCEL_PREFIX, CATEGORY_PREFIX, CONSENT_PREFIX, DISTRICT_PAGE_PREFIX,
+    DISTRICT_PREFIX, KEEP_PREFIX, REPLACE_PREFIX, RESUBMIT_PREFIX, SERVICE_PREFIX, SLOT_PREFIX,
+    SUBMIT_ID, TICKET_PREFIX,
 };
 use crate::officer_actions::OTHER_SLOT;
 use crate::region::Region;
@@ -88,7 +88,12 @@ pub enum Step {
     AskNik {
         name: String,
     },
-    AskDistrict,
+    /// Waiting for the kecamatan; `page` is the page of the list shown last (0 for the first,
+    /// and the only one of a region with at most 10 kecamatan).
+    AskDistrict {
+        #[serde(default, skip_serializing_if = "is_zero")]
+        page: usize,
+    },
     /// Waiting for the answer to the service's question `field` (see `catalog::Field`).
     AskField {
         field: String,
@@ -118,6 +123,10 @@ pub enum Step {
     ChoosingTicket {
         held: Vec<Held>,
     },
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A message kept until the resident says which ticket it is for.
@@ -642,7 +651,7 @@ impl<'a> Turn<'a> {
                 self.conversation.step,
                 Step::AskName
                     | Step::AskNik { .. }
-                    | Step::AskDistrict
+                    | Step::AskDistrict { .. }
                     | Step::AskField { .. }
                     | Step::AskEventDate
                     | Step::ThreadText { .. }
@@ -671,7 +680,7 @@ impl<'a> Turn<'a> {
             Step::PrivacyNotice { service } => self.on_privacy_notice(service),
             Step::AskName => self.on_name(),
             Step::AskNik { name } => self.on_nik(&name),
-            Step::AskDistrict => self.on_district(),
+            Step::AskDistrict { page } => self.on_district(page),
             Step::AskField { field } => self.on_field(&field),
             Step::AskEventDate => self.on_event_date(),
             Step::CollectDocuments { selected } => self.on_documents(selected),
@@ -1189,7 +1198,7 @@ impl<'a> Turn<'a> {
                 Ok(())
             }),
             Step::AskName
-            | Step::AskDistrict
+            | Step::AskDistrict { .. }
             | Step::AskField { .. }
             | Step::AskEventDate
             | Step::CollectDocuments { .. } => self.with_draft(|turn, draft| {
@@ -1234,8 +1243,8 @@ impl<'a> Turn<'a> {
                 self.say(msg::ask_name(definition));
             }
             Some(a) if a.kecamatan.is_none() => {
-                self.go(Step::AskDistrict);
-                self.say(msg::ask_district(self.input.region));
+                self.go(Step::AskDistrict { page: 0 });
+                self.say(msg::ask_district(self.input.region, 0));
             }
             Some(_) if request.next_field().is_some() => {
                 if let Some(field) = request.next_field() {
@@ -1480,6 +1489,9 @@ impl<'a> Turn<'a> {
                 }
             };
             let mut request = draft.clone();
+            // A regency renumbered since the NIK was issued is still the same place.
+            request.nik_from_elsewhere =
+                crate::region::current_regency(nik.regency_code()) != turn.input.region.code;
             request.applicant = Some(Applicant {
                 name: name.to_owned(),
                 nik,
@@ -1580,7 +1592,34 @@ impl<'a> Turn<'a> {
         })
     }
 
-    fn on_district(&mut self) -> Result<(), Need> {
+    fn on_district(&mut self, page: usize) -> Result<(), Need> {
+        /// Typed instead of tapping "Lainnya…".
+        const MORE: [&str; 6] = [
+            "lainnya",
+            "lain",
+            "berikutnya",
+            "selanjutnya",
+            "next",
+            "lagi",
+        ];
+        let region = self.input.region;
+        let next_page = match self.input.inbound {
+            Inbound::Choice { id, .. } => id
+                .strip_prefix(DISTRICT_PAGE_PREFIX)
+                .and_then(|p| p.parse::<usize>().ok()),
+            Inbound::Text { body } => {
+                let words = words(body);
+                (!words.is_empty() && words.iter().all(|w| MORE.contains(&w.as_str())))
+                    .then_some(page.saturating_add(1))
+            }
+            _ => None,
+        };
+        if let Some(next) = next_page {
+            let next = next % region.district_pages();
+            self.go(Step::AskDistrict { page: next });
+            self.say(msg::ask_district(region, next));
+            return Ok(());
+        }
         self.with_draft(|turn, draft| {
             let chosen = match turn.input.inbound {
                 Inbound::Choice { id, .. } => id

@@ -45,6 +45,9 @@ pub enum NikError {
     NotDigits,
     #[error("unknown province code {code:02}")]
     Province { code: u8 },
+    /// Digits 1-6 are no kecamatan of Indonesia's current regions (`crate::region`).
+    #[error("digits 1-6 are no kecamatan code")]
+    District,
     #[error("birth day must be 01-31 (male) or 41-71 (female)")]
     Day,
     #[error("birth month must be 01-12")]
@@ -64,6 +67,8 @@ pub enum NikPart {
     Whole,
     /// Digits 1-2.
     Province,
+    /// Digits 1-6 (province, regency or city, kecamatan).
+    District,
     /// Digits 7-8.
     BirthDay,
     /// Digits 9-10.
@@ -80,6 +85,7 @@ impl NikPart {
         match self {
             NikPart::Whole => None,
             NikPart::Province => Some((1, 2)),
+            NikPart::District => Some((1, 6)),
             NikPart::BirthDay => Some((7, 8)),
             NikPart::BirthMonth => Some((9, 10)),
             NikPart::BirthDate => Some((7, 12)),
@@ -92,6 +98,7 @@ impl NikPart {
         match self {
             NikPart::Whole => "NIK",
             NikPart::Province => "kode provinsi (angka ke-1 dan ke-2)",
+            NikPart::District => "kode wilayah (angka ke-1 sampai ke-6)",
             NikPart::BirthDay => "tanggal lahir (angka ke-7 dan ke-8)",
             NikPart::BirthMonth => "bulan lahir (angka ke-9 dan ke-10)",
             NikPart::BirthDate => "tanggal lahir (angka ke-7 sampai ke-12)",
@@ -106,6 +113,7 @@ impl NikError {
         match self {
             NikError::Length { .. } | NikError::NotDigits => NikPart::Whole,
             NikError::Province { .. } => NikPart::Province,
+            NikError::District => NikPart::District,
             NikError::Day => NikPart::BirthDay,
             NikError::Month => NikPart::BirthMonth,
             NikError::Date | NikError::FutureDate => NikPart::BirthDate,
@@ -123,6 +131,9 @@ impl NikError {
             NikError::Province { .. } => {
                 "Kode provinsi pada NIK (angka ke-1 dan ke-2) tidak dikenal.".to_owned()
             }
+            NikError::District => "Kode wilayah pada NIK (angka ke-1 sampai ke-6) bukan kode \
+                                    kecamatan mana pun di Indonesia."
+                .to_owned(),
             NikError::Day => "Tanggal lahir pada NIK (angka ke-7 dan ke-8) tidak valid.".to_owned(),
             NikError::Month => {
                 "Bulan lahir pada NIK (angka ke-9 dan ke-10) tidak valid.".to_owned()
@@ -184,6 +195,12 @@ impl Nik {
         let province = two_digits(&s, 0);
         if !is_known_province(province) {
             return Err(NikError::Province { code: province });
+        }
+        // A resident who moved keeps the NIK of the kecamatan that issued it: any kecamatan
+        // of the country is accepted here, the office's own or not (see `Request`), and so are
+        // the codes of regencies renumbered since (`region::is_nik_district`).
+        if !s.get(..6).is_some_and(crate::region::is_nik_district) {
+            return Err(NikError::District);
         }
         resolve_birth_date(&s, today)?;
         if s.ends_with("0000") {
@@ -392,6 +409,25 @@ mod tests {
             parse("9708014508900001"),
             Err(NikError::Province { code: 97 })
         );
+        // Digits 1-6 must be a kecamatan somewhere in Indonesia (any regency, not only ours).
+        assert_eq!(parse("1799014508900001"), Err(NikError::District));
+        assert_eq!(parse("1708994508900001"), Err(NikError::District));
+        assert_eq!(parse("1700014508900001"), Err(NikError::District));
+        assert_eq!(
+            parse("3201404508900001").map(|n| n.regency_code().to_owned()),
+            Ok("3201".into())
+        );
+        assert_eq!(
+            parse("9101014508900001").map(|n| n.district_code().to_owned()),
+            Ok("910101".into())
+        );
+        assert_eq!(NikError::District.part(), NikPart::District);
+        assert_eq!(NikPart::District.positions(), Some((1, 6)));
+        assert!(
+            NikError::District
+                .resident_message()
+                .contains("angka ke-1 sampai ke-6")
+        );
         assert_eq!(parse("1708013508900001"), Err(NikError::Day));
         assert_eq!(parse("1708010513900001"), Err(NikError::Month));
         assert_eq!(parse("1708010500900001"), Err(NikError::Month));
@@ -430,7 +466,10 @@ mod tests {
             .collect();
         assert_eq!(known, expected);
         for code in known {
-            assert!(parse(&format!("{code:02}08014508900001")).is_ok(), "{code}");
+            let district = crate::region::district_codes()
+                .find(|d| d.starts_with(&format!("{code:02}")))
+                .unwrap();
+            assert!(parse(&format!("{district}4508900001")).is_ok(), "{code}");
         }
     }
 
@@ -512,19 +551,17 @@ mod tests {
     }
 
     fn valid_nik() -> impl Strategy<Value = String> {
-        let provinces: Vec<u8> = (0..=99).filter(|c| is_known_province(*c)).collect();
         (
-            proptest::sample::select(provinces),
-            0u16..10000,
+            proptest::sample::select(crate::region::district_codes().collect::<Vec<_>>()),
             1u8..=28,
             any::<bool>(),
             1u8..=12,
             0u8..=99,
             1u16..10000,
         )
-            .prop_map(|(pp, kkcc, day, female, month, yy, serial)| {
+            .prop_map(|(ppkkcc, day, female, month, yy, serial)| {
                 let dd = if female { day + 40 } else { day };
-                format!("{pp:02}{kkcc:04}{dd:02}{month:02}{yy:02}{serial:04}")
+                format!("{ppkkcc}{dd:02}{month:02}{yy:02}{serial:04}")
             })
     }
 

@@ -152,6 +152,10 @@ pub struct Request {
         skip_serializing_if = "Option::is_none"
     )]
     pub resubmitted_at: Option<OffsetDateTime>,
+    /// The applicant's NIK was issued outside the office's regency or city (a resident who
+    /// moved in): allowed, and shown to officers as "NIK dari luar daerah". Set with the NIK.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub nik_from_elsewhere: bool,
 }
 
 impl Request {
@@ -183,6 +187,7 @@ impl Request {
             awaiting_resident_reply: false,
             unanswered_messages: 0,
             resubmitted_at: None,
+            nik_from_elsewhere: false,
         }
     }
 

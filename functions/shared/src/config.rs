@@ -135,7 +135,19 @@ fn is_graph_version(v: &str) -> bool {
     )
 }
 
-/// Public holidays (`HOLIDAYS`: comma-separated ISO dates), skipped when counting working days.
+/// The office's regency or city (`OFFICE_REGION_CODE`, four digits, default `1708` =
+/// Kabupaten Kepahiang) with its kecamatan. A code that is no regency or city stops the
+/// function's start, naming the variable, instead of serving residents an empty list.
+pub fn office_region(env: &Env) -> Result<domain::region::Region, ConfigError> {
+    let code = env.or_default("OFFICE_REGION_CODE", "1708");
+    domain::region::Region::load(&code).map_err(|e| ConfigError::Invalid {
+        name: "OFFICE_REGION_CODE",
+        reason: e.to_string(),
+    })
+}
+
+/// The days skipped when counting working days: Indonesia's national holidays and cuti bersama
+/// (bundled, `make holidays`) plus the local ones in `HOLIDAYS` (comma-separated ISO dates).
 pub fn holidays(env: &Env) -> Result<Vec<time::Date>, ConfigError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     env.optional("HOLIDAYS")
@@ -149,18 +161,29 @@ pub fn holidays(env: &Env) -> Result<Vec<time::Date>, ConfigError> {
                 reason: format!("{d:?}: {e}"),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()
+        .map(|local| domain::calendar::holidays_with(&local))
 }
 
 /// The office as configured (`OFFICE_NAME`, `OFFICE_ADDRESS`, `OFFICE_HOURS`), each defaulting
 /// to [`domain::office::Office::default`].
-pub fn office(env: &Env) -> domain::office::Office {
+pub fn office(env: &Env) -> Result<domain::office::Office, ConfigError> {
+    if let Some(profile) = env.optional("OFFICE_PROFILE") {
+        let region = office_region(env)?;
+        return domain::office::Office::from_profile(&profile, &region).map_err(|e| {
+            ConfigError::Invalid {
+                name: "OFFICE_PROFILE",
+                reason: e.to_string(),
+            }
+        });
+    }
     let default = domain::office::Office::default();
-    domain::office::Office {
+    Ok(domain::office::Office {
         name: env.or_default("OFFICE_NAME", &default.name),
         address: env.or_default("OFFICE_ADDRESS", &default.address),
         hours: env.or_default("OFFICE_HOURS", &default.hours),
-    }
+        service_points: Vec::new(),
+    })
 }
 
 /// The DynamoDB table every function shares.
@@ -235,10 +258,63 @@ mod tests {
     }
 
     #[test]
+    fn the_office_profile_is_one_document_validated_at_start() {
+        let profile = r#"{"name": "Disdukcapil Kabupaten Bogor", "address": "Cibinong",
+            "hours": "Senin-Jumat", "service_points": [{"name": "MPP", "address": "Mall",
+            "hours": "Sabtu", "kecamatan": ["320101"]}]}"#;
+        let bogor = [("OFFICE_REGION_CODE", "3201"), ("OFFICE_PROFILE", profile)];
+        let bogor_office = office(&env(&bogor)).unwrap();
+        assert_eq!(bogor_office.place_for(Some("320101")).name, "MPP");
+        // The same profile in Kepahiang's deployment names a kecamatan it does not have.
+        let err = office(&env(&[("OFFICE_PROFILE", profile)])).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::Invalid {
+                    name: "OFFICE_PROFILE",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("320101"), "{err}");
+        // Without a profile, the three variables (and their defaults).
+        let plain = office(&env(&[("OFFICE_NAME", "Disdukcapil X")])).unwrap();
+        assert_eq!(plain.name, "Disdukcapil X");
+        assert!(plain.service_points.is_empty());
+    }
+
+    #[test]
+    fn office_region_is_any_regency_and_an_unknown_code_stops_the_start() {
+        assert_eq!(office_region(&env(&[])).unwrap().code, "1708");
+        let bogor = office_region(&env(&[("OFFICE_REGION_CODE", "3201")])).unwrap();
+        assert_eq!(bogor.name, "Kabupaten Bogor");
+        assert_eq!(bogor.districts.len(), 40);
+        let err = office_region(&env(&[("OFFICE_REGION_CODE", "9999")])).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                name: "OFFICE_REGION_CODE",
+                ..
+            }
+        ));
+        let message = err.to_string();
+        assert!(
+            message.contains("OFFICE_REGION_CODE") && message.contains("\"9999\" is not"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn holidays_parse_and_errors_name_the_value() {
-        let days = holidays(&env(&[("HOLIDAYS", "2026-12-25, 2027-01-01")])).unwrap();
-        assert_eq!(days.len(), 2);
-        assert!(holidays(&env(&[])).unwrap().is_empty());
+        let national = holidays(&env(&[])).unwrap();
+        // Idul Fitri 2026 and its cuti bersama come bundled.
+        assert!(national.contains(&time::macros::date!(2026 - 03 - 21)));
+        assert!(national.contains(&time::macros::date!(2026 - 03 - 23)));
+        // A local holiday is added; a national one given again is not counted twice.
+        let days = holidays(&env(&[("HOLIDAYS", "2026-12-25, 2026-11-30")])).unwrap();
+        assert_eq!(days.len(), national.len() + 1);
+        assert!(days.contains(&time::macros::date!(2026 - 11 - 30)));
         assert!(matches!(
             holidays(&env(&[("HOLIDAYS", "25-12-2026")])),
             Err(ConfigError::Invalid {

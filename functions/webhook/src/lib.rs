@@ -43,7 +43,8 @@ pub struct Webhook {
     pub region: Region,
     /// The office named in the greeting, with its hours.
     pub office: domain::office::Office,
-    /// Public holidays skipped when counting working days (`HOLIDAYS`, ISO dates).
+    /// Days skipped when counting working days: national holidays and cuti bersama (bundled)
+    /// and the local ones (`HOLIDAYS`, ISO dates).
     pub holidays: Vec<Date>,
 }
 
@@ -53,11 +54,7 @@ impl Webhook {
         let whatsapp = WhatsAppConfig::from_env(env)?;
         let table = shared::config::table_name(env)?;
         let WhatsApp { secrets, graph } = WhatsApp::new(&whatsapp, sdk)?;
-        let region_code = env.or_default("OFFICE_REGION_CODE", "1708");
-        let region = Region::load(&region_code).map_err(|e| ConfigError::Invalid {
-            name: "OFFICE_REGION_CODE",
-            reason: e.to_string(),
-        })?;
+        let region = shared::config::office_region(env)?;
         let store = Arc::new(DynamoStore::new(shared::aws::dynamodb_client(sdk), table));
         Ok(Self {
             secrets,
@@ -73,7 +70,7 @@ impl Webhook {
                 env.parsed("CONVERSATION_IDLE_MINUTES", DEFAULT_IDLE_MINUTES)?,
             )),
             region,
-            office: shared::config::office(env),
+            office: shared::config::office(env)?,
             holidays: shared::config::holidays(env)?,
         })
     }

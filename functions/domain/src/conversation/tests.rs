@@ -28,6 +28,8 @@ struct World {
     consents: Vec<PrivacyConsent>,
     /// Residents agree to the privacy notice when it is shown (`choose` taps "Setuju").
     auto_consent: bool,
+    /// The office's region (`Region::load`), Kabupaten Kepahiang unless a test picks another.
+    region: Region,
 }
 
 const NOW: OffsetDateTime = datetime!(2026-11-27 02:00 UTC);
@@ -49,12 +51,21 @@ impl World {
             quoted: None,
             consents: Vec::new(),
             auto_consent: true,
+            region: Region::load("1708").unwrap(),
+        }
+    }
+
+    /// A world whose office serves another regency or city.
+    fn in_region(code: &str) -> Self {
+        World {
+            region: Region::load(code).unwrap(),
+            ..World::new()
         }
     }
 
     /// Sends one inbound message; returns the replies.
     fn send(&mut self, resident: &ResidentId, inbound: Inbound) -> Vec<Reply> {
-        let region = Region::load("1708").unwrap();
+        let region = self.region.clone();
         self.wamid += 1;
         self.entropy = self
             .entropy
@@ -368,7 +379,10 @@ fn invalid_niks_say_which_part_is_wrong_and_ask_again() {
     }
     // Female (day + 40) and male forms both pass.
     world.text(&siti(), "1708 0145 0890 0001");
-    assert_eq!(world.conversations[&siti()].step, Step::AskDistrict);
+    assert_eq!(
+        world.conversations[&siti()].step,
+        Step::AskDistrict { page: 0 }
+    );
 }
 
 #[test]
@@ -873,4 +887,279 @@ mod free_text_commands {
             prop_assert_eq!(command(&w, true).is_some(), exact, "{}", w);
         }
     }
+}
+
+/// The rows of the one list among `replies`: (id, title, description).
+fn list_rows(replies: &[Reply]) -> Vec<(String, String, Option<String>)> {
+    let lists: Vec<_> = replies
+        .iter()
+        .filter_map(|r| match r {
+            Reply::List { sections, .. } => Some(sections),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lists.len(), 1, "one list: {}", bodies(replies));
+    lists[0]
+        .iter()
+        .flat_map(|s| &s.rows)
+        .map(|r| (r.id.clone(), r.title.clone(), r.description.clone()))
+        .collect()
+}
+
+/// Opens a KK request and answers up to the kecamatan question; returns that question.
+fn up_to_the_district_question(world: &mut World, nik: &str) -> Vec<Reply> {
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:KK_NEW");
+    world.text(&siti(), "Siti Aminah");
+    let asked = world.text(&siti(), nik);
+    assert_eq!(
+        world.conversations[&siti()].step,
+        Step::AskDistrict { page: 0 },
+        "{}",
+        bodies(&asked)
+    );
+    asked
+}
+
+fn chosen_district(world: &World) -> Option<String> {
+    world
+        .draft_of(&siti())
+        .and_then(|r| r.applicant.as_ref())
+        .and_then(|a| a.kecamatan.clone())
+}
+
+#[test]
+fn kepahiang_kecamatan_fit_one_list_without_more() {
+    let mut world = World::new();
+    let asked = up_to_the_district_question(&mut world, "1708014508900001");
+    let rows = list_rows(&asked);
+    assert_eq!(rows.len(), 8);
+    assert_eq!(rows[0].0, "kec:170801");
+    assert!(
+        rows.iter().all(|(id, ..)| id.starts_with("kec:")),
+        "no Lainnya row"
+    );
+    let body = bodies(&asked);
+    assert!(body.contains("Kabupaten Kepahiang") && body.contains("8. Muara Kemumu"));
+    assert!(
+        !body.contains("Halaman") && !body.contains("Lainnya"),
+        "{body}"
+    );
+    // "lainnya" on a one-page list shows that page again.
+    let again = world.text(&siti(), "lainnya");
+    assert_eq!(list_rows(&again).len(), 8);
+    world.text(&siti(), "kaba wetan");
+    assert_eq!(chosen_district(&world).as_deref(), Some("170806"));
+}
+
+#[test]
+fn kota_bengkulu_kecamatan_by_list_number_and_name() {
+    for (answer, expected) in [
+        ("9", "177109"),
+        ("Ratu Samban", "177107"),
+        ("kec. gading cempaka", "177102"),
+        ("Muara Bangkahulu", "177104"),
+    ] {
+        let mut world = World::in_region("1771");
+        let asked = up_to_the_district_question(&mut world, "1771014508900001");
+        assert_eq!(list_rows(&asked).len(), 9);
+        assert!(bodies(&asked).contains("Kota Bengkulu"));
+        world.text(&siti(), answer);
+        assert_eq!(
+            chosen_district(&world).as_deref(),
+            Some(expected),
+            "{answer}"
+        );
+    }
+}
+
+#[test]
+fn kabupaten_bogor_kecamatan_are_paged_nine_at_a_time() {
+    let mut world = World::in_region("3201");
+    let asked = up_to_the_district_question(&mut world, "3201014508900001");
+    let rows = list_rows(&asked);
+    assert_eq!(rows.len(), 10, "9 kecamatan + Lainnya");
+    assert_eq!(rows[0].0, "kec:320101");
+    assert_eq!(rows[8].0, "kec:320109");
+    assert_eq!(rows[9].0, "kecpage:1");
+    assert_eq!(rows[9].1, "Lainnya…");
+    assert_eq!(rows[9].2.as_deref(), Some("Kecamatan 10-18 dari 40"));
+    let body = bodies(&asked);
+    assert!(
+        body.contains("1. Cibinong") && body.contains("9. Sukamakmur"),
+        "{body}"
+    );
+    assert!(
+        !body.contains("10. Parung") && body.contains("Halaman 1 dari 5"),
+        "{body}"
+    );
+
+    // Tapping "Lainnya…" and typing "lainnya" both turn the page; the step remembers it.
+    let second = world.choose(&siti(), "kecpage:1");
+    assert_eq!(
+        world.conversations[&siti()].step,
+        Step::AskDistrict { page: 1 }
+    );
+    let rows = list_rows(&second);
+    assert_eq!(rows.len(), 10);
+    assert_eq!(rows[0].0, "kec:320110");
+    assert!(bodies(&second).contains("10. Parung") && bodies(&second).contains("Halaman 2 dari 5"));
+    world.text(&siti(), "lainnya");
+    let fourth = world.text(&siti(), "berikutnya");
+    assert_eq!(
+        world.conversations[&siti()].step,
+        Step::AskDistrict { page: 3 }
+    );
+    assert_eq!(list_rows(&fourth)[0].0, "kec:320128");
+    let fifth = world.text(&siti(), "Lainnya");
+    let rows = list_rows(&fifth);
+    assert_eq!(rows.len(), 5, "4 kecamatan + back to the start");
+    assert_eq!(rows[3].0, "kec:320140");
+    assert_eq!(rows[4].0, "kecpage:0");
+    assert_eq!(rows[4].2.as_deref(), Some("Kembali ke kecamatan 1-9"));
+    assert!(bodies(&fifth).contains("40. Tenjolaya"));
+    let first_again = world.choose(&siti(), "kecpage:0");
+    assert_eq!(list_rows(&first_again)[0].0, "kec:320101");
+    assert_eq!(
+        world.conversations[&siti()].step,
+        Step::AskDistrict { page: 0 }
+    );
+    assert_eq!(chosen_district(&world), None);
+
+    // A number typed means what the resident saw: numbers run on across pages.
+    world.choose(&siti(), "kecpage:1");
+    world.text(&siti(), "12");
+    assert_eq!(
+        chosen_district(&world).as_deref(),
+        Some("320112"),
+        "12. Kemang"
+    );
+}
+
+#[test]
+fn kabupaten_bogor_kecamatan_typed_by_name_on_any_page() {
+    for (page, answer, expected) in [
+        (0, "Tenjolaya", "320140"),
+        (0, "gunung putri", "320102"),
+        (4, "Cibinong", "320101"),
+        (2, "Tjisarua", "320125"),
+        (1, "Darmaga", "320130"),
+        (3, "bojong gede", "320113"),
+        (0, "kec. parung panjang", "320120"),
+    ] {
+        let mut world = World::in_region("3201");
+        up_to_the_district_question(&mut world, "3201014508900001");
+        if page > 0 {
+            world.choose(&siti(), &format!("kecpage:{page}"));
+        }
+        world.text(&siti(), answer);
+        assert_eq!(
+            chosen_district(&world).as_deref(),
+            Some(expected),
+            "{answer}"
+        );
+    }
+    let mut world = World::in_region("3201");
+    up_to_the_district_question(&mut world, "3201014508900001");
+    for unknown in ["41", "Gunung", "Kepahiang"] {
+        let replies = world.text(&siti(), unknown);
+        assert!(
+            bodies(&replies).contains("ketik *lainnya*"),
+            "{}",
+            bodies(&replies)
+        );
+        assert_eq!(chosen_district(&world), None, "{unknown}");
+    }
+    world.choose(&siti(), "kec:320137");
+    assert_eq!(chosen_district(&world).as_deref(), Some("320137"));
+}
+
+#[test]
+fn the_district_step_keeps_its_page_and_reads_old_conversations() {
+    let first: Step = serde_json::from_str(r#"{"step":"ask_district"}"#).unwrap();
+    assert_eq!(first, Step::AskDistrict { page: 0 });
+    assert_eq!(
+        serde_json::to_string(&Step::AskDistrict { page: 0 }).unwrap(),
+        r#"{"step":"ask_district"}"#
+    );
+    let third = Step::AskDistrict { page: 2 };
+    let json = serde_json::to_string(&third).unwrap();
+    assert_eq!(serde_json::from_str::<Step>(&json).unwrap(), third);
+}
+
+#[test]
+fn every_regions_kecamatan_question_fits_whatsapp_and_shows_every_kecamatan_once() {
+    let mut regions = 0;
+    for province in 11..=99u32 {
+        for regency in 1..=99u32 {
+            let code = format!("{province:02}{regency:02}");
+            if crate::region::name_of(&code).is_none() {
+                continue;
+            }
+            let region = Region::load(&code).unwrap();
+            regions += 1;
+            let mut seen = Vec::new();
+            for page in 0..region.district_pages() {
+                let reply = msg::ask_district(&region, page);
+                let Reply::List { body, sections, .. } = &reply else {
+                    panic!("{code}: not a list");
+                };
+                assert!(
+                    body.chars().count() < crate::reply::INTERACTIVE_BODY_MAX,
+                    "{code}"
+                );
+                assert!(!body.ends_with('…'), "{code}: body clipped");
+                let rows: Vec<_> = sections.iter().flat_map(|s| &s.rows).collect();
+                assert!(rows.len() <= crate::reply::LIST_ROWS_MAX, "{code}");
+                seen.extend(
+                    rows.iter()
+                        .filter_map(|r| r.id.strip_prefix(DISTRICT_PREFIX))
+                        .map(str::to_owned),
+                );
+            }
+            let expected: Vec<String> = region.districts.iter().map(|d| d.code.clone()).collect();
+            assert_eq!(seen, expected, "{code}");
+        }
+    }
+    assert!(regions >= 514, "{regions}");
+}
+
+#[test]
+fn a_nik_from_no_kecamatan_is_refused_and_one_from_elsewhere_is_flagged() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:KK_NEW");
+    world.text(&siti(), "Siti Aminah");
+    // 1708 99: Kepahiang has no kecamatan 99.
+    let refused = world.text(&siti(), "1708994508900001");
+    assert!(
+        bodies(&refused).contains("angka ke-1 sampai ke-6"),
+        "{}",
+        bodies(&refused)
+    );
+    assert!(matches!(
+        world.conversations[&siti()].step,
+        Step::AskNik { .. }
+    ));
+
+    // Kabupaten Bogor's NIK in Kepahiang's office: a resident who moved in.
+    world.text(&siti(), "3201014508900001");
+    assert_eq!(
+        world.conversations[&siti()].step,
+        Step::AskDistrict { page: 0 }
+    );
+    assert!(world.draft_of(&siti()).unwrap().nik_from_elsewhere);
+
+    let mut world = World::new();
+    up_to_the_district_question(&mut world, "1708014508900001");
+    assert!(!world.draft_of(&siti()).unwrap().nik_from_elsewhere);
+
+    let mut world = World::in_region("3201");
+    up_to_the_district_question(&mut world, "1708014508900001");
+    assert!(world.draft_of(&siti()).unwrap().nik_from_elsewhere);
+
+    // Merauke (9301 since 2022) serving a NIK issued as 9101: the same regency.
+    let mut world = World::in_region("9301");
+    up_to_the_district_question(&mut world, "9101014508900001");
+    assert!(!world.draft_of(&siti()).unwrap().nik_from_elsewhere);
 }

@@ -112,10 +112,23 @@ pub fn result_caption(request: &Request, office: &Office) -> String {
             "Bapak/Ibu, dokumen hasil permohonan {} (tiket {ticket}) sudah selesai dan ditandatangani secara elektronik (TTE) dengan kode QR.\n\nSilakan cetak berkas ini pada kertas HVS putih ukuran A4. Hasil cetakan tersebut sah, tidak perlu dilegalisasi, dan keasliannya dapat diperiksa dengan memindai kode QR-nya. Terima kasih telah menggunakan layanan {}.",
             definition.short_name, office.name
         ),
-        ResultUse::CollectCard => format!(
-            "Bapak/Ibu, {} untuk tiket {ticket} sudah selesai dicetak. Silakan ambil di {} pada {}, dengan menunjukkan pesan ini. Terima kasih telah menggunakan layanan {}.",
-            definition.short_name, office.address, office.hours, office.name
-        ),
+        ResultUse::CollectCard => {
+            // The service point serving the applicant's kecamatan, if any, else the office.
+            let kecamatan = request
+                .applicant
+                .as_ref()
+                .and_then(|a| a.kecamatan.as_deref());
+            let place = office.place_for(kecamatan);
+            let at = if place.name == office.name {
+                place.address.to_owned()
+            } else {
+                format!("{} ({})", place.name, place.address)
+            };
+            format!(
+                "Bapak/Ibu, {} untuk tiket {ticket} sudah selesai dicetak. Silakan ambil di {at} pada {}, dengan menunjukkan pesan ini. Terima kasih telah menggunakan layanan {}.",
+                definition.short_name, place.hours, office.name
+            )
+        }
     };
     crate::reply::clip(&text, 1024)
 }
@@ -250,5 +263,31 @@ mod tests {
         let caption = result_caption(&kia, &office);
         assert!(caption.contains(&office.address) && caption.contains(&office.hours));
         assert!(!caption.contains("HVS"));
+        // A service point serving the applicant's kecamatan is where the card is collected.
+        let with_point = Office {
+            service_points: vec![crate::office::ServicePoint {
+                name: "UPT Kabawetan".into(),
+                address: "Jl. Desa Bandung Baru".into(),
+                hours: "Selasa dan Kamis 08.00–12.00 WIB".into(),
+                kecamatan: vec!["170806".into()],
+            }],
+            ..Office::default()
+        };
+        let mut far = kia.clone();
+        far.applicant = Some(crate::Applicant {
+            name: "Siti".into(),
+            nik: crate::Nik::parse("1708064508900001", time::macros::date!(2026 - 11 - 28))
+                .unwrap(),
+            kecamatan: Some("170806".into()),
+        });
+        let caption = result_caption(&far, &with_point);
+        assert!(
+            caption.contains("UPT Kabawetan (Jl. Desa Bandung Baru)")
+                && caption.contains("Selasa dan Kamis"),
+            "{caption}"
+        );
+        assert!(!caption.contains(&office.address), "{caption}");
+        // Other kecamatan still collect at the office.
+        assert!(result_caption(&kia, &with_point).contains(&office.address));
     }
 }

@@ -28,6 +28,8 @@ pub const MENU_ID: &str = "menu";
 pub const CATEGORY_PREFIX: &str = "cat:";
 pub const SERVICE_PREFIX: &str = "svc:";
 pub const DISTRICT_PREFIX: &str = "kec:";
+/// The "Lainnya…" row of a paged kecamatan list: `kecpage:<page to show>`.
+pub const DISTRICT_PAGE_PREFIX: &str = "kecpage:";
 pub const SLOT_PREFIX: &str = "slot:";
 /// Buttons that act on one ticket carry it, so an old button never acts on a newer one.
 pub const CANCEL_PREFIX: &str = "cancel:";
@@ -270,25 +272,54 @@ pub fn field_invalid(field: &Field) -> Reply {
     Reply::text(format!("{how}\n\n{}", field.question))
 }
 
-pub fn ask_district(region: &Region) -> Reply {
-    let rows = region
-        .districts
+/// The kecamatan question, one page of it: all kecamatan when they fit in one list, else
+/// [`crate::region::DISTRICTS_PER_PAGE`] with a "Lainnya…" row to the next page (the last page's
+/// leads back to the first). Numbers run on across pages (see [`Region::district_page`]).
+pub fn ask_district(region: &Region, page: usize) -> Reply {
+    let (first, districts) = region.district_page(page);
+    let mut rows: Vec<ListRow> = districts
         .iter()
         .map(|d| ListRow {
             id: format!("{DISTRICT_PREFIX}{}", d.code),
             title: d.name.clone(),
-            description: None,
+            // A name longer than a row title is clipped there; the description shows it whole.
+            description: (d.name.chars().count() > crate::reply::ROW_TITLE_MAX)
+                .then(|| d.name.clone()),
         })
         .collect();
-    let numbered: Vec<String> = region
-        .districts
+    let numbered: Vec<String> = districts
         .iter()
         .enumerate()
-        .map(|(i, d)| format!("{}. {}", i + 1, d.name))
+        .map(|(i, d)| format!("{}. {}", first + i, d.name))
         .collect();
+    let pages = region.district_pages();
+    let mut footer = String::new();
+    if pages > 1 {
+        let page = page % pages;
+        let next = (page + 1) % pages;
+        let (next_first, next_districts) = region.district_page(next);
+        let next_last = next_first + next_districts.len() - 1;
+        rows.push(ListRow {
+            id: format!("{DISTRICT_PAGE_PREFIX}{next}"),
+            title: "Lainnya…".into(),
+            description: Some(if next == 0 {
+                format!("Kembali ke kecamatan {next_first}-{next_last}")
+            } else {
+                format!(
+                    "Kecamatan {next_first}-{next_last} dari {}",
+                    region.districts.len()
+                )
+            }),
+        });
+        footer = format!(
+            "\n\nHalaman {} dari {pages}. Kecamatan lain: pilih *Lainnya…* atau ketik *lainnya*. \
+             Bapak/Ibu juga dapat langsung mengetik nama kecamatan.",
+            page + 1
+        );
+    }
     Reply::list(
         format!(
-            "Di kecamatan mana pemohon tinggal ({})? Pilih dari daftar atau ketik nomornya:\n{}",
+            "Di kecamatan mana pemohon tinggal ({})? Pilih dari daftar atau ketik nomornya:\n{}{footer}",
             region.name,
             numbered.join("\n")
         ),
@@ -301,8 +332,13 @@ pub fn ask_district(region: &Region) -> Reply {
 }
 
 pub fn district_unknown(region: &Region) -> Reply {
+    let more = if region.district_pages() > 1 {
+        ", ketik *lainnya* untuk melihat kecamatan berikutnya, atau ketik nama kecamatannya"
+    } else {
+        ""
+    };
     Reply::text(format!(
-        "Kecamatan tidak dikenali. Mohon pilih dari daftar atau ketik nomor 1 sampai {}.",
+        "Kecamatan tidak dikenali. Mohon pilih dari daftar atau ketik nomor 1 sampai {}{more}.",
         region.districts.len()
     ))
 }
@@ -572,6 +608,7 @@ mod tests {
             name: "Disdukcapil Kota Bengkulu".into(),
             address: "Jl. Contoh 1".into(),
             hours: "Senin–Jumat 08.00–16.00 WIB".into(),
+            ..Office::default()
         };
         let body = main_menu(None, &office, None).body().to_owned();
         assert!(body.contains("Disdukcapil Kota Bengkulu") && body.contains("08.00–16.00"));
@@ -615,7 +652,7 @@ mod tests {
         texts.push(rendered(session_expired(Some(ticket))));
         texts.push(rendered(session_expired(None)));
         texts.push(rendered(name_invalid()));
-        texts.push(rendered(ask_district(&region)));
+        texts.push(rendered(ask_district(&region, 0)));
         texts.push(rendered(district_unknown(&region)));
         texts.push(rendered(event_date_invalid()));
         texts.push(rendered(cancelled(ticket)));

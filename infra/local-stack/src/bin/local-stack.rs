@@ -4,7 +4,7 @@ use local_stack::{StackConfig, start};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
-const PASSED_THROUGH: [&str; 9] = [
+const PASSED_THROUGH: [&str; 11] = [
     "WHATSAPP_APP_SECRET",
     "WHATSAPP_DATA_KEY",
     "WHATSAPP_DATA_KEY_PREVIOUS",
@@ -12,6 +12,8 @@ const PASSED_THROUGH: [&str; 9] = [
     "WHATSAPP_ACCESS_TOKEN",
     "WHATSAPP_PHONE_NUMBER_ID",
     "OFFICE_REGION_CODE",
+    "OFFICE_PROFILE",
+    "HOLIDAYS",
     "PRESIGN_TTL_SECONDS",
     "WEBHOOK_REPLY_LEASE_SECONDS",
 ];
