@@ -131,8 +131,8 @@ impl NikError {
             NikError::Province { .. } => {
                 "Kode provinsi pada NIK (angka ke-1 dan ke-2) tidak dikenal.".to_owned()
             }
-            NikError::District => "Kode wilayah pada NIK (angka ke-1 sampai ke-6) bukan kode \
-                                    kecamatan mana pun di Indonesia."
+            NikError::District => "Kode wilayah pada NIK (angka ke-1 sampai ke-6) tidak dikenal: \
+                                    tidak ada kabupaten/kota atau kecamatan dengan kode itu."
                 .to_owned(),
             NikError::Day => "Tanggal lahir pada NIK (angka ke-7 dan ke-8) tidak valid.".to_owned(),
             NikError::Month => {
@@ -409,10 +409,12 @@ mod tests {
             parse("9708014508900001"),
             Err(NikError::Province { code: 97 })
         );
-        // Digits 1-6 must be a kecamatan somewhere in Indonesia (any regency, not only ours).
+        // Digits 1-4 must be a regency or city of Indonesia (any, not only ours), digits 5-6 a
+        // kecamatan: today's, or a code retired since the NIK was issued (accepted).
         assert_eq!(parse("1799014508900001"), Err(NikError::District));
-        assert_eq!(parse("1708994508900001"), Err(NikError::District));
+        assert_eq!(parse("1708004508900001"), Err(NikError::District));
         assert_eq!(parse("1700014508900001"), Err(NikError::District));
+        assert!(parse("1708994508900001").is_ok());
         assert_eq!(
             parse("3201404508900001").map(|n| n.regency_code().to_owned()),
             Ok("3201".into())

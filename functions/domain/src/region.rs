@@ -111,7 +111,14 @@ pub fn current_regency(code: &str) -> &str {
         .map_or(code, |(_, current, _)| current)
 }
 
-/// Whether a NIK's digits 1-6 name a kecamatan, today's code or one a renumbered regency had.
+/// Whether a NIK's digits 1-6 can be a kecamatan code it was issued under: today's code, one a
+/// renumbered regency had, or any other code under a regency or city that exists (or existed).
+///
+/// A NIK never changes, but kecamatan codes are retired: when a regency is split, its kecamatan
+/// move to the new regency's code (Pangandaran's came from Ciamis in 2012), and the dataset holds
+/// only today's codes. Refusing those NIKs would turn away residents whose NIK is right, so only
+/// a regency that never existed (or a kecamatan `00`) is refused; the officer sees the NIK and
+/// the scans anyway.
 pub fn is_nik_district(code: &str) -> bool {
     if is_known_district(code) {
         return true;
@@ -119,8 +126,11 @@ pub fn is_nik_district(code: &str) -> bool {
     let (Some(regency), Some(kecamatan)) = (code.get(..4), code.get(4..)) else {
         return false;
     };
+    if kecamatan == "00" || !kecamatan.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
     let current = current_regency(regency);
-    current != regency && is_known_district(&format!("{current}{kecamatan}"))
+    current != regency || lookup(regency).is_some()
 }
 
 /// The name of a province (2 digits), regency/city (4) or kecamatan (6).
@@ -538,7 +548,15 @@ mod tests {
         assert!(!is_known_district("910101"));
         assert!(is_nik_district("910101"));
         assert!(is_nik_district("930101"));
-        assert!(!is_nik_district("910199"));
+        // A retired kecamatan code under a regency that exists (or existed) is accepted; a
+        // regency that never existed, or kecamatan 00, is not.
+        assert!(is_nik_district("910199"));
+        assert!(
+            is_nik_district("320799"),
+            "a code Ciamis may have had before Pangandaran"
+        );
+        assert!(!is_nik_district("179901"));
+        assert!(!is_nik_district("170800"));
         assert!(is_nik_district("910201"), "Jayawijaya, now 9501");
         assert_eq!(current_regency("1708"), "1708");
     }

@@ -1125,13 +1125,13 @@ fn every_regions_kecamatan_question_fits_whatsapp_and_shows_every_kecamatan_once
 }
 
 #[test]
-fn a_nik_from_no_kecamatan_is_refused_and_one_from_elsewhere_is_flagged() {
+fn a_nik_from_no_regency_is_refused_and_one_from_elsewhere_is_flagged() {
     let mut world = World::new();
     world.text(&siti(), "menu");
     world.choose(&siti(), "svc:KK_NEW");
     world.text(&siti(), "Siti Aminah");
-    // 1708 99: Kepahiang has no kecamatan 99.
-    let refused = world.text(&siti(), "1708994508900001");
+    // 1799: Bengkulu has no regency 99.
+    let refused = world.text(&siti(), "1799014508900001");
     assert!(
         bodies(&refused).contains("angka ke-1 sampai ke-6"),
         "{}",
