@@ -1035,3 +1035,43 @@ async fn export_then_erase_leaves_no_personal_data_of_the_resident() {
     .await;
     assert_eq!(export["requests"], json!([]));
 }
+
+#[tokio::test]
+async fn officers_read_the_office_its_kecamatan_and_service_points() {
+    let h = Harness::start_without_events().await;
+    let officer = h.token("officer-1", "petugas", "170804").await;
+    let (status, office) = call(&h, "GET", "/office", Some(&officer), None).await;
+    assert_eq!(status, 200, "{office}");
+    assert_eq!(office["region_code"], "1708");
+    assert_eq!(office["name"], "Disdukcapil Kabupaten Kepahiang");
+    let kecamatan = office["kecamatan"].as_array().unwrap();
+    assert_eq!(kecamatan.len(), 8, "{office}");
+    assert_eq!(kecamatan[3], json!({"code": "170804", "name": "Kepahiang"}));
+    assert_eq!(office["service_points"], json!([]));
+    let (status, _) = call(&h, "GET", "/office", None, None).await;
+    assert_eq!(status, 401);
+
+    // Another office: its region, its profile, its service point with the kecamatan it serves.
+    let profile = r#"{"name": "Disdukcapil Kabupaten Bogor", "address": "Cibinong",
+        "hours": "Senin-Jumat 08.00-15.00", "service_points": [{"name": "MPP Cibinong",
+        "address": "Cibinong City Mall", "hours": "Sabtu", "kecamatan": ["320101"]}]}"#;
+    let bogor =
+        Harness::start_with_env(&[("OFFICE_REGION_CODE", "3201"), ("OFFICE_PROFILE", profile)])
+            .await;
+    let officer = bogor.token("officer-1", "petugas", "*").await;
+    let (status, office) = call(&bogor, "GET", "/office", Some(&officer), None).await;
+    assert_eq!(status, 200, "{office}");
+    assert_eq!(office["name"], "Disdukcapil Kabupaten Bogor");
+    assert_eq!(office["kecamatan"].as_array().unwrap().len(), 40);
+    assert_eq!(office["service_points"][0]["name"], "MPP Cibinong");
+    assert_eq!(
+        office["service_points"][0]["kecamatan"][0]["code"],
+        "320101"
+    );
+    assert!(
+        office["service_points"][0]["kecamatan"][0]["name"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty()),
+        "{office}"
+    );
+}

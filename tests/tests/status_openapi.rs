@@ -246,6 +246,7 @@ async fn real_responses_match_the_documented_schemas() {
             404,
         ),
         (&boss, op("GET", "/stats", "/stats"), None, 200),
+        (&petugas, op("GET", "/office", "/office"), None, 200),
         (
             &petugas,
             op("GET", "/failed-messages", "/failed-messages?state=handled"),

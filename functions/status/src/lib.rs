@@ -15,6 +15,7 @@ pub mod error;
 pub mod failed;
 pub mod messages;
 pub mod notify;
+pub mod office;
 pub mod queue;
 pub mod residents;
 pub mod routes;
@@ -47,6 +48,9 @@ pub struct Status {
     pub template_names: Templates,
     pub secrets: Arc<SecretsProvider>,
     pub clock: Arc<dyn Clock>,
+    /// The region and office this deployment serves (`GET /office`), validated at start.
+    pub region: domain::region::Region,
+    pub office: domain::office::Office,
 }
 
 impl Status {
@@ -67,6 +71,8 @@ impl Status {
             template_names: Templates::from_env(env),
             secrets,
             clock: Arc::new(SystemClock),
+            region: shared::config::office_region(env)?,
+            office: shared::config::office(env)?,
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::context::Caller;
 use crate::error::ApiError;
-use crate::{Status, actions, detail, failed, messages, queue, residents, services, stats};
+use crate::{Status, actions, detail, failed, messages, office, queue, residents, services, stats};
 use domain::TicketId;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -67,6 +67,7 @@ async fn route(app: &Status, request: &Request) -> Result<Response<Body>, ApiErr
         "POST /residents/{resident}/erase" => {
             residents::erase(app, &caller, path_param(request, "resident")).await
         }
+        "GET /office" => office::get(app, &caller).await,
         "GET /failed-messages" => failed::list(app, &caller, request).await,
         "POST /failed-messages/{id}/handled" => {
             failed::mark_handled(app, &caller, path_param(request, "id")).await
