@@ -685,13 +685,16 @@ static SERVICES: [ServiceDefinition; 20] = [
                             "birth_letter_or_sptjm",
                             "Surat keterangan kelahiran (atau Surat Pernyataan Tanggung Jawab Mutlak (SPTJM) kebenaran data kelahiran)",
                         ),
-                        req(
-                            "marriage_book_or_sptjm",
-                            "Buku nikah/akta perkawinan orang tua (atau surat pernyataan tanggung jawab mutlak suami istri)",
-                        ),
                         KK,
-                        req("father_ktp_el", "KTP-el ayah"),
                         req("mother_ktp_el", "KTP-el ibu"),
+                        // Optional, and last so scans fill the required slots first: a child
+                        // recorded as its mother's alone (no marriage registered) has neither,
+                        // and must still be registrable.
+                        opt("father_ktp_el", "KTP-el ayah"),
+                        opt(
+                            "marriage_book_or_sptjm",
+                            "Buku nikah/akta perkawinan orang tua",
+                        ),
                     ],
                     5,
                 ),
@@ -1062,6 +1065,8 @@ mod tests {
             optional,
             [
                 (ServiceCode::KkNew, "skpwni"),
+                (ServiceCode::Birth, "father_ktp_el"),
+                (ServiceCode::Birth, "marriage_book_or_sptjm"),
                 (ServiceCode::Kia, "child_photo"),
                 (ServiceCode::Complaint, "supporting_attachment"),
             ]
@@ -1144,7 +1149,10 @@ mod tests {
         ] {
             assert!(ids.contains(&id), "{id}");
         }
-        assert!(birth.slot("father_ktp_el").unwrap().required);
+        // A child of its mother alone is registered without the father's KTP-el and without a
+        // marriage book: those slots are asked for, not required.
+        assert!(!birth.slot("father_ktp_el").unwrap().required);
+        assert!(!birth.slot("marriage_book_or_sptjm").unwrap().required);
         assert!(birth.slot("mother_ktp_el").unwrap().required);
         let child = birth.field(CHILD_NAME_FIELD).unwrap();
         assert_eq!(child.kind, FieldKind::PersonName);

@@ -645,8 +645,9 @@ mod tests {
         let r = reply("syarat akta kelahiran").unwrap();
         assert!(r.body().contains("Surat keterangan kelahiran"));
         assert!(r.body().contains("5 hari kerja"));
-        // Both parents' KTP-el, each on its own line; SPTJM spelled out.
-        assert!(r.body().contains("KTP-el ayah\n") && r.body().contains("KTP-el ibu"));
+        // Both parents' KTP-el, each on its own line (the father's when there is one); SPTJM
+        // spelled out.
+        assert!(r.body().contains("KTP-el ayah") && r.body().contains("KTP-el ibu"));
         assert!(
             r.body()
                 .contains("Surat Pernyataan Tanggung Jawab Mutlak (SPTJM)")
