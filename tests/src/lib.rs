@@ -431,3 +431,34 @@ pub fn letters(mut n: usize) -> String {
         }
     }
 }
+
+/// A request as the webhook leaves it once the resident submitted it: `SUBMITTED` now, due
+/// 2026-12-03, with an applicant of kecamatan 170804 (`name`, `nik`), stored in the harness's
+/// table. Tests change what they need before or after.
+pub async fn seed_submitted(
+    h: &Harness,
+    ticket: &str,
+    service: domain::ServiceCode,
+    phone: &str,
+    name: &str,
+    nik: &str,
+) -> domain::Request {
+    use shared::ports::RequestRepository;
+    let at = time::OffsetDateTime::now_utc();
+    let mut r = domain::Request::open(
+        domain::TicketId::parse(ticket).expect("a ticket id"),
+        service,
+        domain::ResidentId::Phone(phone.into()),
+        at,
+    );
+    r.status = domain::RequestStatus::Submitted;
+    r.submitted_at = Some(at);
+    r.due_date = Some(time::macros::date!(2026 - 12 - 03));
+    r.applicant = Some(domain::Applicant {
+        name: name.into(),
+        nik: domain::Nik::parse(nik, time::macros::date!(2026 - 11 - 28)).expect("a NIK"),
+        kecamatan: Some("170804".into()),
+    });
+    h.store().create_request(&r).await.expect("request stored");
+    r
+}

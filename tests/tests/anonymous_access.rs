@@ -26,7 +26,7 @@
 //! template test named it, and the unsigned GET of the stored scan got 200 instead of 403).
 
 use base64::Engine;
-use domain::{Applicant, Nik, Request, RequestStatus, ResidentId, ServiceCode, TicketId};
+use domain::ServiceCode;
 use hmac::{Hmac, Mac};
 use integration_tests::Harness;
 use local_stack::StackConfig;
@@ -34,12 +34,10 @@ use local_stack::authorizer::{LOCAL_CLIENT_ID, LOCAL_ISSUER};
 use local_stack::template::Template;
 use serde_json::{Value, json};
 use serde_norway::Value as Yaml;
-use shared::ports::RequestRepository;
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use time::OffsetDateTime;
-use time::macros::date;
 
 const PHONE: &str = "6281298765432";
 const NIK: &str = "1708014508900002";
@@ -491,22 +489,7 @@ fn body_for(method: &str, path: &str) -> Option<Value> {
 }
 
 async fn seed(h: &Harness) {
-    let at = OffsetDateTime::now_utc();
-    let mut r = Request::open(
-        TicketId::parse(TICKET).unwrap(),
-        ServiceCode::KkNew,
-        ResidentId::Phone(PHONE.into()),
-        at,
-    );
-    r.status = RequestStatus::Submitted;
-    r.submitted_at = Some(at);
-    r.due_date = Some(date!(2026 - 12 - 03));
-    r.applicant = Some(Applicant {
-        name: NAME.into(),
-        nik: Nik::parse(NIK, date!(2026 - 11 - 28)).unwrap(),
-        kecamatan: Some("170804".into()),
-    });
-    h.store().create_request(&r).await.unwrap();
+    integration_tests::seed_submitted(h, TICKET, ServiceCode::KkNew, PHONE, NAME, NIK).await;
 }
 
 async fn send(

@@ -5,13 +5,12 @@
 //! replies, the officer gets 409 for a change that was saved and the resident hears nothing.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use domain::{Applicant, Nik, Request, RequestStatus, ResidentId, ServiceCode, TicketId};
+use domain::{RequestStatus, ServiceCode, TicketId};
 use integration_tests::{Harness, fixture};
 use local_stack::idempotency;
 use serde_json::{Value, json};
 use shared::ports::RequestRepository;
 use time::OffsetDateTime;
-use time::macros::date;
 
 const PHONE: &str = "6281234567890";
 
@@ -56,22 +55,15 @@ async fn a_message_whose_commit_answer_was_lost_is_answered_once_and_not_read_as
 
 /// A request as the webhook leaves it once the resident submitted it.
 async fn seed(h: &Harness, ticket: &str) {
-    let at = OffsetDateTime::now_utc();
-    let mut r = Request::open(
-        TicketId::parse(ticket).unwrap(),
+    integration_tests::seed_submitted(
+        h,
+        ticket,
         ServiceCode::KkNew,
-        ResidentId::Phone(PHONE.into()),
-        at,
-    );
-    r.status = RequestStatus::Submitted;
-    r.submitted_at = Some(at);
-    r.due_date = Some(date!(2026 - 12 - 03));
-    r.applicant = Some(Applicant {
-        name: "Siti Aminah".into(),
-        nik: Nik::parse("1708014508900001", date!(2026 - 11 - 28)).unwrap(),
-        kecamatan: Some("170804".into()),
-    });
-    h.store().create_request(&r).await.unwrap();
+        PHONE,
+        "Siti Aminah",
+        "1708014508900001",
+    )
+    .await;
 }
 
 /// The resident writes now (opens WhatsApp's 24-hour window), through the real webhook.
