@@ -69,3 +69,33 @@ export_emulator_env() {
   export AWS_DEFAULT_REGION=ap-southeast-3
   unset AWS_PROFILE AWS_SESSION_TOKEN
 }
+
+# Starts the built local stack (target/debug/local-stack, or $CARGO_TARGET_DIR's) on
+# 127.0.0.1:$1 in the background, against the emulator exported by export_emulator_env; sets
+# LOCAL_STACK_PID; waits until its token route answers (it provisions the template's resources
+# first). Used by the checks that drive the stack over HTTP (contract, browser tests).
+start_local_stack() {
+  local port=$1 log=$2 bin=${CARGO_TARGET_DIR:-target}/debug/local-stack
+  LOCAL_LISTEN="127.0.0.1:$port" "$bin" >"$log" 2>&1 &
+  LOCAL_STACK_PID=$!
+  for _ in $(seq 1 300); do
+    if curl -fsS "http://127.0.0.1:$port/_local/token?sub=probe&groups=petugas&kecamatan=*" >/dev/null 2>&1; then
+      return 0
+    fi
+    if ! kill -0 "$LOCAL_STACK_PID" 2>/dev/null; then
+      echo "error: the local stack exited; its log:" >&2
+      cat "$log" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+  echo "error: the local stack did not answer on port $port within 60 s" >&2
+  exit 1
+}
+
+stop_local_stack() {
+  if [ -n "${LOCAL_STACK_PID:-}" ] && kill -0 "$LOCAL_STACK_PID" 2>/dev/null; then
+    kill "$LOCAL_STACK_PID" 2>/dev/null || true
+    wait "$LOCAL_STACK_PID" 2>/dev/null || true
+  fi
+}
