@@ -17,6 +17,7 @@ use crate::messages::{
     SUBMIT_ID, TICKET_PREFIX,
 };
 use crate::officer_actions::OTHER_SLOT;
+use crate::person_name::{self, NameReading};
 use crate::region::Region;
 use crate::reply::Reply;
 use crate::resident::ResidentId;
@@ -1463,12 +1464,13 @@ impl<'a> Turn<'a> {
                 turn.say(msg::ask_name(service(draft.service)));
                 return Ok(());
             };
-            match clean_name(text) {
-                Some(name) => {
+            match person_name::read(text) {
+                NameReading::Name(name) => {
                     turn.say(msg::ask_nik(service(draft.service), &name));
                     turn.go(Step::AskNik { name });
                 }
-                None => turn.say(msg::name_invalid()),
+                NameReading::Social => turn.say(msg::name_still_needed(service(draft.service))),
+                NameReading::Invalid => turn.say(msg::name_invalid()),
             }
             Ok(())
         })
@@ -1841,23 +1843,16 @@ fn numbered(text: &str, count: usize) -> Option<usize> {
     (1..=count).contains(&n).then(|| n - 1)
 }
 
-/// A plausible person's name: letters, spaces and `.'-,`; collapsed spaces; 2-100 characters.
-fn clean_name(text: &str) -> Option<String> {
-    let name = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let length = name.chars().count();
-    let plausible = (2..=100).contains(&length)
-        && name.chars().any(char::is_alphabetic)
-        && name
-            .chars()
-            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '.' | '\'' | '-' | ','));
-    plausible.then_some(name)
-}
-
 /// The answer to a field as stored, or `None` when it is not one.
 fn field_answer(kind: crate::catalog::FieldKind, text: &str) -> Option<String> {
     use crate::catalog::FieldKind;
     match kind {
-        FieldKind::PersonName => clean_name(text),
+        // Thanks or a greeting is no name: the question is asked again, as for any other answer
+        // that is not one.
+        FieldKind::PersonName => match person_name::read(text) {
+            NameReading::Name(name) => Some(name),
+            NameReading::Social | NameReading::Invalid => None,
+        },
         FieldKind::Text => {
             let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
             (1..=200).contains(&text.chars().count()).then_some(text)

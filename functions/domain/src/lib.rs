@@ -39,4 +39,5 @@ pub mod erasure;
 pub mod intent;
 pub mod office;
 pub mod officer_actions;
+pub mod person_name;
 pub mod region;

@@ -233,6 +233,14 @@ pub fn ask_name(service: &ServiceDefinition) -> Reply {
     ))
 }
 
+/// The answer to the name question was thanks or a greeting: the request waits for the name.
+pub fn name_still_needed(service: &ServiceDefinition) -> Reply {
+    Reply::text(format!(
+        "Permohonan Bapak/Ibu belum selesai. Untuk melanjutkan, ketik *nama lengkap {}* sesuai KK. Ketik *batal* untuk membatalkan.",
+        applicant_noun(service)
+    ))
+}
+
 pub fn name_invalid() -> Reply {
     Reply::text("Mohon ketik nama lengkap dengan huruf (2 sampai 100 karakter).")
 }
@@ -652,6 +660,9 @@ mod tests {
         texts.push(rendered(session_expired(Some(ticket))));
         texts.push(rendered(session_expired(None)));
         texts.push(rendered(name_invalid()));
+        for code in ServiceCode::ALL {
+            texts.push(rendered(name_still_needed(crate::catalog::service(code))));
+        }
         texts.push(rendered(ask_district(&region, 0)));
         texts.push(rendered(district_unknown(&region)));
         texts.push(rendered(event_date_invalid()));

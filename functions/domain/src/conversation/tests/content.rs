@@ -278,3 +278,48 @@ fn an_unplaced_message_is_dropped_when_the_resident_does_something_else() {
     world.text(&siti(), "syarat akta kelahiran apa saja");
     assert_eq!(world.conversations[&siti()].unplaced, None);
 }
+
+/// Thanks at the name question is not a name (it would be shown back as "atas nama terima
+/// kasih" and reach the officer); "nama saya …" is the name without its lead-in; the child's
+/// name is read the same way.
+#[test]
+fn names_are_read_as_residents_write_them() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:BIRTH");
+    for courtesy in ["terima kasih pak", "ok siap", "selamat pagi bu"] {
+        let replies = world.text(&siti(), courtesy);
+        assert!(
+            bodies(&replies).contains("belum selesai") && !bodies(&replies).contains("NIK"),
+            "{courtesy}: {}",
+            bodies(&replies)
+        );
+        assert_eq!(world.conversations[&siti()].step, Step::AskName);
+    }
+    let replies = world.text(&siti(), "nama saya Siti Aminah, terima kasih");
+    assert!(
+        bodies(&replies).contains("atas nama Siti Aminah, sesuai"),
+        "{}",
+        bodies(&replies)
+    );
+    assert_eq!(
+        world.conversations[&siti()].step,
+        Step::AskNik {
+            name: "Siti Aminah".to_owned()
+        }
+    );
+    world.text(&siti(), NIK);
+    world.choose(&siti(), "kec:170804");
+    let replies = world.text(&siti(), "makasih");
+    assert!(
+        bodies(&replies).contains("nama lengkap anak"),
+        "{}",
+        bodies(&replies)
+    );
+    assert_eq!(world.draft_of(&siti()).unwrap().answer("child_name"), None);
+    world.text(&siti(), "nama anak saya Putri Aminah");
+    assert_eq!(
+        world.draft_of(&siti()).unwrap().answer("child_name"),
+        Some("Putri Aminah")
+    );
+}
