@@ -10,6 +10,7 @@
 //! a free-text thread.
 
 use crate::catalog::{Availability, Category, ServiceKind, service, services_in};
+use crate::complaint::ComplaintTimeline;
 use crate::document::{ATTACHMENT_SLOT, Document, DocumentSource, DocumentState};
 use crate::messages::{
     self as msg, CANCEL_ID, CANCEL_PREFIX, CATEGORY_PREFIX, CONSENT_PREFIX, DISTRICT_PAGE_PREFIX,
@@ -701,6 +702,8 @@ impl<'a> Turn<'a> {
             self.repeat_question()?;
         } else if let Some(ticket) = ticket_after(id, RESUBMIT_PREFIX) {
             self.resubmit(ticket)?;
+        } else if let Some(ticket) = ticket_after(id, msg::ESCALATE_PREFIX) {
+            self.escalate(ticket)?;
         } else if let Some(ticket) = ticket_after(id, TICKET_PREFIX) {
             let held = match &self.conversation.step {
                 Step::ChoosingTicket { held } => held.clone(),
@@ -980,6 +983,39 @@ impl<'a> Turn<'a> {
         } else {
             self.say(msg::delivered_to_ticket(&next, held.len()));
         }
+        // A complaint past its deadline: offered, never done on a guess from the words.
+        if let Some(timeline) = &next.complaint
+            && timeline.can_escalate(next.status.is_open(), self.today())
+        {
+            self.say(msg::escalation_offer(&next, timeline));
+        }
+    }
+
+    /// The resident asks that a complaint past its deadline go to the supervisors (the button
+    /// of [`msg::escalation_offer`]). Once; refused with the reason before the deadline.
+    fn escalate(&mut self, ticket: TicketId) -> Result<(), Need> {
+        let request = match self.request(ticket)? {
+            Some(r) if r.resident == self.conversation.resident && r.complaint.is_some() => r,
+            _ => {
+                self.say(msg::status_not_found());
+                return Ok(());
+            }
+        };
+        let Some(timeline) = request.complaint.as_ref() else {
+            return Ok(());
+        };
+        if !timeline.can_escalate(request.status.is_open(), self.today()) {
+            self.say(msg::escalation_unavailable(request, timeline));
+            return Ok(());
+        }
+        let mut next = request.clone();
+        if let Some(timeline) = next.complaint.as_mut() {
+            timeline.escalated_at = Some(self.input.now);
+        }
+        self.update(next);
+        self.event(ticket, "escalated", None, None);
+        self.say(msg::escalated(ticket));
+        Ok(())
     }
 
     /// The resident sends the corrections back: every reopened slot must hold a stored scan.
@@ -1771,11 +1807,16 @@ impl<'a> Turn<'a> {
             self.conversation.resident.clone(),
             self.input.now,
         );
-        let due = add_working_days(
+        let mut due = add_working_days(
             self.today(),
             service(code).max_working_days,
             self.input.holidays,
         );
+        if service(code).kind == ServiceKind::Complaint {
+            let timeline = ComplaintTimeline::filed(self.input.now, self.input.holidays);
+            due = timeline.close_by;
+            request.complaint = Some(timeline);
+        }
         request.submitted_at = Some(self.input.now);
         request.due_date = Some(due);
         // The first message is the resident's, waiting for an officer's answer.

@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod catalog;
+pub mod complaint;
 mod ident;
 pub mod kk;
 pub mod nik;

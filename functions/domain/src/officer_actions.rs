@@ -257,7 +257,13 @@ pub fn apply(
     next.updated_at = now;
     let mut note = None;
     match action {
-        Action::Claim => next.assigned_to = Some(actor.subject.clone()),
+        Action::Claim => {
+            next.assigned_to = Some(actor.subject.clone());
+            // A complaint is "handled" when first taken up (SP4N-LAPOR!'s 3 working days).
+            if let Some(timeline) = next.complaint.as_mut() {
+                timeline.record_handled(now);
+            }
+        }
         Action::Release => next.assigned_to = None,
         Action::RequestRevision(items) => {
             // The named slots are reopened: the resident's next scans go exactly there, and the
@@ -406,6 +412,33 @@ mod tests {
             }
         }
         assert_eq!(checked, 3 * 8 * 6);
+    }
+
+    #[test]
+    fn a_complaint_is_handled_when_first_claimed() {
+        let mut r = request(ServiceCode::Complaint, RequestStatus::Submitted);
+        r.complaint = Some(crate::complaint::ComplaintTimeline::filed(NOW, &[]));
+        let claimed = apply(&r, &Action::Claim, &officer("officer-2"), NOW).unwrap();
+        assert_eq!(
+            claimed.request.complaint.as_ref().unwrap().handled_at,
+            Some(NOW)
+        );
+        let later = NOW + time::Duration::days(1);
+        let released = apply(
+            &claimed.request,
+            &Action::Release,
+            &officer("officer-2"),
+            later,
+        )
+        .unwrap();
+        let again = apply(
+            &released.request,
+            &Action::Claim,
+            &officer("officer-3"),
+            later,
+        )
+        .unwrap();
+        assert_eq!(again.request.complaint.unwrap().handled_at, Some(NOW));
     }
 
     #[test]

@@ -156,6 +156,9 @@ pub struct Request {
     /// moved in): allowed, and shown to officers as "NIK dari luar daerah". Set with the NIK.
     #[serde(default, skip_serializing_if = "is_false")]
     pub nik_from_elsewhere: bool,
+    /// A complaint's deadlines and milestones (SP4N-LAPOR!); `None` for every other service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub complaint: Option<crate::complaint::ComplaintTimeline>,
 }
 
 impl Request {
@@ -188,6 +191,7 @@ impl Request {
             unanswered_messages: 0,
             resubmitted_at: None,
             nik_from_elsewhere: false,
+            complaint: None,
         }
     }
 
@@ -294,6 +298,21 @@ impl Request {
 /// Calendar dates as ISO 8601 (`2026-12-08`) wherever a request is written: the table and the
 /// officer API. (`time`'s own serde form is `[2026, 342]`, year and day of the year, which no
 /// client reads as a date.) The old form is still read, so items stored before stay readable.
+pub mod iso_date {
+    use serde::{Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
+        super::iso_date_option::serialize(&Some(*date), s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        super::iso_date_option::deserialize(d)?
+            .ok_or_else(|| serde::de::Error::custom("a date is required"))
+    }
+}
+
+/// [`iso_date`] for an optional date.
 pub mod iso_date_option {
     use serde::{Deserialize, Deserializer, Serializer};
     use time::Date;

@@ -70,6 +70,10 @@ pub async fn post(
         let mut next = request.clone();
         next.awaiting_resident_reply = true;
         next.unanswered_messages = 0;
+        // A complaint's first officer message is its answer (SP4N-LAPOR!'s 5 working days).
+        if let Some(timeline) = next.complaint.as_mut() {
+            timeline.record_answer(now);
+        }
         next.version = request.version + 1;
         next.updated_at = now;
         // The audit event says a message was written, not what it says (that is in the thread).

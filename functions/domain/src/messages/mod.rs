@@ -36,6 +36,8 @@ pub const CANCEL_PREFIX: &str = "cancel:";
 pub const KEEP_PREFIX: &str = "keep:";
 pub const RESUBMIT_PREFIX: &str = "resubmit:";
 pub const TICKET_PREFIX: &str = "tkt:";
+/// `esc:<ticket>`: the resident asks that a complaint past its deadline go to the supervisors.
+pub const ESCALATE_PREFIX: &str = "esc:";
 /// `replace:<draft ticket>:<service code>`: cancel that draft and start the service.
 pub const REPLACE_PREFIX: &str = "replace:";
 /// `consent:<service code>`: agree to the privacy notice, then start the service.
@@ -511,11 +513,82 @@ pub fn thread_prompt(service: &ServiceDefinition) -> Reply {
 }
 
 pub fn thread_opened(request: &Request, due: Date) -> Reply {
+    if let Some(timeline) = &request.complaint {
+        return complaint_opened(request, timeline);
+    }
     Reply::text(format!(
         "Terima kasih. {} Bapak/Ibu sudah kami terima dengan nomor tiket *{}*. Petugas akan menjawab di sini paling lambat *{}*.\n\nPesan, foto atau PDF yang dikirim sekarang akan ditambahkan ke tiket ini. Ketik *selesai* bila sudah.",
         service(request.service).name,
         request.ticket.as_str(),
         date(due)
+    ))
+}
+
+/// A complaint is acknowledged with its three deadlines (SP4N-LAPOR!).
+fn complaint_opened(request: &Request, timeline: &crate::complaint::ComplaintTimeline) -> Reply {
+    Reply::text(format!(
+        "Terima kasih. Aduan Bapak/Ibu sudah kami terima dengan nomor tiket *{}*. Sesuai standar pengelolaan pengaduan pelayanan publik, aduan ini:\n• ditindaklanjuti petugas paling lambat *{}*,\n• dijawab di sini paling lambat *{}*,\n• diselesaikan paling lambat *{}*.\n\nPesan, foto atau PDF yang dikirim sekarang akan ditambahkan ke tiket ini. Ketik *selesai* bila sudah.",
+        request.ticket.as_str(),
+        date(timeline.handle_by),
+        date(timeline.answer_by),
+        date(timeline.close_by)
+    ))
+}
+
+/// A complaint's answer (or closing) deadline has passed: the resident may have it escalated.
+pub fn escalation_offer(
+    request: &Request,
+    timeline: &crate::complaint::ComplaintTimeline,
+) -> Reply {
+    let (what, due) = if timeline.answered_at.is_none() {
+        ("dijawab", timeline.answer_by)
+    } else {
+        ("diselesaikan", timeline.close_by)
+    };
+    Reply::buttons(
+        format!(
+            "Mohon maaf, aduan *{}* belum {what} sampai batas waktunya ({}). Bila Bapak/Ibu setuju, aduan ini kami teruskan kepada pimpinan agar segera ditangani.",
+            request.ticket.as_str(),
+            date(due)
+        ),
+        [
+            (
+                format!("{ESCALATE_PREFIX}{}", request.ticket.as_str()),
+                "Teruskan ke pimpinan".to_owned(),
+            ),
+            (MENU_ID.to_owned(), "Tidak perlu".to_owned()),
+        ],
+    )
+}
+
+pub fn escalated(ticket: TicketId) -> Reply {
+    Reply::text(format!(
+        "Aduan *{}* sudah kami teruskan kepada pimpinan. Jawaban tetap kami kirim di sini.",
+        ticket.as_str()
+    ))
+}
+
+/// Escalation asked for when it is not (or no longer) possible.
+pub fn escalation_unavailable(
+    request: &Request,
+    timeline: &crate::complaint::ComplaintTimeline,
+) -> Reply {
+    let ticket = request.ticket.as_str();
+    if let Some(at) = timeline.escalated_at {
+        return Reply::text(format!(
+            "Aduan *{ticket}* sudah diteruskan kepada pimpinan pada {}. Jawaban tetap kami kirim di sini.",
+            date(crate::calendar::jakarta_date(at))
+        ));
+    }
+    if !request.status.is_open() {
+        return Reply::text(format!(
+            "Aduan *{ticket}* sudah selesai. Ketik *menu* bila ada hal lain yang ingin disampaikan."
+        ));
+    }
+    Reply::text(format!(
+        "Aduan *{ticket}* masih dalam batas waktu: petugas menjawab paling lambat *{}* dan menyelesaikannya paling lambat *{}*. Bila sampai tanggal itu belum ada jawaban, Bapak/Ibu dapat meminta aduan diteruskan kepada pimpinan.",
+        date(timeline.answer_by),
+        date(timeline.close_by)
     ))
 }
 
@@ -745,6 +818,19 @@ mod tests {
             texts.push(rendered(no_open_slot(&request)));
             texts.push(rendered(submitted(&request, due)));
             texts.push(rendered(thread_opened(&request, due)));
+            if request.service == ServiceCode::Complaint {
+                let mut complaint = request.clone();
+                let mut timeline = crate::complaint::ComplaintTimeline::filed(now, &[]);
+                complaint.complaint = Some(timeline.clone());
+                texts.push(rendered(thread_opened(&complaint, due)));
+                texts.push(rendered(escalation_offer(&complaint, &timeline)));
+                texts.push(rendered(escalation_unavailable(&complaint, &timeline)));
+                timeline.record_answer(now);
+                texts.push(rendered(escalation_offer(&complaint, &timeline)));
+                timeline.escalated_at = Some(now);
+                texts.push(rendered(escalation_unavailable(&complaint, &timeline)));
+                texts.push(rendered(escalated(ticket)));
+            }
             texts.push(rendered(thread_appended(ticket)));
             texts.push(rendered(thread_closed(ticket)));
             texts.push(rendered(consultation_joined(&request)));

@@ -29,6 +29,9 @@ impl World {
         let request = self.requests.get_mut(&ticket).unwrap();
         request.awaiting_resident_reply = true;
         request.unanswered_messages = 0;
+        if let Some(timeline) = request.complaint.as_mut() {
+            timeline.record_answer(self.now);
+        }
         request.version += 1;
         self.outbound.insert(outbound_id.into(), ticket);
     }
@@ -500,4 +503,107 @@ fn a_voice_note_goes_to_the_thread_but_never_into_a_slot() {
         bodies(&replies)
     );
     assert_eq!(world.documents.len(), before);
+}
+
+fn buttons(replies: &[Reply]) -> Vec<String> {
+    replies
+        .iter()
+        .flat_map(|r| match r {
+            Reply::Buttons { buttons, .. } => buttons.iter().map(|b| b.id.clone()).collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// A complaint is told its three deadlines when filed; once the answer deadline passed
+/// unanswered, what the resident writes is still added to it and escalation is offered (a
+/// button: never on a guess from the words); escalating twice or too early says why not.
+#[test]
+fn a_complaint_states_its_deadlines_and_can_be_escalated_once_they_pass() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:COMPLAINT");
+    // Friday 27 November 2026: handled by Wednesday, answered by Friday, closed the next Friday.
+    let opened = world.text(&siti(), "sudah 3 bulan KTP saya belum jadi, tolong dibantu");
+    let text = bodies(&opened);
+    for due in ["2 Desember 2026", "4 Desember 2026", "11 Desember 2026"] {
+        assert!(text.contains(due), "{due}: {text}");
+    }
+    let ticket = *world.requests.keys().next().unwrap();
+    let timeline = world.requests[&ticket].complaint.clone().expect("timeline");
+    assert_eq!(world.requests[&ticket].due_date, Some(timeline.close_by));
+    let esc = format!("esc:{}", ticket.as_str());
+
+    // Before the answer deadline: added, nothing offered; the button (an old one) says why not.
+    world.now = datetime!(2026-12-04 08:00 +7);
+    let replies = world.text(&siti(), "pak, bagaimana aduan saya?");
+    assert!(buttons(&replies).is_empty(), "{}", bodies(&replies));
+    let early = world.choose(&siti(), &esc);
+    assert!(
+        bodies(&early).contains("masih dalam batas waktu"),
+        "{}",
+        bodies(&early)
+    );
+    assert!(
+        world.requests[&ticket]
+            .complaint
+            .as_ref()
+            .unwrap()
+            .escalated_at
+            .is_none()
+    );
+
+    // Monday 7 December, still unanswered: the message is added and escalation offered.
+    world.now = datetime!(2026-12-07 09:00 +7);
+    let before = world.thread.len();
+    let replies = world.text(&siti(), "kok belum dijawab ya pak??");
+    assert_eq!(world.thread.len(), before + 1);
+    assert!(buttons(&replies).contains(&esc), "{}", bodies(&replies));
+    let done = world.choose(&siti(), &esc);
+    assert!(
+        bodies(&done).contains("sudah kami teruskan kepada pimpinan"),
+        "{}",
+        bodies(&done)
+    );
+    let escalated = &world.requests[&ticket];
+    assert_eq!(
+        escalated.complaint.as_ref().unwrap().escalated_at,
+        Some(world.now)
+    );
+    assert_eq!(escalated.status, RequestStatus::Submitted);
+
+    // Once only: a second tap says when it was done, and the offer is not repeated.
+    let again = world.choose(&siti(), &esc);
+    assert!(
+        bodies(&again).contains("sudah diteruskan"),
+        "{}",
+        bodies(&again)
+    );
+    let replies = world.text(&siti(), "terima kasih");
+    assert!(buttons(&replies).is_empty(), "{}", bodies(&replies));
+}
+
+/// Someone else's ticket, or a ticket that is not a complaint, cannot be escalated.
+#[test]
+fn only_the_residents_own_complaint_can_be_escalated() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:COMPLAINT");
+    world.text(&siti(), "pelayanan lambat");
+    let ticket = *world.requests.keys().next().unwrap();
+    world.now = datetime!(2026-12-08 09:00 +7);
+    let replies = world.choose(&budi(), &format!("esc:{}", ticket.as_str()));
+    assert!(
+        !bodies(&replies).contains("teruskan kepada pimpinan"),
+        "{}",
+        bodies(&replies)
+    );
+    assert!(
+        world.requests[&ticket]
+            .complaint
+            .as_ref()
+            .unwrap()
+            .escalated_at
+            .is_none()
+    );
 }
