@@ -28,6 +28,9 @@ pub struct Detail {
     /// See `QueueItem::waiting_for_resident`; `unanswered_messages` comes with the request.
     pub waiting_for_resident: bool,
     pub allowed_actions: Vec<ActionKind>,
+    /// A complaint's deadlines today (`complaint` holds the dates and milestones as stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complaint_deadlines: Option<crate::queue::ComplaintDeadlines>,
     /// The finished document is stored but WhatsApp has not taken it yet ("siap, belum
     /// terkirim"): why, while the request waits in `APPROVED`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,6 +78,7 @@ pub async fn get(
         overdue: request.is_overdue(today),
         waiting_for_resident: request.is_waiting_for_resident(),
         allowed_actions: ActionKind::allowed(definition.kind, request.status),
+        complaint_deadlines: crate::queue::ComplaintDeadlines::of(&request, today, &app.holidays),
         result_undelivered: (request.status == domain::RequestStatus::Approved)
             .then(|| {
                 notifications

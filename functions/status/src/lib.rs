@@ -51,6 +51,8 @@ pub struct Status {
     /// The region and office this deployment serves (`GET /office`), validated at start.
     pub region: domain::region::Region,
     pub office: domain::office::Office,
+    /// National holidays and cuti bersama plus `HOLIDAYS`: complaint deadlines "due soon".
+    pub holidays: Vec<time::Date>,
 }
 
 impl Status {
@@ -73,6 +75,7 @@ impl Status {
             clock: Arc::new(SystemClock),
             region: shared::config::office_region(env)?,
             office: shared::config::office(env)?,
+            holidays: shared::config::holidays(env)?,
         })
     }
 }

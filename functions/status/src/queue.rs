@@ -11,6 +11,7 @@ use crate::Status;
 use crate::context::Caller;
 use crate::cursor::{self, Cursor};
 use crate::error::ApiError;
+use domain::complaint::{DeadlineState, Milestone};
 use domain::{Request as ServiceRequest, RequestStatus, ServiceCode};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -30,6 +31,10 @@ pub struct QueueQuery {
     pub service: Option<ServiceCode>,
     pub kecamatan: Option<String>,
     pub overdue_only: bool,
+    /// Complaints whose most urgent deadline is in this state (`due_soon` or `missed`).
+    pub deadline: Option<DeadlineState>,
+    /// Complaints the resident asked to escalate.
+    pub escalated_only: bool,
     pub oldest_first: bool,
     pub limit: usize,
     pub cursor: Option<String>,
@@ -60,6 +65,17 @@ impl QueueQuery {
             Some("true") => true,
             Some(_) => return Err(ApiError::invalid("overdue", "true or false")),
         };
+        let deadline = match get("deadline").as_deref() {
+            None => None,
+            Some("due_soon") => Some(DeadlineState::DueSoon),
+            Some("missed") => Some(DeadlineState::Missed),
+            Some(_) => return Err(ApiError::invalid("deadline", "due_soon or missed")),
+        };
+        let escalated_only = match get("escalated").as_deref() {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return Err(ApiError::invalid("escalated", "true or false")),
+        };
         let oldest_first = match get("order").as_deref() {
             None | Some("oldest") => true,
             Some("newest") => false,
@@ -78,6 +94,8 @@ impl QueueQuery {
             service,
             kecamatan,
             overdue_only,
+            deadline,
+            escalated_only,
             oldest_first,
             limit,
             cursor: get("cursor").filter(|c| !c.is_empty()),
@@ -87,16 +105,18 @@ impl QueueQuery {
     /// What a cursor is bound to: everything but the page size and the cursor itself.
     fn fingerprint(&self) -> String {
         format!(
-            "{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}|{}",
             self.status,
             self.service.map_or("", |s| s.as_str()),
             self.kecamatan.as_deref().unwrap_or(""),
             self.overdue_only,
-            self.oldest_first
+            self.oldest_first,
+            self.deadline.map_or("", DeadlineState::as_str),
+            self.escalated_only
         )
     }
 
-    pub fn matches(&self, request: &ServiceRequest, today: Date) -> bool {
+    pub fn matches(&self, request: &ServiceRequest, today: Date, holidays: &[Date]) -> bool {
         self.service.is_none_or(|s| s == request.service)
             && self.kecamatan.as_ref().is_none_or(|k| {
                 request
@@ -106,6 +126,17 @@ impl QueueQuery {
                     == Some(k)
             })
             && (!self.overdue_only || request.is_overdue(today))
+            && self.deadline.is_none_or(|wanted| {
+                request
+                    .complaint
+                    .as_ref()
+                    .is_some_and(|t| t.flag(request.completed_at, today, holidays) == wanted)
+            })
+            && (!self.escalated_only
+                || request
+                    .complaint
+                    .as_ref()
+                    .is_some_and(|t| t.escalated_at.is_some()))
     }
 }
 
@@ -130,6 +161,48 @@ pub struct QueueItem {
     pub waiting_for_resident: bool,
     /// Messages and attachments from the resident since an officer last wrote.
     pub unanswered_messages: u32,
+    /// A complaint's deadlines as they stand today; absent for other services.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complaint_deadlines: Option<ComplaintDeadlines>,
+}
+
+/// A complaint's three deadlines (SP4N-LAPOR!) on a given day, for officers.
+#[derive(Serialize)]
+pub struct ComplaintDeadlines {
+    /// The most urgent of the three: what the queue flags.
+    pub flag: DeadlineState,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub escalated_at: Option<time::OffsetDateTime>,
+    pub deadlines: Vec<DeadlineView>,
+}
+
+#[derive(Serialize)]
+pub struct DeadlineView {
+    pub milestone: Milestone,
+    pub due: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub reached_at: Option<time::OffsetDateTime>,
+    pub state: DeadlineState,
+}
+
+impl ComplaintDeadlines {
+    pub fn of(request: &ServiceRequest, today: Date, holidays: &[Date]) -> Option<Self> {
+        let timeline = request.complaint.as_ref()?;
+        Some(Self {
+            flag: timeline.flag(request.completed_at, today, holidays),
+            escalated_at: timeline.escalated_at,
+            deadlines: timeline
+                .deadlines(request.completed_at, today, holidays)
+                .iter()
+                .map(|d| DeadlineView {
+                    milestone: d.milestone,
+                    due: d.due.to_string(),
+                    reached_at: d.reached_at,
+                    state: d.state,
+                })
+                .collect(),
+        })
+    }
 }
 
 #[derive(Serialize)]
@@ -140,7 +213,7 @@ pub struct ApplicantSummary {
 }
 
 impl QueueItem {
-    pub fn new(request: &ServiceRequest, today: Date) -> Self {
+    pub fn new(request: &ServiceRequest, today: Date, holidays: &[Date]) -> Self {
         Self {
             ticket: request.ticket.as_str().to_owned(),
             service: request.service,
@@ -154,6 +227,7 @@ impl QueueItem {
             assigned_to: request.assigned_to.clone(),
             waiting_for_resident: request.is_waiting_for_resident(),
             unanswered_messages: request.unanswered_messages,
+            complaint_deadlines: ComplaintDeadlines::of(request, today, holidays),
             applicant: request.applicant.as_ref().map(|a| ApplicantSummary {
                 name: a.name.clone(),
                 nik_masked: a.nik.masked(),
@@ -228,7 +302,7 @@ pub async fn list(
                 sort_key: shared::store::keys::request_queue_sk(&r),
                 ticket: r.ticket,
             });
-            if query.matches(&r, today) {
+            if query.matches(&r, today, &app.holidays) {
                 matched.push(r);
                 if matched.len() > query.limit {
                     break;
@@ -264,7 +338,10 @@ pub async fn list(
         )
     });
     let page = Page {
-        items: matched.iter().map(|r| QueueItem::new(r, today)).collect(),
+        items: matched
+            .iter()
+            .map(|r| QueueItem::new(r, today, &app.holidays))
+            .collect(),
         next_cursor,
     };
     Ok(json(StatusCode::OK, &page))
@@ -311,6 +388,8 @@ mod tests {
             ("limit", "0"),
             ("limit", "101"),
             ("kecamatan", "abc"),
+            ("deadline", "late"),
+            ("escalated", "1"),
         ] {
             match parse(&[(k, v)]) {
                 Err(ApiError::Invalid { field, .. }) => assert_eq!(field, k),
@@ -326,5 +405,63 @@ mod tests {
         let c = parse(&[("service", "KK_NEW"), ("limit", "5")]).unwrap();
         assert_ne!(a.fingerprint(), b.fingerprint());
         assert_eq!(a.fingerprint(), c.fingerprint());
+        let missed = parse(&[("deadline", "missed")]).unwrap();
+        let soon = parse(&[("deadline", "due_soon")]).unwrap();
+        let escalated = parse(&[("escalated", "true")]).unwrap();
+        let none = parse(&[]).unwrap();
+        assert_ne!(missed.fingerprint(), soon.fingerprint());
+        assert_ne!(missed.fingerprint(), none.fingerprint());
+        assert_ne!(escalated.fingerprint(), none.fingerprint());
+    }
+
+    #[test]
+    fn complaints_match_by_their_most_urgent_deadline_and_escalation() {
+        use domain::complaint::ComplaintTimeline;
+        use time::macros::{date, datetime};
+        let filed = datetime!(2026-11-27 09:00 +7);
+        let mut complaint = ServiceRequest::open(
+            domain::TicketId::from_random(1),
+            ServiceCode::Complaint,
+            domain::ResidentId::Phone("6281234567890".into()),
+            filed,
+        );
+        complaint.status = RequestStatus::Submitted;
+        complaint.complaint = Some(ComplaintTimeline::filed(filed, &[]));
+        let other = ServiceRequest::open(
+            domain::TicketId::from_random(2),
+            ServiceCode::KkNew,
+            domain::ResidentId::Phone("6281234567890".into()),
+            filed,
+        );
+        let missed = parse(&[("deadline", "missed")]).unwrap();
+        let soon = parse(&[("deadline", "due_soon")]).unwrap();
+        let escalated = parse(&[("escalated", "true")]).unwrap();
+        // Tuesday 1 December: handling is due on Wednesday 2.
+        let tuesday = date!(2026 - 12 - 01);
+        assert!(soon.matches(&complaint, tuesday, &[]));
+        assert!(!missed.matches(&complaint, tuesday, &[]));
+        assert!(!soon.matches(&other, tuesday, &[]));
+        // Thursday 3: missed.
+        let thursday = date!(2026 - 12 - 03);
+        assert!(missed.matches(&complaint, thursday, &[]));
+        assert!(!escalated.matches(&complaint, thursday, &[]));
+        let item = serde_json::to_value(QueueItem::new(&complaint, thursday, &[])).unwrap();
+        assert_eq!(item["complaint_deadlines"]["flag"], "missed");
+        assert_eq!(
+            item["complaint_deadlines"]["deadlines"][0]["due"],
+            "2026-12-02"
+        );
+        assert_eq!(
+            item["complaint_deadlines"]["deadlines"][1]["state"],
+            "due_soon"
+        );
+        assert!(
+            serde_json::to_value(QueueItem::new(&other, thursday, &[]))
+                .unwrap()
+                .get("complaint_deadlines")
+                .is_none()
+        );
+        complaint.complaint.as_mut().unwrap().escalated_at = Some(datetime!(2026-12-07 09:00 +7));
+        assert!(escalated.matches(&complaint, thursday, &[]));
     }
 }

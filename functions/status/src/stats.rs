@@ -6,6 +6,7 @@
 use crate::Status;
 use crate::context::Caller;
 use crate::error::ApiError;
+use domain::complaint::{DeadlineState, Milestone};
 use domain::{JAKARTA_OFFSET, Request as ServiceRequest, RequestStatus};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -30,6 +31,50 @@ pub struct Stats {
     pub completed: usize,
     pub completion_hours_median: Option<f64>,
     pub completion_hours_p90: Option<f64>,
+    /// Complaints held to their SP4N-LAPOR! deadlines.
+    pub complaints: ComplaintStats,
+}
+
+/// How complaints kept their deadlines. A milestone counts once its deadline has come: reached
+/// (on time or late) or missed; one still pending is in none of the counts.
+#[derive(Debug, Default, PartialEq, Serialize)]
+pub struct ComplaintStats {
+    pub filed: usize,
+    pub handled: MilestoneStats,
+    pub answered: MilestoneStats,
+    pub closed: MilestoneStats,
+    /// Median time from filing to an officer's first answer, in hours, over those answered.
+    pub first_answer_hours_median: Option<f64>,
+    /// Complaints the resident asked to escalate.
+    pub escalated: usize,
+}
+
+#[derive(Debug, Default, PartialEq, Serialize)]
+pub struct MilestoneStats {
+    pub on_time: usize,
+    pub late: usize,
+    /// Not reached and past the deadline.
+    pub missed: usize,
+    /// `on_time / (on_time + late + missed)`, when any deadline has come.
+    pub on_time_share: Option<f64>,
+}
+
+impl MilestoneStats {
+    fn count(&mut self, state: DeadlineState) {
+        match state {
+            DeadlineState::Met => self.on_time += 1,
+            DeadlineState::MetLate => self.late += 1,
+            DeadlineState::Missed => self.missed += 1,
+            DeadlineState::Pending | DeadlineState::DueSoon => {}
+        }
+    }
+
+    fn finish(&mut self) {
+        let due = self.on_time + self.late + self.missed;
+        // Three decimals: a share for a report, not a measurement.
+        self.on_time_share =
+            (due > 0).then(|| (self.on_time as f64 / due as f64 * 1000.0).round() / 1000.0);
+    }
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -56,9 +101,30 @@ pub fn compute(requests: &[ServiceRequest], from: Date, to: Date, today: Date) -
         completed: 0,
         completion_hours_median: None,
         completion_hours_p90: None,
+        complaints: ComplaintStats::default(),
     };
     let mut hours = Vec::new();
+    let mut answer_hours = Vec::new();
     for r in requests {
+        if let Some(timeline) = &r.complaint {
+            let c = &mut stats.complaints;
+            c.filed += 1;
+            c.escalated += usize::from(timeline.escalated_at.is_some());
+            // Only Met, MetLate and Missed are counted: "due soon" needs no calendar here.
+            for d in timeline.deadlines(r.completed_at, today, &[]) {
+                match d.milestone {
+                    Milestone::Handled => c.handled.count(d.state),
+                    Milestone::Answered => c.answered.count(d.state),
+                    Milestone::Closed => c.closed.count(d.state),
+                }
+            }
+            if let (Some(filed), Some(answered)) = (
+                r.submitted_at,
+                timeline.reached_at(Milestone::Answered, r.completed_at),
+            ) {
+                answer_hours.push((answered - filed).as_seconds_f64() / 3600.0);
+            }
+        }
         *stats
             .by_status
             .entry(r.status.as_str().to_owned())
@@ -86,6 +152,15 @@ pub fn compute(requests: &[ServiceRequest], from: Date, to: Date, today: Date) -
     let round = |h: f64| (h * 60.0).round() / 60.0;
     stats.completion_hours_median = percentile(&hours, 50.0).map(round);
     stats.completion_hours_p90 = percentile(&hours, 90.0).map(round);
+    answer_hours.sort_by(f64::total_cmp);
+    stats.complaints.first_answer_hours_median = percentile(&answer_hours, 50.0).map(round);
+    for m in [
+        &mut stats.complaints.handled,
+        &mut stats.complaints.answered,
+        &mut stats.complaints.closed,
+    ] {
+        m.finish();
+    }
     stats
 }
 
@@ -199,6 +274,72 @@ mod tests {
         assert_eq!(s.completion_hours_p90, Some(9.0));
     }
 
+    /// Four complaints filed Friday 27 November 2026 (handle by 2 Dec, answer by 4 Dec, close by
+    /// 11 Dec), counted on Monday 7 December.
+    #[test]
+    fn complaints_count_deadlines_kept_late_and_missed() {
+        use domain::complaint::ComplaintTimeline;
+        let filed = datetime!(2026-11-27 09:00 +7);
+        let complaint =
+            |n: u64, handled: Option<i64>, answered: Option<i64>, closed: Option<i64>| {
+                let mut r = ServiceRequest::open(
+                    TicketId::from_random(n),
+                    ServiceCode::Complaint,
+                    ResidentId::Phone("628".into()),
+                    filed,
+                );
+                r.status = if closed.is_some() {
+                    RequestStatus::Completed
+                } else {
+                    RequestStatus::InReview
+                };
+                r.submitted_at = Some(filed);
+                let mut t = ComplaintTimeline::filed(filed, &[]);
+                t.handled_at = handled.map(|h| filed + Duration::hours(h));
+                t.answered_at = answered.map(|h| filed + Duration::hours(h));
+                r.completed_at = closed.map(|h| filed + Duration::hours(h));
+                r.complaint = Some(t);
+                r
+            };
+        let mut escalated = complaint(4, None, None, None);
+        escalated.complaint.as_mut().unwrap().escalated_at = Some(filed + Duration::days(9));
+        let all = [
+            // On time everywhere: answered after 24 h, closed after two days.
+            complaint(1, Some(2), Some(24), Some(48)),
+            // Handled on time, answered late (Monday 7), still open.
+            complaint(2, Some(3), Some(24 * 10), None),
+            // Handled late (Thursday 3), unanswered: answer missed.
+            complaint(3, Some(24 * 6), None, None),
+            // Nothing at all, escalated.
+            escalated,
+        ];
+        let s = compute(
+            &all,
+            date!(2026 - 11 - 01),
+            date!(2026 - 11 - 30),
+            date!(2026 - 12 - 07),
+        );
+        let c = &s.complaints;
+        assert_eq!(c.filed, 4);
+        assert_eq!(
+            (c.handled.on_time, c.handled.late, c.handled.missed),
+            (2, 1, 1)
+        );
+        assert_eq!(
+            (c.answered.on_time, c.answered.late, c.answered.missed),
+            (1, 1, 2)
+        );
+        assert_eq!(c.answered.on_time_share, Some(0.25));
+        // Closing is due on 11 December: only the closed one counts yet.
+        assert_eq!(
+            (c.closed.on_time, c.closed.late, c.closed.missed),
+            (1, 0, 0)
+        );
+        assert_eq!(c.closed.on_time_share, Some(1.0));
+        assert_eq!(c.first_answer_hours_median, Some(24.0));
+        assert_eq!(c.escalated, 1);
+    }
+
     #[test]
     fn empty_range_has_no_percentiles() {
         let s = compute(
@@ -209,6 +350,7 @@ mod tests {
         );
         assert_eq!(s.total, 0);
         assert_eq!(s.completion_hours_median, None);
+        assert_eq!(s.complaints, ComplaintStats::default());
         assert_eq!(percentile(&[1.0], 90.0), Some(1.0));
     }
 }
