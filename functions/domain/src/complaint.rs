@@ -333,3 +333,137 @@ mod tests {
         assert_eq!(back, t);
     }
 }
+
+/// One complaint for the supervisors' daily digest: open and past a deadline, or escalated by
+/// the resident.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DigestEntry {
+    pub ticket: crate::TicketId,
+    /// The officer who claimed it, if any.
+    pub assigned_to: Option<String>,
+    /// The deadlines passed unreached, earliest first.
+    pub missed: Vec<Date>,
+    pub missed_milestones: Vec<Milestone>,
+    pub escalated_at: Option<OffsetDateTime>,
+    /// Working days since its earliest missed deadline (0 when only escalated).
+    pub working_days_late: u32,
+}
+
+/// The open complaints a supervisor must hear about on `today`: escalated ones first, then by
+/// how long past their earliest missed deadline.
+pub fn digest(requests: &[crate::Request], today: Date, holidays: &[Date]) -> Vec<DigestEntry> {
+    let mut entries: Vec<DigestEntry> = requests
+        .iter()
+        .filter(|r| r.status.is_open())
+        .filter_map(|r| {
+            let timeline = r.complaint.as_ref()?;
+            let missed: Vec<Deadline> = timeline
+                .deadlines(r.completed_at, today, holidays)
+                .into_iter()
+                .filter(|d| d.state == DeadlineState::Missed)
+                .collect();
+            if missed.is_empty() && timeline.escalated_at.is_none() {
+                return None;
+            }
+            let working_days_late = missed
+                .first()
+                .map_or(0, |d| working_days_between(d.due, today, holidays));
+            Some(DigestEntry {
+                ticket: r.ticket,
+                assigned_to: r.assigned_to.clone(),
+                missed: missed.iter().map(|d| d.due).collect(),
+                missed_milestones: missed.iter().map(|d| d.milestone).collect(),
+                escalated_at: timeline.escalated_at,
+                working_days_late,
+            })
+        })
+        .collect();
+    entries.sort_by(|a, b| {
+        b.escalated_at
+            .is_some()
+            .cmp(&a.escalated_at.is_some())
+            .then(b.working_days_late.cmp(&a.working_days_late))
+            .then(a.ticket.cmp(&b.ticket))
+    });
+    entries
+}
+
+/// Working days after `from` up to and including `to` (0 when `to` is not after `from`).
+fn working_days_between(from: Date, to: Date, holidays: &[Date]) -> u32 {
+    let mut days = 0;
+    let mut day = from;
+    while day < to {
+        day = match day.next_day() {
+            Some(d) => d,
+            None => break,
+        };
+        if is_working_day(day, holidays) {
+            days += 1;
+        }
+    }
+    days
+}
+
+#[cfg(test)]
+mod digest_tests {
+    use super::*;
+    use crate::{Request, RequestStatus, ResidentId, ServiceCode, TicketId};
+    use time::macros::{date, datetime};
+
+    fn complaint(n: u64, filed: OffsetDateTime) -> Request {
+        let mut r = Request::open(
+            TicketId::from_random(n),
+            ServiceCode::Complaint,
+            ResidentId::Phone("628".into()),
+            filed,
+        );
+        r.status = RequestStatus::Submitted;
+        r.complaint = Some(ComplaintTimeline::filed(filed, &[]));
+        r
+    }
+
+    #[test]
+    fn the_digest_lists_open_complaints_past_a_deadline_or_escalated() {
+        let today = date!(2026 - 12 - 07); // Monday
+        // Filed Friday 27 Nov: handle by 2 Dec, answer by 4 Dec (both missed, 3 working days).
+        let old = complaint(1, datetime!(2026-11-27 09:00 +7));
+        // Filed Tuesday 1 Dec: handle by Friday 4 Dec, missed by 1 working day.
+        let newer = complaint(2, datetime!(2026-12-01 09:00 +7));
+        // Filed today: nothing due.
+        let fresh = complaint(3, datetime!(2026-12-07 08:00 +7));
+        // Escalated, and handled and answered in time (closing not yet due).
+        let mut escalated = complaint(4, datetime!(2026-12-02 09:00 +7));
+        let t = escalated.complaint.as_mut().unwrap();
+        t.record_handled(datetime!(2026-12-02 10:00 +7));
+        t.record_answer(datetime!(2026-12-02 11:00 +7));
+        t.escalated_at = Some(datetime!(2026-12-07 07:00 +7));
+        // Past every deadline but closed: not listed.
+        let mut closed = complaint(5, datetime!(2026-11-02 09:00 +7));
+        closed.status = RequestStatus::Completed;
+        closed.completed_at = Some(datetime!(2026-12-01 09:00 +7));
+        // Not a complaint.
+        let mut other = complaint(6, datetime!(2026-11-02 09:00 +7));
+        other.complaint = None;
+
+        let all = [
+            fresh,
+            newer.clone(),
+            old.clone(),
+            escalated.clone(),
+            closed,
+            other,
+        ];
+        let entries = digest(&all, today, &[]);
+        let tickets: Vec<_> = entries.iter().map(|e| e.ticket).collect();
+        assert_eq!(tickets, [escalated.ticket, old.ticket, newer.ticket]);
+        assert_eq!(entries[0].missed, Vec::<Date>::new());
+        assert_eq!(entries[0].working_days_late, 0);
+        assert_eq!(
+            entries[1].missed_milestones,
+            [Milestone::Handled, Milestone::Answered]
+        );
+        assert_eq!(entries[1].working_days_late, 3);
+        assert_eq!(entries[2].missed, [date!(2026 - 12 - 04)]);
+        assert_eq!(entries[2].working_days_late, 1);
+    }
+}

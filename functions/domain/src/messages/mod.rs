@@ -1,6 +1,7 @@
 //! The message catalog: every sentence the system says to a resident, in Bahasa Indonesia, in the
 //! polite "Bapak/Ibu" register. Nothing resident-facing is written anywhere else.
 
+pub mod digest;
 pub mod documents;
 pub mod intent;
 pub mod notifications;
