@@ -204,3 +204,232 @@ fn indonesian_month(d: Date) -> &'static str {
         "Desember",
     ][usize::from(u8::from(d.month())) - 1]
 }
+
+/// An `application/x-www-form-urlencoded` body (SNS's query protocol).
+fn form(pairs: &[(&str, &str)]) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A queue of the emulator subscribed to the digest topic, read over moto's HTTP API as a
+/// supervisor's mailbox would be.
+struct Mailbox<'h> {
+    h: &'h Harness,
+    queue_url: String,
+}
+
+impl<'h> Mailbox<'h> {
+    fn auth(service: &str) -> String {
+        format!(
+            "AWS4-HMAC-SHA256 Credential=test/20261203/ap-southeast-3/{service}/aws4_request, SignedHeaders=host, Signature=0"
+        )
+    }
+
+    async fn sqs(&self, target: &str, body: Value) -> Value {
+        let response = self
+            .h
+            .http
+            .post(&self.h.stack.config.emulator_url)
+            .header("authorization", Self::auth("sqs"))
+            .header("x-amz-target", format!("AmazonSQS.{target}"))
+            .header("content-type", "application/x-amz-json-1.0")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "{target}: {}",
+            response.status()
+        );
+        response.json().await.unwrap()
+    }
+
+    async fn subscribe(h: &'h Harness) -> Self {
+        let name = format!("digest-{}", h.table());
+        let mut mailbox = Mailbox {
+            h,
+            queue_url: String::new(),
+        };
+        let created = mailbox
+            .sqs("CreateQueue", json!({ "QueueName": name }))
+            .await;
+        mailbox.queue_url = created["QueueUrl"].as_str().unwrap().to_owned();
+        let topic = &h.stack.topics["ComplaintDigestTopic"];
+        let endpoint = format!("arn:aws:sqs:ap-southeast-3:123456789012:{name}");
+        let response = h
+            .http
+            .post(&h.stack.config.emulator_url)
+            .header("authorization", Self::auth("sns"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form(&[
+                ("Action", "Subscribe"),
+                ("Version", "2010-03-31"),
+                ("TopicArn", topic.as_str()),
+                ("Protocol", "sqs"),
+                ("Endpoint", endpoint.as_str()),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "Subscribe: {}",
+            response.status()
+        );
+        mailbox
+    }
+
+    /// The (subject, body) of the e-mails received since the last call.
+    async fn take(&self) -> Vec<(String, String)> {
+        let received = self
+            .sqs(
+                "ReceiveMessage",
+                json!({ "QueueUrl": self.queue_url, "MaxNumberOfMessages": 10 }),
+            )
+            .await;
+        let mut mails = Vec::new();
+        for message in received["Messages"].as_array().cloned().unwrap_or_default() {
+            let envelope: Value = serde_json::from_str(message["Body"].as_str().unwrap()).unwrap();
+            mails.push((
+                envelope["Subject"].as_str().unwrap_or_default().to_owned(),
+                envelope["Message"].as_str().unwrap_or_default().to_owned(),
+            ));
+            self.sqs(
+                "DeleteMessage",
+                json!({ "QueueUrl": self.queue_url, "ReceiptHandle": message["ReceiptHandle"] }),
+            )
+            .await;
+        }
+        mails
+    }
+
+    /// Waits for the next e-mail (the schedule runs in the background when the clock moves).
+    async fn next(&self) -> (String, String) {
+        for _ in 0..100 {
+            if let Some(mail) = self.take().await.into_iter().next() {
+                return mail;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no digest e-mail within 10 s");
+    }
+}
+
+/// The supervisors' digest runs on its daily schedule when the stack's clock passes 08:00 WIB
+/// of a working day: it lists the complaint past its deadline and the escalated one by ticket,
+/// with no resident data, once a day however often it is invoked.
+#[tokio::test]
+async fn supervisors_get_one_digest_a_day_of_complaints_past_a_deadline() {
+    let h = Harness::start().await;
+    let mailbox = Mailbox::subscribe(&h).await;
+    let siti = Resident::new(&h, "6281200000702");
+    siti.text("menu").await;
+    siti.choose("svc:COMPLAINT").await;
+    let opened = siti
+        .text("petugas di loket meminta uang, nama saya Siti")
+        .await;
+    let ticket = ticket_in(&opened);
+    let officer = Officer::new(&h).await;
+    let detail = officer.detail(ticket).await;
+    let handle_by = date(&detail["complaint"]["handle_by"]);
+
+    // Two working days on: past handling (the clock passes at least one 08:00 of a working day).
+    let mut day = handle_by.next_day().unwrap();
+    while matches!(
+        day.weekday(),
+        time::Weekday::Saturday | time::Weekday::Sunday
+    ) {
+        day = day.next_day().unwrap();
+    }
+    move_to(&h, day).await;
+    let (subject, body) = mailbox.next().await;
+    assert!(
+        subject.contains("1 aduan melewati batas waktu"),
+        "{subject}"
+    );
+    assert!(body.contains(ticket.as_str()), "{body}");
+    assert!(body.contains("belum ditindaklanjuti"), "{body}");
+    for private in ["6281200000702", "Siti", "uang"] {
+        assert!(
+            !body.contains(private) && !subject.contains(private),
+            "{private}: {body}"
+        );
+    }
+
+    // Invoked again the same day (EventBridge may, and a retry does): nothing more is sent.
+    let report = documents::invoke(
+        &h.stack.gateway.functions.documents,
+        json!({"task": "complaint_digest"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report["sent"], false, "{report}");
+    assert_eq!(report["skipped"], "already_taken", "{report}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(mailbox.take().await.is_empty(), "one digest a day");
+}
+
+/// The digest is published under the documents role's `ComplaintDigest` grant; without it the
+/// local IAM refuses the Publish as SNS does (AuthorizationError), and the run fails for
+/// EventBridge to retry rather than pretend it sent.
+#[tokio::test]
+async fn the_digest_publishes_only_under_its_grant() {
+    let template =
+        std::fs::read_to_string(local_stack::StackConfig::repo_template()).expect("template.yaml");
+    let grant = "            - Sid: ComplaintDigest\n              Effect: Allow\n              Action: sns:Publish\n              Resource: !Ref ComplaintDigestTopic\n";
+    assert!(
+        template.contains(grant),
+        "the grant moved; update this test"
+    );
+    let dir = std::env::temp_dir().join(format!("digest-iam-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("template.yaml");
+    std::fs::write(&path, template.replace(grant, "")).expect("write template");
+
+    for (h, granted) in [
+        (Harness::start().await, true),
+        (Harness::start_with_template(path).await, false),
+    ] {
+        let siti = Resident::new(&h, "6281200000703");
+        siti.text("menu").await;
+        siti.choose("svc:COMPLAINT").await;
+        siti.text("loket tutup jam 10 pagi").await;
+        h.advance_clock(Duration::days(8)).await;
+        let result = documents::invoke(
+            &h.stack.gateway.functions.documents,
+            json!({"task": "complaint_digest"}),
+        )
+        .await;
+        let used = h.stack.roles.used();
+        let denied = h.stack.roles.denied();
+        if granted {
+            // Sent by this call or by the schedule the clock move woke.
+            assert!(result.is_ok(), "{result:?}");
+            assert!(
+                used.keys().any(|k| k.ends_with("/ComplaintDigest")),
+                "{used:?}"
+            );
+        } else {
+            let published = denied.iter().any(|m| m.contains("sns:Publish"));
+            assert!(published, "{denied:?}");
+            if let Ok(report) = &result {
+                // The schedule took the day first and failed; this call found it taken.
+                assert_eq!(report["skipped"], "already_taken", "{report}");
+            }
+        }
+    }
+}

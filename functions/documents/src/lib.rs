@@ -7,6 +7,7 @@
 //!
 //! [`invoke`] tells the three event shapes apart; `main` only wires.
 
+pub mod digest;
 pub mod erasure;
 pub mod fetch;
 pub mod http;
@@ -27,10 +28,14 @@ use serde_json::Value;
 use shared::clock::{Clock, SystemClock};
 use shared::config::{ConfigError, Env, WhatsAppConfig};
 use shared::delivery::{self, Channels, Outgoing, Templates};
+use shared::mail::SnsSupervisorMail;
 use shared::objects::S3ObjectEraser;
+use shared::ports::digest::{DigestLedger, SupervisorMail};
 use shared::ports::documents::{DocumentMessenger, DocumentRepository, MediaSource, ObjectStore};
 use shared::ports::erasure::{ObjectEraser, ObjectErasureRepository};
-use shared::ports::officer::{NotificationRepository, PendingMessage, TemplateMessenger};
+use shared::ports::officer::{
+    NotificationRepository, OfficerRepository, PendingMessage, TemplateMessenger,
+};
 use shared::ports::{AuditEvent, BlobStore, Messenger, RequestRepository, StoreError};
 use shared::whatsapp::WhatsApp;
 use shared::{blob::S3BlobStore, store::DynamoStore};
@@ -75,6 +80,13 @@ pub struct Documents {
     /// spreads the attempts over a Graph API rate limit or outage.
     pub fetch_retry_pause: Duration,
     pub fetch_lease: time::Duration,
+    /// Open complaints for the supervisors' daily digest (the status queues, GSI1).
+    pub officer: Arc<dyn OfficerRepository>,
+    pub digest_ledger: Arc<dyn DigestLedger>,
+    /// `None` without `COMPLAINT_DIGEST_TOPIC_ARN`: the digest is computed and logged, not sent.
+    pub supervisor_mail: Option<Arc<dyn SupervisorMail>>,
+    /// National holidays and cuti bersama plus `HOLIDAYS`: how many working days late.
+    pub holidays: Vec<time::Date>,
 }
 
 impl Documents {
@@ -113,10 +125,21 @@ impl Documents {
         let s3_client = shared::aws::s3_client(sdk);
         let eraser = Arc::new(S3ObjectEraser::new(s3_client.clone(), bucket.clone()));
         let s3 = Arc::new(S3BlobStore::new(s3_client, bucket));
+        let supervisor_mail = env
+            .optional("COMPLAINT_DIGEST_TOPIC_ARN")
+            .filter(|arn| !arn.is_empty())
+            .map(|arn| {
+                Arc::new(SnsSupervisorMail::new(shared::aws::sns_client(sdk), arn))
+                    as Arc<dyn SupervisorMail>
+            });
         Ok(Self {
             requests: store.clone(),
             documents: store.clone(),
             erasures: store.clone(),
+            officer: store.clone(),
+            digest_ledger: store.clone(),
+            supervisor_mail,
+            holidays: shared::config::holidays(env)?,
             notifications: store,
             blobs: s3.clone(),
             objects: s3,
@@ -158,6 +181,10 @@ impl Documents {
             max_fetch_attempts: self.max_fetch_attempts,
             fetch_retry_pause: self.fetch_retry_pause,
             fetch_lease: self.fetch_lease,
+            officer: self.officer.clone(),
+            digest_ledger: self.digest_ledger.clone(),
+            supervisor_mail: self.supervisor_mail.clone(),
+            holidays: self.holidays.clone(),
         }
     }
 }
@@ -172,6 +199,9 @@ pub enum Event {
     Stream(DynamoDbEvent),
     /// The EventBridge schedule of the notification retry sweep.
     Schedule,
+    /// The daily schedule of the supervisors' complaint digest (`{"task": "complaint_digest"}`,
+    /// the schedule's fixed input in template.yaml).
+    ComplaintDigest,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +220,9 @@ impl Event {
     /// `Records[].eventSource` `aws:s3` or `aws:dynamodb`.
     pub fn parse(value: Value) -> Result<Self, EventError> {
         let malformed = |kind| move |source| EventError::Malformed { kind, source };
+        if value.get("task").and_then(Value::as_str) == Some(digest::TASK) {
+            return Ok(Event::ComplaintDigest);
+        }
         if value.get("source").and_then(Value::as_str) == Some("aws.events") {
             return Ok(Event::Schedule);
         }
@@ -235,6 +268,7 @@ pub async fn invoke(app: &Documents, payload: Value) -> Result<Value, lambda_htt
             fetch::handle_stream(app, event).await,
         )?),
         Event::Schedule => Ok(serde_json::to_value(sweep::sweep(app).await?)?),
+        Event::ComplaintDigest => Ok(serde_json::to_value(digest::run(app).await?)?),
     }
 }
 

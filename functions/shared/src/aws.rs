@@ -250,6 +250,16 @@ pub fn dynamodb_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Clie
     )
 }
 
+/// The SNS client of the supervisors' digest (documents function).
+#[cfg(feature = "sns")]
+pub fn sns_client(config: &aws_config::SdkConfig) -> aws_sdk_sns::Client {
+    aws_sdk_sns::Client::from_conf(
+        aws_sdk_sns::config::Builder::from(config)
+            .interceptor(FixedUserAgent::new("sns", aws_sdk_sns::meta::PKG_VERSION))
+            .build(),
+    )
+}
+
 /// The Secrets Manager client of a function that reads its secret from there
 /// (`whatsapp::SecretsProvider`).
 pub fn secrets_manager_client(config: &aws_config::SdkConfig) -> aws_sdk_secretsmanager::Client {

@@ -11,6 +11,8 @@ pub mod config;
 pub mod delivery;
 pub mod http;
 pub mod identity;
+#[cfg(feature = "sns")]
+pub mod mail;
 #[cfg(feature = "s3")]
 pub mod objects;
 pub mod ports;

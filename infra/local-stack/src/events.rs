@@ -241,19 +241,19 @@ pub fn spawn(
             "template.yaml has no DynamoDB event on DocumentsFunction; stream not polled"
         );
     }
-    match (sweep, schedule_period(template)) {
-        (false, _) => {}
-        (true, Some(period)) => {
-            let gateway = gateway.clone();
-            tokio::spawn(async move {
-                run_schedule(gateway, period).await;
-            });
-        }
-        (true, None) => {
-            tracing::warn!(
-                "template.yaml has no Schedule event on DocumentsFunction; no retry sweep"
-            );
-        }
+    // The daily schedules (the complaint digest) run whenever events are delivered; the retry
+    // sweep unless `LOCAL_RETRY_SWEEP=off` (tests run it at the instant they choose).
+    let period = schedule_period(template);
+    if period.is_none() {
+        tracing::warn!("template.yaml has no rate Schedule on DocumentsFunction; no retry sweep");
+    }
+    let daily = daily_schedules(template);
+    let sweep_period = period.filter(|_| sweep);
+    if sweep_period.is_some() || !daily.is_empty() {
+        let gateway = gateway.clone();
+        tokio::spawn(async move {
+            run_schedule(gateway, sweep_period, daily).await;
+        });
     }
     let s3 = shared::aws::s3_client(sdk);
     let bucket = bucket.to_owned();
@@ -262,17 +262,127 @@ pub fn spawn(
     });
 }
 
-/// The period of the first `Schedule` event of `DocumentsFunction` (`rate(1 minute)`,
-/// `rate(5 minutes)`, `rate(1 hour)`), as EventBridge would invoke it.
-pub fn schedule_period(template: &Template) -> Option<std::time::Duration> {
-    let props = template.properties("DocumentsFunction").ok()?;
-    let events = props.get("Events")?.as_object()?;
-    let schedule = events
+/// The `Schedule` events of `DocumentsFunction`: (expression, fixed input if any).
+fn schedules(template: &Template) -> Vec<(String, Option<Value>)> {
+    let Ok(props) = template.properties("DocumentsFunction") else {
+        return Vec::new();
+    };
+    let Some(events) = props.get("Events").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    events
         .values()
-        .find(|e| e.get("Type").and_then(Value::as_str) == Some("Schedule"))?
-        .pointer("/Properties/Schedule")?
-        .as_str()?;
-    parse_rate(schedule)
+        .filter(|e| e.get("Type").and_then(Value::as_str) == Some("Schedule"))
+        .filter_map(|e| {
+            let expression = e.pointer("/Properties/Schedule")?.as_str()?.to_owned();
+            // EventBridge passes `Input` (a JSON text) instead of its scheduled-event envelope.
+            let input = e
+                .pointer("/Properties/Input")
+                .and_then(Value::as_str)
+                .and_then(|text| serde_json::from_str(text).ok());
+            Some((expression, input))
+        })
+        .collect()
+}
+
+/// The period of the first `rate(...)` `Schedule` event of `DocumentsFunction` (the retry
+/// sweep: `rate(1 minute)`, `rate(5 minutes)`, `rate(1 hour)`), as EventBridge would invoke it.
+pub fn schedule_period(template: &Template) -> Option<std::time::Duration> {
+    schedules(template)
+        .iter()
+        .find_map(|(expression, _)| parse_rate(expression))
+}
+
+/// The `cron(...)` schedules of `DocumentsFunction` with their input (the complaint digest).
+pub fn daily_schedules(template: &Template) -> Vec<(DailyCron, Value)> {
+    schedules(template)
+        .into_iter()
+        .filter_map(|(expression, input)| match parse_cron(&expression) {
+            Some(cron) => Some((cron, input.unwrap_or(Value::Null))),
+            None => {
+                if parse_rate(&expression).is_none() {
+                    tracing::warn!(%expression, "a schedule the local stack cannot run");
+                }
+                None
+            }
+        })
+        .collect()
+}
+
+/// The daily subset of EventBridge's `cron(minutes hours day-of-month month day-of-week year)`
+/// the template uses: a fixed minute and hour (UTC), every month and year, on all days or on a
+/// list or range of weekdays (`MON-FRI`, `MON,WED`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DailyCron {
+    pub minute: u8,
+    pub hour: u8,
+    pub weekdays: Vec<time::Weekday>,
+}
+
+pub fn parse_cron(expression: &str) -> Option<DailyCron> {
+    use time::Weekday::*;
+    let inner = expression.strip_prefix("cron(")?.strip_suffix(')')?;
+    let fields: Vec<&str> = inner.split_whitespace().collect();
+    let [minute, hour, day, month, weekday, year] = fields.as_slice() else {
+        return None;
+    };
+    let minute: u8 = minute.parse().ok().filter(|m| *m < 60)?;
+    let hour: u8 = hour.parse().ok().filter(|h| *h < 24)?;
+    if !matches!(*day, "?" | "*") || *month != "*" || *year != "*" {
+        return None;
+    }
+    const DAYS: [(&str, time::Weekday); 7] = [
+        ("SUN", Sunday),
+        ("MON", Monday),
+        ("TUE", Tuesday),
+        ("WED", Wednesday),
+        ("THU", Thursday),
+        ("FRI", Friday),
+        ("SAT", Saturday),
+    ];
+    let index = |name: &str| DAYS.iter().position(|(n, _)| *n == name);
+    let weekdays = match *weekday {
+        "?" | "*" => DAYS.iter().map(|(_, d)| *d).collect(),
+        list => {
+            let mut days = Vec::new();
+            for part in list.split(',') {
+                match part.split_once('-') {
+                    Some((from, to)) => {
+                        let (from, to) = (index(from)?, index(to)?);
+                        if from > to {
+                            return None;
+                        }
+                        days.extend(DAYS[from..=to].iter().map(|(_, d)| *d));
+                    }
+                    None => days.push(DAYS[index(part)?].1),
+                }
+            }
+            days
+        }
+    };
+    Some(DailyCron {
+        minute,
+        hour,
+        weekdays,
+    })
+}
+
+impl DailyCron {
+    /// The first time after `after` this schedule fires.
+    pub fn next_after(&self, after: time::OffsetDateTime) -> time::OffsetDateTime {
+        let after = after.to_offset(time::UtcOffset::UTC);
+        let at = time::Time::from_hms(self.hour, self.minute, 0).unwrap_or(time::Time::MIDNIGHT);
+        let mut day = after.date();
+        // Eight days always hold the next of any non-empty set of weekdays.
+        for _ in 0..8 {
+            let candidate = day.with_time(at).assume_utc();
+            if candidate > after && self.weekdays.contains(&day.weekday()) {
+                return candidate;
+            }
+            day = day.next_day().unwrap_or(day);
+        }
+        after + time::Duration::days(1)
+    }
 }
 
 /// `rate(<n> <unit>)` → the period; anything else (cron expressions) → `None`.
@@ -289,10 +399,23 @@ pub fn parse_rate(expression: &str) -> Option<std::time::Duration> {
     Some(std::time::Duration::from_secs(value * seconds))
 }
 
-/// Invokes the documents function with EventBridge's scheduled event every `period`.
-async fn run_schedule(gateway: Arc<Gateway>, period: std::time::Duration) {
+/// Invokes the documents function with EventBridge's scheduled event every `period`, and with
+/// each daily schedule's input when the stack's clock passes its time (a clock moved across
+/// several such times runs it once, as the sweep).
+async fn run_schedule(
+    gateway: Arc<Gateway>,
+    sweep_period: Option<std::time::Duration>,
+    daily: Vec<(DailyCron, Value)>,
+) {
+    // Without the sweep, wake each minute for the daily schedules (and at once on a clock move).
+    let period = sweep_period.unwrap_or(std::time::Duration::from_secs(60));
     let mut ticks = tokio::time::interval(period);
     ticks.tick().await; // the first tick is immediate; EventBridge's first comes after a period
+    let started = gateway.clock.now();
+    let mut next_daily: Vec<time::OffsetDateTime> = daily
+        .iter()
+        .map(|(cron, _)| cron.next_after(started))
+        .collect();
     loop {
         // A moved clock (`/_local/clock`) runs the sweep at once: the sweeps EventBridge would
         // have run meanwhile collapse into one, which catches up on everything then due.
@@ -300,21 +423,34 @@ async fn run_schedule(gateway: Arc<Gateway>, period: std::time::Duration) {
             _ = ticks.tick() => {}
             () = gateway.clock_moved.notified() => {}
         }
-        let event = serde_json::json!({
-            "version": "0",
-            "id": "local-schedule",
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": "000000000000",
-            "time": gateway.clock.now()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-            "region": crate::LOCAL_REGION,
-            "resources": [],
-            "detail": {},
-        });
-        if let Err(err) = documents::invoke(&gateway.functions.documents, event).await {
-            tracing::warn!(error = %err, "scheduled sweep failed");
+        if sweep_period.is_some() {
+            let event = serde_json::json!({
+                "version": "0",
+                "id": "local-schedule",
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": "000000000000",
+                "time": gateway.clock.now()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                "region": crate::LOCAL_REGION,
+                "resources": [],
+                "detail": {},
+            });
+            if let Err(err) = documents::invoke(&gateway.functions.documents, event).await {
+                tracing::warn!(error = %err, "scheduled sweep failed");
+            }
+        }
+        let now = gateway.clock.now();
+        for ((cron, input), next) in daily.iter().zip(next_daily.iter_mut()) {
+            if now >= *next {
+                *next = cron.next_after(now);
+                if let Err(err) =
+                    documents::invoke(&gateway.functions.documents, input.clone()).await
+                {
+                    tracing::warn!(error = %err, "scheduled task failed");
+                }
+            }
         }
     }
 }
@@ -342,12 +478,58 @@ mod schedule_tests {
     }
 
     #[test]
-    fn the_template_schedules_the_retry_sweep() {
+    fn the_template_schedules_the_retry_sweep_and_the_daily_digest() {
         let template = Template::load(&crate::StackConfig::repo_template()).unwrap();
         assert_eq!(
             schedule_period(&template),
             Some(std::time::Duration::from_secs(60))
         );
+        let daily = daily_schedules(&template);
+        assert_eq!(daily.len(), 1, "{daily:?}");
+        assert_eq!(daily[0].1, serde_json::json!({"task": "complaint_digest"}));
+        assert_eq!((daily[0].0.hour, daily[0].0.minute), (1, 0));
+    }
+
+    #[test]
+    fn daily_crons_fire_on_their_weekdays_at_their_utc_time() {
+        use time::macros::datetime;
+        let weekdays = parse_cron("cron(0 1 ? * MON-FRI *)").unwrap();
+        assert_eq!(weekdays.weekdays.len(), 5);
+        // Thursday 3 December 2026, 00:30 UTC: the same day at 01:00.
+        assert_eq!(
+            weekdays.next_after(datetime!(2026-12-03 00:30 UTC)),
+            datetime!(2026-12-03 01:00 UTC)
+        );
+        // Friday after 01:00 (08:00 WIB): Monday.
+        assert_eq!(
+            weekdays.next_after(datetime!(2026-12-04 01:00 UTC)),
+            datetime!(2026-12-07 01:00 UTC)
+        );
+        // Offsets are read as instants.
+        assert_eq!(
+            weekdays.next_after(datetime!(2026-12-03 07:59 +7)),
+            datetime!(2026-12-03 01:00 UTC)
+        );
+        let daily = parse_cron("cron(30 23 * * ? *)").unwrap();
+        assert_eq!(
+            daily.next_after(datetime!(2026-12-05 23:30 UTC)),
+            datetime!(2026-12-06 23:30 UTC)
+        );
+        let listed = parse_cron("cron(0 1 ? * MON,WED *)").unwrap();
+        assert_eq!(
+            listed.weekdays,
+            [time::Weekday::Monday, time::Weekday::Wednesday]
+        );
+        for unsupported in [
+            "rate(1 day)",
+            "cron(0 1 1 * ? *)",
+            "cron(0/5 1 ? * * *)",
+            "cron(0 25 ? * * *)",
+            "cron(0 1 ? * FRI-MON *)",
+            "cron(0 1 ? *)",
+        ] {
+            assert_eq!(parse_cron(unsupported), None, "{unsupported}");
+        }
     }
 }
 

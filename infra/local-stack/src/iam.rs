@@ -355,6 +355,9 @@ pub struct Deployment {
     /// Template parameters given a value (e.g. `WhatsAppSecretArn`); the rest take their
     /// defaults.
     pub parameters: HashMap<String, String>,
+    /// What `!Ref` gives for other resources this stack created, by logical id (an SNS topic's
+    /// ARN).
+    pub resources: HashMap<String, String>,
 }
 
 impl Deployment {
@@ -388,8 +391,9 @@ impl Resolver<'_> {
             "Table" => d.table.clone(),
             "DocumentsBucket" => d.bucket.clone(),
             other => d
-                .parameters
+                .resources
                 .get(other)
+                .or_else(|| d.parameters.get(other))
                 .or_else(|| self.defaults.get(other))
                 .cloned()
                 .unwrap_or_else(|| format!("unresolved:{other}")),
@@ -1110,6 +1114,7 @@ mod tests {
 
     fn deployment() -> Deployment {
         Deployment {
+            resources: HashMap::new(),
             region: "ap-southeast-3".into(),
             table: "t1".into(),
             table_stream_arn: Some(

@@ -23,6 +23,7 @@ pub enum Service {
     Streams,
     SecretsManager,
     S3,
+    Sns,
 }
 
 /// The parts of an HTTP request the mapping reads.
@@ -54,6 +55,14 @@ impl Call<'_> {
             Some(t) if t.starts_with("DynamoDBStreams_") => Service::Streams,
             Some(t) if t.starts_with("DynamoDB_") => Service::DynamoDb,
             Some(t) if t.starts_with("secretsmanager.") => Service::SecretsManager,
+            Some(t) if t.starts_with("AmazonSNS.") => Service::Sns,
+            // SNS's query protocol has no target header: the signature's scope names it.
+            _ if self
+                .header("authorization")
+                .is_some_and(|a| a.contains("/sns/aws4_request")) =>
+            {
+                Service::Sns
+            }
             _ => Service::S3,
         }
     }
@@ -71,7 +80,37 @@ pub fn authorizations(call: &Call) -> Result<Vec<Authorization>, Unmapped> {
         Service::Streams => streams(call),
         Service::SecretsManager => secrets_manager(call),
         Service::S3 => s3(call),
+        Service::Sns => sns(call),
     }
+}
+
+/// SNS: the query protocol's form body (`Action=Publish&TopicArn=…`) or, from SDKs speaking
+/// JSON, the target header and a JSON body. Authorised on the topic.
+fn sns(call: &Call) -> Result<Vec<Authorization>, Unmapped> {
+    let (operation, topic) = match call.target.and_then(|t| t.strip_prefix("AmazonSNS.")) {
+        Some(operation) => {
+            let body = call.json()?;
+            (
+                operation.to_owned(),
+                str_field(&body, "TopicArn")?.to_owned(),
+            )
+        }
+        None => {
+            let body = std::str::from_utf8(call.body.unwrap_or_default())
+                .map_err(|_| Unmapped("SNS body is not UTF-8".into()))?;
+            let field = |name: &str| {
+                body.split('&')
+                    .filter_map(|pair| pair.split_once('='))
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| percent_decode(&v.replace('+', " ")))
+            };
+            let operation = field("Action").ok_or_else(|| Unmapped("SNS: no Action".into()))?;
+            let topic = field("TopicArn")
+                .ok_or_else(|| Unmapped(format!("SNS {operation}: no TopicArn")))?;
+            (operation, topic)
+        }
+    };
+    Ok(vec![Authorization::new(format!("sns:{operation}"), topic)])
 }
 
 fn str_field<'v>(value: &'v Value, field: &str) -> Result<&'v str, Unmapped> {
@@ -389,6 +428,13 @@ fn s3(call: &Call) -> Result<Vec<Authorization>, Unmapped> {
     Ok(out)
 }
 
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
 /// The access key id of a SigV4-signed request (`Credential=<key id>/<date>/…`).
 pub fn access_key_id(authorization: &str) -> Option<&str> {
     let credential = authorization.split("Credential=").nth(1)?;
@@ -413,6 +459,17 @@ pub fn refusal_response(service: Service, refusal: &Refusal) -> (u16, &'static s
             "application/x-amz-json-1.1",
             serde_json::json!({ "__type": "AccessDeniedException", "Message": message })
                 .to_string(),
+        ),
+        // SNS answers a refused call 403 AuthorizationError (query protocol).
+        Service::Sns => (
+            403,
+            "text/xml",
+            format!(
+                "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error>\
+                 <Type>Sender</Type><Code>AuthorizationError</Code><Message>{}</Message></Error>\
+                 <RequestId>LOCALIAM</RequestId></ErrorResponse>",
+                xml_escape(&message)
+            ),
         ),
         Service::S3 => (
             403,
@@ -732,6 +789,35 @@ mod tests {
             ]
         );
         assert!(authorizations(&call("PUT", "/b?policy", None, "")).is_err());
+    }
+
+    #[test]
+    fn sns_publishes_are_authorised_on_the_topic() {
+        let topic = "arn:aws:sns:ap-southeast-3:123456789012:digest";
+        let form = format!(
+            "Action=Publish&Version=2010-03-31&TopicArn={}&Subject=a+b&Message=x%26y",
+            topic.replace(':', "%3A")
+        );
+        let mut query = call("POST", "/", None, &form);
+        query.headers = vec![(
+            "authorization".into(),
+            "AWS4-HMAC-SHA256 Credential=DocumentsFunction/20261203/ap-southeast-3/sns/aws4_request"
+                .into(),
+        )];
+        assert_eq!(query.service(), Service::Sns);
+        assert_eq!(
+            pairs(&authorizations(&query).unwrap()),
+            [("sns:Publish".to_owned(), topic.to_owned())]
+        );
+        let json = format!("{{\"TopicArn\": \"{topic}\", \"Message\": \"x\"}}");
+        let target = call("POST", "/", Some("AmazonSNS.Publish"), &json);
+        assert_eq!(
+            pairs(&authorizations(&target).unwrap()),
+            [("sns:Publish".to_owned(), topic.to_owned())]
+        );
+        let mut no_topic = call("POST", "/", None, "Action=Publish&Message=x");
+        no_topic.headers = query.headers.clone();
+        assert!(authorizations(&no_topic).is_err());
     }
 
     #[test]

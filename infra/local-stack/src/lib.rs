@@ -96,6 +96,8 @@ pub struct RunningStack {
     pub events: Arc<events::EventLog>,
     /// The stack's "now", shared by every function and the fake Graph API (`/_local/clock`).
     pub clock: OffsetClock,
+    /// The template's SNS topics as created here: logical id → ARN.
+    pub topics: HashMap<String, String>,
 }
 
 /// SDK configuration pointing at the emulator with dummy credentials, with the deployed
@@ -189,6 +191,9 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
     )
     .await?;
     provision::create_bucket(&shared::aws::s3_client(&sdk), &template, &config.bucket).await?;
+    // The table's name is unique per stack, so are the topics named after it.
+    let topics =
+        provision::create_topics(&aws_sdk_sns::Client::new(&sdk), &template, &config.table).await?;
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -218,6 +223,9 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         ("GRAPH_API_VERSION".into(), "v25.0".into()),
         ("OFFICE_REGION_CODE".into(), "1708".into()),
     ]);
+    if let Some(arn) = topics.get("ComplaintDigestTopic") {
+        values.insert("COMPLAINT_DIGEST_TOPIC_ARN".into(), arn.clone());
+    }
     values.extend(config.overrides.clone());
     let env = Env::from_fn(|name| values.get(name).cloned());
 
@@ -241,6 +249,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
             .map(|arn| ("WhatsAppSecretArn".to_owned(), arn.clone()))
             .into_iter()
             .collect(),
+        resources: topics.clone(),
     };
     let roles: iam::SharedRoles = Arc::new(iam::Roles::render(&config.template, &deployment)?);
     let mut function_sdks = HashMap::new();
@@ -313,6 +322,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         gateway,
         events: event_log,
         clock,
+        topics,
     })
 }
 

@@ -175,6 +175,30 @@ pub async fn create_table(
 
 /// Creates the `DocumentsBucket` resource as `bucket_name`, with its public-access block,
 /// versioning, encryption and lifecycle rules.
+/// Creates every SNS topic of the template, named `<prefix>-<logical id>` (CloudFormation
+/// generates such names too); returns what `!Ref` gives for each: its ARN. CreateTopic is
+/// idempotent by name, so a restarted stack finds its topics again.
+pub async fn create_topics(
+    client: &aws_sdk_sns::Client,
+    template: &Template,
+    prefix: &str,
+) -> Result<std::collections::HashMap<String, String>, ProvisionError> {
+    let mut arns = std::collections::HashMap::new();
+    for id in template.resources_of_type("AWS::SNS::Topic") {
+        let created = client
+            .create_topic()
+            .name(format!("{prefix}-{id}"))
+            .send()
+            .await
+            .map_err(|e| emulator(aws_sdk_sns::error::DisplayErrorContext(e)))?;
+        let arn = created
+            .topic_arn()
+            .ok_or_else(|| ProvisionError::Emulator(format!("CreateTopic {id}: no ARN")))?;
+        arns.insert(id, arn.to_owned());
+    }
+    Ok(arns)
+}
+
 pub async fn create_bucket(
     client: &aws_sdk_s3::Client,
     template: &Template,

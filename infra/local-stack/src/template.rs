@@ -109,6 +109,21 @@ impl Template {
             .ok_or(TemplateError::MissingResource(id))
     }
 
+    /// Logical ids of the resources of one type (`AWS::SNS::Topic`), in template order.
+    pub fn resources_of_type(&self, kind: &str) -> Vec<String> {
+        self.root
+            .get("Resources")
+            .and_then(Value::as_mapping)
+            .map(|resources| {
+                resources
+                    .iter()
+                    .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some(kind))
+                    .filter_map(|(id, _)| id.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// `Properties` of a resource with `!Ref Parameter` replaced by the parameter's default, and
     /// other intrinsics (which have no meaning locally) removed.
     pub fn properties(&self, id: &'static str) -> Result<serde_json::Value, TemplateError> {

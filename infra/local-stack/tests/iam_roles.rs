@@ -12,6 +12,7 @@ const SECRET: &str = "arn:aws:secretsmanager:ap-southeast-3:123456789012:secret:
 
 fn roles() -> Roles {
     let deployment = Deployment {
+        resources: Default::default(),
         region: "ap-southeast-3".into(),
         table: "t".into(),
         table_stream_arn: Some(STREAM.into()),
