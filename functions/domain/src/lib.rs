@@ -10,6 +10,7 @@ mod ident;
 pub mod kk;
 pub mod nik;
 pub mod status;
+pub mod survey;
 pub mod ticket;
 
 pub use calendar::{JAKARTA_OFFSET, add_working_days, is_working_day, jakarta_date};
