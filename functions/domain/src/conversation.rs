@@ -22,6 +22,7 @@ use crate::person_name::{self, NameReading};
 use crate::region::Region;
 use crate::reply::Reply;
 use crate::resident::ResidentId;
+use crate::survey::SurveyState;
 use crate::{
     Applicant, FieldAnswer, Nik, OpenRequestKey, Request, RequestStatus, ServiceCode, SlotFill,
     TicketId, add_working_days, check_transition, jakarta_date,
@@ -124,6 +125,17 @@ pub enum Step {
     /// the resident picks the ticket they belong to.
     ChoosingTicket {
         held: Vec<Held>,
+    },
+    /// Answering the satisfaction survey of a completed `ticket`: `scores` so far, in element
+    /// order (`None`: not applicable). Silence abandons it; nothing is stored until the end.
+    Survey {
+        ticket: TicketId,
+        scores: Vec<Option<u8>>,
+    },
+    /// Every element answered; waiting for an optional comment.
+    SurveyComment {
+        ticket: TicketId,
+        scores: Vec<Option<u8>>,
     },
 }
 
@@ -626,7 +638,11 @@ impl<'a> Turn<'a> {
     fn is_free_text_step(&self) -> bool {
         matches!(
             self.conversation.step,
-            Step::AskName | Step::AskField { .. } | Step::ThreadText { .. } | Step::Thread { .. }
+            Step::AskName
+                | Step::AskField { .. }
+                | Step::ThreadText { .. }
+                | Step::Thread { .. }
+                | Step::SurveyComment { .. }
         )
     }
 
@@ -657,6 +673,8 @@ impl<'a> Turn<'a> {
                     | Step::AskField { .. }
                     | Step::AskEventDate
                     | Step::ThreadText { .. }
+                    | Step::Survey { .. }
+                    | Step::SurveyComment { .. }
             ) {
                 self.repeat_question()?;
             }
@@ -687,6 +705,8 @@ impl<'a> Turn<'a> {
             Step::AskEventDate => self.on_event_date(),
             Step::CollectDocuments { selected } => self.on_documents(selected),
             Step::ThreadText { service } => self.on_thread_text(service),
+            Step::Survey { ticket, scores } => self.on_survey_text(ticket, scores),
+            Step::SurveyComment { ticket, scores } => self.on_survey_comment(ticket, scores),
         }
     }
 
@@ -704,6 +724,18 @@ impl<'a> Turn<'a> {
             self.resubmit(ticket)?;
         } else if let Some(ticket) = ticket_after(id, msg::ESCALATE_PREFIX) {
             self.escalate(ticket)?;
+        } else if let Some(ticket) = ticket_after(id, msg::survey::START_PREFIX) {
+            self.start_survey(ticket)?;
+        } else if let Some(ticket) = ticket_after(id, msg::survey::DECLINE_PREFIX) {
+            self.decline_survey(ticket)?;
+        } else if let Some(value) = id.strip_prefix(msg::survey::ANSWER_PREFIX)
+            && let Step::Survey { ticket, scores } = self.conversation.step.clone()
+        {
+            self.answer_survey(ticket, scores, value.parse().ok())?;
+        } else if id == msg::survey::SKIP_COMMENT_ID
+            && let Step::SurveyComment { ticket, scores } = self.conversation.step.clone()
+        {
+            self.finish_survey(ticket, scores, None)?;
         } else if let Some(ticket) = ticket_after(id, TICKET_PREFIX) {
             let held = match &self.conversation.step {
                 Step::ChoosingTicket { held } => held.clone(),
@@ -991,6 +1023,158 @@ impl<'a> Turn<'a> {
         }
     }
 
+    /// The resident's own completed request whose survey may be answered, or why not (said).
+    fn survey_request(&mut self, ticket: TicketId) -> Result<Option<&'a Request>, Need> {
+        let request = match self.request(ticket)? {
+            Some(r) if r.resident == self.conversation.resident => r,
+            _ => {
+                self.say(msg::survey::unavailable());
+                return Ok(None);
+            }
+        };
+        match request.survey.as_ref().map(|s| s.state) {
+            Some(SurveyState::Offered | SurveyState::Declined)
+                if request.status == RequestStatus::Completed =>
+            {
+                Ok(Some(request))
+            }
+            Some(SurveyState::Answered) => {
+                self.say(msg::survey::already_answered(ticket));
+                Ok(None)
+            }
+            _ => {
+                self.say(msg::survey::unavailable());
+                Ok(None)
+            }
+        }
+    }
+
+    fn start_survey(&mut self, ticket: TicketId) -> Result<(), Need> {
+        if self.survey_request(ticket)?.is_some() {
+            self.go(Step::Survey {
+                ticket,
+                scores: Vec::new(),
+            });
+            self.say(msg::survey::question(0));
+        }
+        Ok(())
+    }
+
+    fn decline_survey(&mut self, ticket: TicketId) -> Result<(), Need> {
+        if let Some(request) = self.survey_request(ticket)? {
+            if request.survey.as_ref().map(|s| s.state) == Some(SurveyState::Offered) {
+                let mut next = request.clone();
+                if let Some(survey) = next.survey.as_mut() {
+                    survey.state = SurveyState::Declined;
+                }
+                self.update(next);
+            }
+            if matches!(
+                self.conversation.step,
+                Step::Survey { .. } | Step::SurveyComment { .. }
+            ) {
+                self.go(Step::MainMenu);
+            }
+            self.say(msg::survey::declined());
+        }
+        Ok(())
+    }
+
+    /// A score typed instead of picked: `1`-`4`, or `0` / "tidak berlaku" where allowed.
+    fn on_survey_text(&mut self, ticket: TicketId, scores: Vec<Option<u8>>) -> Result<(), Need> {
+        let typed = self.text().map(|t| {
+            let t = t.trim().trim_end_matches('.').to_lowercase();
+            match t.as_str() {
+                "tidak berlaku" | "tdk berlaku" | "tidak ada" => Some(0),
+                other => other.parse::<u8>().ok(),
+            }
+        });
+        self.answer_survey(ticket, scores, typed.flatten())
+    }
+
+    fn answer_survey(
+        &mut self,
+        ticket: TicketId,
+        mut scores: Vec<Option<u8>>,
+        value: Option<u8>,
+    ) -> Result<(), Need> {
+        let Some(element) = crate::survey::ELEMENTS.get(scores.len()) else {
+            return self.finish_survey(ticket, scores, None);
+        };
+        let score = match value {
+            Some(v @ 1..=4) => Some(v),
+            Some(0) if element.allows_not_applicable => None,
+            _ => {
+                self.say(msg::survey::answer_invalid());
+                self.say(msg::survey::question(scores.len()));
+                return Ok(());
+            }
+        };
+        scores.push(score);
+        if scores.len() < crate::survey::ELEMENTS.len() {
+            let next = scores.len();
+            self.go(Step::Survey { ticket, scores });
+            self.say(msg::survey::question(next));
+        } else {
+            self.go(Step::SurveyComment { ticket, scores });
+            self.say(msg::survey::comment_prompt());
+        }
+        Ok(())
+    }
+
+    fn on_survey_comment(&mut self, ticket: TicketId, scores: Vec<Option<u8>>) -> Result<(), Need> {
+        let Some(text) = self.text() else {
+            self.say(msg::text_expected());
+            self.say(msg::survey::comment_prompt());
+            return Ok(());
+        };
+        let comment: String = text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(crate::survey::COMMENT_MAX_CHARS)
+            .collect();
+        self.finish_survey(ticket, scores, Some(comment).filter(|c| !c.is_empty()))
+    }
+
+    /// Stores the answers on the request (once), and thanks the resident.
+    fn finish_survey(
+        &mut self,
+        ticket: TicketId,
+        scores: Vec<Option<u8>>,
+        comment: Option<String>,
+    ) -> Result<(), Need> {
+        self.go(Step::MainMenu);
+        let Some(request) = self.survey_request(ticket)? else {
+            return Ok(());
+        };
+        let Ok(scores) = <crate::survey::Scores>::try_from(scores) else {
+            self.say(msg::survey::unavailable());
+            return Ok(());
+        };
+        if crate::survey::validate(&scores).is_err() {
+            self.say(msg::survey::unavailable());
+            return Ok(());
+        }
+        let mut next = request.clone();
+        let offered_at = request
+            .survey
+            .as_ref()
+            .map_or(self.input.now, |s| s.offered_at);
+        next.survey = Some(crate::survey::Survey {
+            state: SurveyState::Answered,
+            offered_at,
+            answered_at: Some(self.input.now),
+            scores: Some(scores),
+            comment,
+        });
+        self.update(next);
+        self.event(ticket, "survey_answered", None, None);
+        self.say(msg::survey::thanks());
+        Ok(())
+    }
+
     /// The resident asks that a complaint past its deadline go to the supervisors (the button
     /// of [`msg::escalation_offer`]). Once; refused with the reason before the deadline.
     fn escalate(&mut self, ticket: TicketId) -> Result<(), Need> {
@@ -1245,6 +1429,14 @@ impl<'a> Turn<'a> {
             }),
             Step::ThreadText { service: code } => {
                 self.say(msg::thread_prompt(service(code)));
+                Ok(())
+            }
+            Step::Survey { scores, .. } => {
+                self.say(msg::survey::question(scores.len()));
+                Ok(())
+            }
+            Step::SurveyComment { .. } => {
+                self.say(msg::survey::comment_prompt());
                 Ok(())
             }
             _ => match self.draft()? {

@@ -159,6 +159,9 @@ pub struct Request {
     /// A complaint's deadlines and milestones (SP4N-LAPOR!); `None` for every other service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub complaint: Option<crate::complaint::ComplaintTimeline>,
+    /// The satisfaction survey offered when the request was completed (SKM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<crate::survey::Survey>,
 }
 
 impl Request {
@@ -192,6 +195,7 @@ impl Request {
             resubmitted_at: None,
             nik_from_elsewhere: false,
             complaint: None,
+            survey: None,
         }
     }
 

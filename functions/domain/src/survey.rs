@@ -361,3 +361,49 @@ mod tests {
         assert_eq!(Grade::B.performance(), "Baik");
     }
 }
+
+/// Where a request's survey stands. Stored on the request: the answers belong to it and its
+/// service, and reports read them without the resident's identity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Survey {
+    pub state: SurveyState,
+    /// When the resident was asked (inside the 24-hour window, at completion).
+    #[serde(with = "time::serde::rfc3339")]
+    pub offered_at: time::OffsetDateTime,
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub answered_at: Option<time::OffsetDateTime>,
+    /// The nine scores once answered (`null` for "not applicable").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scores: Option<Scores>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SurveyState {
+    /// Asked; silence leaves it here (abandoned).
+    Offered,
+    Declined,
+    Answered,
+}
+
+impl Survey {
+    pub fn offered(at: time::OffsetDateTime) -> Self {
+        Self {
+            state: SurveyState::Offered,
+            offered_at: at,
+            answered_at: None,
+            scores: None,
+            comment: None,
+        }
+    }
+}
+
+/// The longest comment kept (a WhatsApp text is up to 4096 characters; a comment is a sentence
+/// or two).
+pub const COMMENT_MAX_CHARS: usize = 1000;

@@ -5,6 +5,7 @@ pub mod digest;
 pub mod documents;
 pub mod intent;
 pub mod notifications;
+pub mod survey;
 mod tickets;
 pub use tickets::*;
 
@@ -734,6 +735,15 @@ mod tests {
         texts.push(rendered(session_expired(Some(ticket))));
         texts.push(rendered(session_expired(None)));
         texts.push(rendered(name_invalid()));
+        for i in 0..crate::survey::ELEMENTS.len() {
+            texts.push(rendered(survey::question(i)));
+        }
+        texts.push(rendered(survey::answer_invalid()));
+        texts.push(rendered(survey::comment_prompt()));
+        texts.push(rendered(survey::thanks()));
+        texts.push(rendered(survey::declined()));
+        texts.push(rendered(survey::already_answered(ticket)));
+        texts.push(rendered(survey::unavailable()));
         for code in ServiceCode::ALL {
             texts.push(rendered(name_still_needed(crate::catalog::service(code))));
         }
@@ -819,6 +829,7 @@ mod tests {
             texts.push(rendered(no_open_slot(&request)));
             texts.push(rendered(submitted(&request, due)));
             texts.push(rendered(thread_opened(&request, due)));
+            texts.push(rendered(survey::offer(&request)));
             if request.service == ServiceCode::Complaint {
                 let mut complaint = request.clone();
                 let mut timeline = crate::complaint::ComplaintTimeline::filed(now, &[]);

@@ -607,3 +607,126 @@ fn only_the_residents_own_complaint_can_be_escalated() {
             .is_none()
     );
 }
+
+/// A completed complaint whose survey was offered (what the status function records when it
+/// completes a request inside the 24-hour window).
+fn completed_with_survey(world: &mut World) -> TicketId {
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:COMPLAINT");
+    world.text(&siti(), "antrean di kantor terlalu panjang");
+    let ticket = *world.requests.keys().next().unwrap();
+    world.officer_acts(ticket, Action::Claim);
+    world.officer_acts(ticket, Action::Complete);
+    let request = world.requests.get_mut(&ticket).unwrap();
+    request.survey = Some(crate::survey::Survey::offered(world.now));
+    ticket
+}
+
+#[test]
+fn a_survey_is_answered_by_taps_and_typed_numbers_with_a_comment() {
+    use crate::survey::SurveyState;
+    let mut world = World::new();
+    let ticket = completed_with_survey(&mut world);
+    let t = ticket.as_str();
+    let first = world.choose(&siti(), &format!("skm:{t}"));
+    assert!(
+        bodies(&first).contains("Survei kepuasan (1/9)"),
+        "{}",
+        bodies(&first)
+    );
+    world.choose(&siti(), "skmv:3");
+    world.text(&siti(), "4");
+    // Words are not a score: asked again, nothing recorded.
+    let again = world.text(&siti(), "lumayan lah pak");
+    assert!(
+        bodies(&again).contains("Mohon pilih salah satu jawaban"),
+        "{}",
+        bodies(&again)
+    );
+    assert!(bodies(&again).contains("(3/9)"), "{}", bodies(&again));
+    // "Not applicable" is refused where the element has no such answer.
+    let refused = world.text(&siti(), "0");
+    assert!(bodies(&refused).contains("(3/9)"), "{}", bodies(&refused));
+    for score in ["3", "4", "3", "4", "4", "2"] {
+        world.text(&siti(), score);
+    }
+    // Facilities: "not applicable" for a service given online.
+    let last = world.choose(&siti(), "skmv:0");
+    assert!(
+        bodies(&last).contains("saran atau komentar"),
+        "{}",
+        bodies(&last)
+    );
+    let thanks = world.text(&siti(), "Mantap, cepat sekali. Terima kasih!");
+    assert!(
+        bodies(&thanks).contains("Terima kasih atas penilaian"),
+        "{}",
+        bodies(&thanks)
+    );
+    let survey = world.requests[&ticket].survey.clone().unwrap();
+    assert_eq!(survey.state, SurveyState::Answered);
+    assert_eq!(
+        survey.scores,
+        Some([
+            Some(3),
+            Some(4),
+            Some(3),
+            Some(4),
+            Some(3),
+            Some(4),
+            Some(4),
+            Some(2),
+            None
+        ])
+    );
+    assert_eq!(
+        survey.comment.as_deref(),
+        Some("Mantap, cepat sekali. Terima kasih!")
+    );
+    assert_eq!(world.conversations[&siti()].step, Step::MainMenu);
+    // Once: an old button says so and changes nothing.
+    let twice = world.choose(&siti(), &format!("skm:{t}"));
+    assert!(bodies(&twice).contains("sudah diisi"), "{}", bodies(&twice));
+}
+
+#[test]
+fn a_declined_or_abandoned_survey_stores_no_answers() {
+    use crate::survey::SurveyState;
+    let mut world = World::new();
+    let ticket = completed_with_survey(&mut world);
+    let declined = world.choose(&siti(), &format!("skmno:{}", ticket.as_str()));
+    assert!(
+        bodies(&declined).contains("Baik, terima kasih"),
+        "{}",
+        bodies(&declined)
+    );
+    assert_eq!(
+        world.requests[&ticket].survey.as_ref().unwrap().state,
+        SurveyState::Declined
+    );
+
+    let mut world = World::new();
+    let ticket = completed_with_survey(&mut world);
+    world.choose(&siti(), &format!("skm:{}", ticket.as_str()));
+    world.text(&siti(), "3");
+    world.text(&siti(), "3");
+    // Silence past the idle expiry: the next message starts over, nothing was stored.
+    world.now += Duration::days(2);
+    let later = world.text(&siti(), "halo");
+    assert_eq!(
+        world.conversations[&siti()].step,
+        Step::MainMenu,
+        "{}",
+        bodies(&later)
+    );
+    let survey = world.requests[&ticket].survey.clone().unwrap();
+    assert_eq!(survey.state, SurveyState::Offered);
+    assert_eq!(survey.scores, None);
+    // Someone else's ticket is not theirs to rate.
+    let other = world.choose(&budi(), &format!("skm:{}", ticket.as_str()));
+    assert!(
+        bodies(&other).contains("tidak tersedia"),
+        "{}",
+        bodies(&other)
+    );
+}
