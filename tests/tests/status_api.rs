@@ -100,6 +100,10 @@ fn notifications_about(h: &Harness, ticket: &str) -> Vec<fake_whatsapp::Outbound
 fn text_of(m: &fake_whatsapp::OutboundMessage) -> String {
     match m.r#type.as_str() {
         "text" => m.body["text"]["body"].as_str().unwrap_or("").to_owned(),
+        "interactive" => m.body["interactive"]["body"]["text"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned(),
         _ => m.body["template"].to_string(),
     }
 }
@@ -423,7 +427,9 @@ async fn a_request_goes_from_submission_to_completion_and_the_resident_hears_eac
     }
     let sent = notifications_about(&h, "LYFE-2345");
     let texts: Vec<String> = sent.iter().map(text_of).collect();
-    assert_eq!(sent.len(), 5, "{texts:#?}");
+    // The fifth is the completion; the sixth asks for the satisfaction survey (tests/tests/survey.rs).
+    assert_eq!(sent.len(), 6, "{texts:#?}");
+    assert!(texts[5].contains("survei kepuasan"), "{texts:#?}");
     assert!(texts[0].contains("sedang diperiksa"));
     assert!(
         texts[1].contains("foto buram") && texts[1].contains("lampirkan surat nikah"),

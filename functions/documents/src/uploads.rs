@@ -308,6 +308,12 @@ pub(crate) async fn complete_after_result(
         next.completed_at = Some(now);
         next.updated_at = now;
         next.version = current.version + 1;
+        // The result went inside the window, or reopened nothing: the survey only inside it.
+        let offer = shared::delivery::survey_to_offer(app.notifications.as_ref(), &next, now).await;
+        let offered = offer.is_some();
+        if offered {
+            next.survey = offer;
+        }
         let event = AuditEvent {
             ticket: current.ticket,
             event_id: format!("{document_id}-result_delivered"),
@@ -330,6 +336,9 @@ pub(crate) async fn complete_after_result(
         {
             Ok(()) => {
                 tracing::info!(ticket = %next.ticket.as_str(), document = %document_id, "result delivered; request completed");
+                if offered {
+                    shared::delivery::send_survey_offer(app.messenger.as_ref(), &next).await;
+                }
                 return Ok(());
             }
             Err(StoreError::Conflict) => {

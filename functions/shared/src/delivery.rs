@@ -75,18 +75,53 @@ pub struct Sent {
     pub result: Result<String, SendError>,
 }
 
-impl Channels<'_> {
-    /// Whether the resident wrote in the last 24 hours; when the store cannot say, the template
-    /// path is taken (it works inside the window too).
-    async fn inside_window(&self, resident: &ResidentId, now: OffsetDateTime) -> bool {
-        match self.notifications.last_inbound_at(resident).await {
-            Ok(Some(last)) => now - last < WINDOW,
-            Ok(None) => false,
-            Err(err) => {
-                tracing::warn!(error = %err, "conversation unreadable; sending a template");
-                false
-            }
+/// Whether the resident wrote in the last 24 hours; when the store cannot say, `false` (the
+/// template path works inside the window too; what has no template is not sent).
+pub async fn inside_window(
+    notifications: &dyn NotificationRepository,
+    resident: &ResidentId,
+    now: OffsetDateTime,
+) -> bool {
+    match notifications.last_inbound_at(resident).await {
+        Ok(Some(last)) => now - last < WINDOW,
+        Ok(None) => false,
+        Err(err) => {
+            tracing::warn!(error = %err, "conversation unreadable; taken as outside the window");
+            false
         }
+    }
+}
+
+/// The satisfaction survey is offered when a request is completed, only inside the 24-hour
+/// window (an interactive message; never a paid template): `Some(survey)` to store with the
+/// completion when it is open.
+pub async fn survey_to_offer(
+    notifications: &dyn NotificationRepository,
+    request: &domain::Request,
+    now: OffsetDateTime,
+) -> Option<domain::survey::Survey> {
+    if request.survey.is_some() {
+        return None;
+    }
+    inside_window(notifications, &request.resident, now)
+        .await
+        .then(|| domain::survey::Survey::offered(now))
+}
+
+/// Sends the survey offer of a request completed with one (see [`survey_to_offer`]). A failure
+/// is logged: the survey is optional, and the resident can still be asked by an officer.
+pub async fn send_survey_offer(messenger: &dyn Messenger, request: &domain::Request) {
+    if let Err(err) = messenger
+        .send(&request.resident, &domain::messages::survey::offer(request))
+        .await
+    {
+        tracing::warn!(ticket = %request.ticket.as_str(), resident = %request.resident.masked(), error = %err, "survey offer not delivered");
+    }
+}
+
+impl Channels<'_> {
+    async fn inside_window(&self, resident: &ResidentId, now: OffsetDateTime) -> bool {
+        inside_window(self.notifications, resident, now).await
     }
 
     /// One attempt: free-form inside the window, the template outside it or after a 131047.

@@ -126,8 +126,17 @@ pub async fn post(
         subject: caller.officer.subject.clone(),
         supervisor: caller.officer.has(Role::Supervisor),
     };
-    let applied = officer_actions::apply(&current, &action, &actor, now)
+    let mut applied = officer_actions::apply(&current, &action, &actor, now)
         .map_err(|e| ApiError::from_action(e, current.version))?;
+    // A completed request asks for the satisfaction survey, inside the 24-hour window only.
+    let mut survey_offered = false;
+    if applied.to == RequestStatus::Completed
+        && let Some(survey) =
+            shared::delivery::survey_to_offer(app.officer.as_ref(), &applied.request, now).await
+    {
+        applied.request.survey = Some(survey);
+        survey_offered = true;
+    }
 
     let mut event = caller.event(&ticket, action.kind().as_str(), now);
     event.from_status = Some(applied.from.as_str().to_owned());
@@ -170,6 +179,9 @@ pub async fn post(
         action.kind().as_str(),
     )
     .await;
+    if survey_offered {
+        shared::delivery::send_survey_offer(app.messenger.as_ref(), &applied.request).await;
+    }
     let result = ActionResult {
         ticket: ticket.as_str().to_owned(),
         status: applied.request.status,

@@ -57,6 +57,7 @@ async fn route(app: &Status, request: &Request) -> Result<Response<Body>, ApiErr
             messages::post(app, &caller, ticket(request)?, request.body()).await
         }
         "GET /stats" => stats::get(app, &caller, request).await,
+        "GET /stats/survey" => stats::survey_report(app, &caller, request).await,
         "GET /services" => services::list(app, &caller).await,
         "PUT /services/{code}" => {
             services::put(app, &caller, path_param(request, "code"), request.body()).await

@@ -7,6 +7,7 @@ use crate::Status;
 use crate::context::Caller;
 use crate::error::ApiError;
 use domain::complaint::{DeadlineState, Milestone};
+use domain::survey::{self, Grade, Scores, SurveyState};
 use domain::{JAKARTA_OFFSET, Request as ServiceRequest, RequestStatus};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -33,6 +34,173 @@ pub struct Stats {
     pub completion_hours_p90: Option<f64>,
     /// Complaints held to their SP4N-LAPOR! deadlines.
     pub complaints: ComplaintStats,
+    /// The satisfaction survey (SKM) of the requests in the range.
+    pub survey: SurveyStats,
+}
+
+/// The satisfaction survey's index (IKM) over the range, and per service.
+#[derive(Debug, Default, PartialEq, Serialize)]
+pub struct SurveyStats {
+    pub offered: usize,
+    pub declined: usize,
+    pub respondents: usize,
+    /// `U1` … `U9`: each element's mean score (NRR), `null` when nobody answered it.
+    pub element_means: BTreeMap<&'static str, Option<f64>>,
+    /// 25-100 (`null` without respondents).
+    pub ikm: Option<f64>,
+    pub grade: Option<Grade>,
+    /// `Sangat baik`, `Baik`, `Kurang baik`, `Tidak baik`.
+    pub performance: Option<&'static str>,
+    pub by_service: BTreeMap<String, ServiceSurvey>,
+}
+
+#[derive(Debug, PartialEq, Serialize)]
+pub struct ServiceSurvey {
+    pub respondents: usize,
+    pub ikm: Option<f64>,
+    pub grade: Option<Grade>,
+}
+
+/// Two decimals, as the regulation's tables print an index.
+fn two_decimals(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// The answered surveys of `requests`, with their service and day of answer.
+fn answered(requests: &[ServiceRequest]) -> Vec<(&ServiceRequest, Scores, Date)> {
+    let mut rows: Vec<(&ServiceRequest, Scores, Date)> = requests
+        .iter()
+        .filter_map(|r| {
+            let survey = r.survey.as_ref()?;
+            let scores = survey.scores?;
+            (survey.state == SurveyState::Answered && survey::validate(&scores).is_ok()).then(
+                || {
+                    let at = survey.answered_at.unwrap_or(survey.offered_at);
+                    (r, scores, domain::jakarta_date(at))
+                },
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.ticket.cmp(&b.0.ticket)));
+    rows
+}
+
+fn survey_stats(requests: &[ServiceRequest]) -> SurveyStats {
+    let rows = answered(requests);
+    let all: Vec<Scores> = rows.iter().map(|(_, s, _)| *s).collect();
+    let index = survey::index(&all);
+    let mut by_service: BTreeMap<String, Vec<Scores>> = BTreeMap::new();
+    for (r, scores, _) in &rows {
+        by_service
+            .entry(r.service.as_str().to_owned())
+            .or_default()
+            .push(*scores);
+    }
+    SurveyStats {
+        offered: requests.iter().filter(|r| r.survey.is_some()).count(),
+        declined: requests
+            .iter()
+            .filter(|r| {
+                r.survey
+                    .as_ref()
+                    .is_some_and(|s| s.state == SurveyState::Declined)
+            })
+            .count(),
+        respondents: index.respondents,
+        element_means: survey::ELEMENTS
+            .iter()
+            .zip(index.element_means)
+            .map(|(e, m)| (e.code, m.map(|m| (m * 1000.0).round() / 1000.0)))
+            .collect(),
+        ikm: index.ikm.map(two_decimals),
+        grade: index.grade,
+        performance: index.grade.map(Grade::performance),
+        by_service: by_service
+            .into_iter()
+            .map(|(code, scores)| {
+                let i = survey::index(&scores);
+                (
+                    code,
+                    ServiceSurvey {
+                        respondents: i.respondents,
+                        ikm: i.ikm.map(two_decimals),
+                        grade: i.grade,
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The SKM tabulation an office reports (PermenPANRB 14/2017): one row per respondent (no
+/// ticket, no identity: service and day only) with the nine scores (empty: not applicable),
+/// then the sum, mean (NRR) and weighted mean of each element, the IKM and its grade.
+/// Comments are not exported: they are free text and may name people.
+pub fn survey_csv(requests: &[ServiceRequest]) -> String {
+    let rows = answered(requests);
+    let codes: Vec<&str> = survey::ELEMENTS.iter().map(|e| e.code).collect();
+    let mut out = format!("No,Layanan,Tanggal,{}\r\n", codes.join(","));
+    let quote = |text: &str| format!("\"{}\"", text.replace('"', "\"\""));
+    for (n, (r, scores, day)) in rows.iter().enumerate() {
+        let cells: Vec<String> = scores
+            .iter()
+            .map(|s| s.map(|v| v.to_string()).unwrap_or_default())
+            .collect();
+        out.push_str(&format!(
+            "{},{},{day},{}\r\n",
+            n + 1,
+            quote(domain::service(r.service).name),
+            cells.join(",")
+        ));
+    }
+    let all: Vec<Scores> = rows.iter().map(|(_, s, _)| *s).collect();
+    let index = survey::index(&all);
+    let weight = {
+        let answered = index.element_means.iter().flatten().count();
+        if answered == 0 {
+            0.0
+        } else {
+            1.0 / answered as f64
+        }
+    };
+    let line =
+        |label: &str, cells: Vec<String>| format!("{},,,{}\r\n", quote(label), cells.join(","));
+    let sums: Vec<String> = (0..9)
+        .map(|i| {
+            let answered: Vec<u32> = all.iter().filter_map(|s| s[i]).map(u32::from).collect();
+            if answered.is_empty() {
+                String::new()
+            } else {
+                answered.iter().sum::<u32>().to_string()
+            }
+        })
+        .collect();
+    out.push_str(&line("Jumlah nilai per unsur", sums));
+    let fmt =
+        |m: Option<f64>, digits: usize| m.map(|m| format!("{m:.digits$}")).unwrap_or_default();
+    out.push_str(&line(
+        "NRR per unsur",
+        index.element_means.iter().map(|m| fmt(*m, 3)).collect(),
+    ));
+    out.push_str(&line(
+        "NRR tertimbang per unsur",
+        index
+            .element_means
+            .iter()
+            .map(|m| fmt(m.map(|m| m * weight), 3))
+            .collect(),
+    ));
+    out.push_str(&line(
+        "IKM (nilai rata-rata tertimbang)",
+        vec![fmt(index.weighted, 3)],
+    ));
+    out.push_str(&line("IKM unit pelayanan (x 25)", vec![fmt(index.ikm, 2)]));
+    let grade = index
+        .grade
+        .map(|g| format!("{g:?} ({})", g.performance()))
+        .unwrap_or_default();
+    out.push_str(&line("Mutu pelayanan", vec![grade]));
+    out
 }
 
 /// How complaints kept their deadlines. A milestone counts once its deadline has come: reached
@@ -102,6 +270,7 @@ pub fn compute(requests: &[ServiceRequest], from: Date, to: Date, today: Date) -
         completion_hours_median: None,
         completion_hours_p90: None,
         complaints: ComplaintStats::default(),
+        survey: survey_stats(requests),
     };
     let mut hours = Vec::new();
     let mut answer_hours = Vec::new();
@@ -169,11 +338,13 @@ fn parse_date(field: &'static str, raw: &str) -> Result<Date, ApiError> {
     Date::parse(raw, &format).map_err(|_| ApiError::invalid(field, "a date like 2026-11-28"))
 }
 
-pub async fn get(
+/// The range asked (`from`, `to`; default the last 30 days) and the requests queued in it that
+/// the caller may count.
+async fn in_range(
     app: &Status,
     caller: &Caller,
     request: &Request,
-) -> Result<Response<Body>, ApiError> {
+) -> Result<(Date, Date, Date, Vec<ServiceRequest>), ApiError> {
     caller.require_some_scope()?;
     let params = request.query_string_parameters_ref();
     let param = |name: &str| params.and_then(|p| p.first(name)).map(str::to_owned);
@@ -213,7 +384,38 @@ pub async fn get(
             .scope
             .covers(r.applicant.as_ref().and_then(|a| a.kecamatan.as_deref()))
     });
+    Ok((from, to, today, requests))
+}
+
+pub async fn get(
+    app: &Status,
+    caller: &Caller,
+    request: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let (from, to, today, requests) = in_range(app, caller, request).await?;
     Ok(json(StatusCode::OK, &compute(&requests, from, to, today)))
+}
+
+/// `GET /stats/survey`: the SKM tabulation of the range as CSV (see [`survey_csv`]).
+pub async fn survey_report(
+    app: &Status,
+    caller: &Caller,
+    request: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let (from, to, _, requests) = in_range(app, caller, request).await?;
+    let mut response = Response::new(Body::Text(survey_csv(&requests)));
+    *response.status_mut() = StatusCode::OK;
+    let headers = response.headers_mut();
+    headers.insert(
+        lambda_http::http::header::CONTENT_TYPE,
+        lambda_http::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(value) = lambda_http::http::HeaderValue::from_str(&format!(
+        "attachment; filename=\"skm-{from}-{to}.csv\""
+    )) {
+        headers.insert(lambda_http::http::header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
 }
 
 #[cfg(test)]
@@ -338,6 +540,167 @@ mod tests {
         assert_eq!(c.closed.on_time_share, Some(1.0));
         assert_eq!(c.first_answer_hours_median, Some(24.0));
         assert_eq!(c.escalated, 1);
+    }
+
+    fn surveyed(
+        n: u64,
+        code: ServiceCode,
+        scores: Option<Scores>,
+        declined: bool,
+    ) -> ServiceRequest {
+        use domain::survey::Survey;
+        let mut r = request(n, RequestStatus::Completed, Some(24), None);
+        r.service = code;
+        let mut survey = Survey::offered(datetime!(2026-11-03 09:00 +7));
+        if declined {
+            survey.state = SurveyState::Declined;
+        }
+        if let Some(scores) = scores {
+            survey.state = SurveyState::Answered;
+            survey.scores = Some(scores);
+            survey.answered_at = Some(datetime!(2026-11-03 09:05 +7));
+            survey.comment = Some("Petugas bernama Budi sangat membantu".into());
+        }
+        r.survey = Some(survey);
+        r
+    }
+
+    /// The worked example of `domain::survey` (IKM 84.03, B) through the statistics and the
+    /// CSV, with one declined and one abandoned survey that count as offered only.
+    fn survey_sample() -> Vec<ServiceRequest> {
+        vec![
+            surveyed(
+                1,
+                ServiceCode::KkNew,
+                Some([
+                    Some(3),
+                    Some(3),
+                    Some(2),
+                    Some(4),
+                    Some(3),
+                    Some(3),
+                    Some(4),
+                    Some(3),
+                    Some(4),
+                ]),
+                false,
+            ),
+            surveyed(
+                2,
+                ServiceCode::KkNew,
+                Some([
+                    Some(4),
+                    Some(3),
+                    Some(3),
+                    Some(4),
+                    Some(4),
+                    Some(4),
+                    Some(4),
+                    Some(3),
+                    None,
+                ]),
+                false,
+            ),
+            surveyed(
+                3,
+                ServiceCode::Birth,
+                Some([
+                    Some(3),
+                    Some(3),
+                    Some(3),
+                    Some(4),
+                    Some(3),
+                    Some(3),
+                    Some(3),
+                    Some(3),
+                    Some(3),
+                ]),
+                false,
+            ),
+            surveyed(
+                4,
+                ServiceCode::Birth,
+                Some([
+                    Some(3),
+                    Some(3),
+                    Some(3),
+                    Some(4),
+                    Some(4),
+                    Some(4),
+                    Some(4),
+                    Some(3),
+                    None,
+                ]),
+                false,
+            ),
+            surveyed(5, ServiceCode::Birth, None, true),
+            surveyed(6, ServiceCode::Birth, None, false),
+            request(7, RequestStatus::Completed, Some(5), None),
+        ]
+    }
+
+    #[test]
+    fn the_survey_index_over_the_range_and_per_service() {
+        let s = compute(
+            &survey_sample(),
+            date!(2026 - 11 - 01),
+            date!(2026 - 11 - 30),
+            date!(2026 - 11 - 10),
+        );
+        let v = &s.survey;
+        assert_eq!((v.offered, v.declined, v.respondents), (6, 1, 4));
+        assert_eq!(v.ikm, Some(84.03));
+        assert_eq!(v.grade, Some(Grade::B));
+        assert_eq!(v.performance, Some("Baik"));
+        assert_eq!(v.element_means["U3"], Some(2.75));
+        assert_eq!(v.element_means["U9"], Some(3.5));
+        assert_eq!(v.by_service["KK_NEW"].respondents, 2);
+        assert_eq!(v.by_service["BIRTH"].respondents, 2);
+        let json = serde_json::to_value(&s).unwrap();
+        assert!(
+            !json.to_string().contains("Budi"),
+            "comments stay out of reports"
+        );
+    }
+
+    #[test]
+    fn the_survey_csv_is_the_skm_tabulation_without_identities() {
+        let csv = survey_csv(&survey_sample());
+        let lines: Vec<&str> = csv.split("\r\n").collect();
+        assert_eq!(lines[0], "No,Layanan,Tanggal,U1,U2,U3,U4,U5,U6,U7,U8,U9");
+        assert_eq!(lines.len(), 1 + 4 + 6 + 1, "{csv}");
+        assert!(
+            lines[1].starts_with("1,\"") && lines[1].ends_with(",2026-11-03,3,3,2,4,3,3,4,3,4"),
+            "{}",
+            lines[1]
+        );
+        assert!(
+            lines[2].ends_with(",4,3,3,4,4,4,4,3,"),
+            "not applicable is empty: {}",
+            lines[2]
+        );
+        assert_eq!(
+            lines[5],
+            "\"Jumlah nilai per unsur\",,,13,12,11,16,14,14,15,12,7"
+        );
+        assert_eq!(
+            lines[6],
+            "\"NRR per unsur\",,,3.250,3.000,2.750,4.000,3.500,3.500,3.750,3.000,3.500"
+        );
+        assert!(
+            lines[7].starts_with("\"NRR tertimbang per unsur\",,,0.361,0.333,0.306,"),
+            "{}",
+            lines[7]
+        );
+        assert_eq!(lines[8], "\"IKM (nilai rata-rata tertimbang)\",,,3.361");
+        assert_eq!(lines[9], "\"IKM unit pelayanan (x 25)\",,,84.03");
+        assert_eq!(lines[10], "\"Mutu pelayanan\",,,B (Baik)");
+        for private in ["Budi", "628"] {
+            assert!(!csv.contains(private), "{private}");
+        }
+        for r in survey_sample() {
+            assert!(!csv.contains(r.ticket.as_str()));
+        }
     }
 
     #[test]
