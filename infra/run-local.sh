@@ -12,6 +12,8 @@ require_free_port "${LISTEN##*:}" "the local API (LOCAL_LISTEN)"
 
 echo "building the local stack (first build compiles the AWS SDK: a few minutes)..."
 cargo build --quiet -p local-stack --bin local-stack
+# The officers' console at /console/ (built again when a source is newer than console/dist).
+bash infra/console-build.sh
 
 mkdir -p .local
 trap stop_moto EXIT
