@@ -18,6 +18,8 @@ async function waitForStatus(page: Page, label: string) {
 }
 
 test('an officer works a request end to end through the console', async ({ page, baseURL }) => {
+  // Several asynchronous hops (stream, S3 events, delivery): room for a slow, busy machine.
+  test.setTimeout(150_000);
   const base = stackBase(baseURL);
   const { resident, child } = uniqueResident(base);
   const ticket = await submitBirth(resident, { name: 'Siti Aminah', nik: NIK, kecamatan: '170804', child });
@@ -47,6 +49,9 @@ test('an officer works a request end to end through the console', async ({ page,
   const src = await page.locator('li[data-slot="kk"] img.scan').getAttribute('src');
   const scan = Buffer.from(await (await fetch(src!)).arrayBuffer());
   expect(scan.subarray(0, 2)).toEqual(Buffer.from([0xff, 0xd8]));
+  await expect
+    .poll(() => page.locator('li[data-slot="kk"] img.scan').evaluate((img: HTMLImageElement) => img.naturalWidth))
+    .toBe(240);
 
   // A message to the resident, through the thread.
   await page.getByLabel('Balas ke warga').fill('Mohon ditunggu, Bapak/Ibu, berkas sedang kami periksa.');
@@ -90,6 +95,7 @@ test('an officer works a request end to end through the console', async ({ page,
   const pdf = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
   await upload.setInputFiles({ name: 'akta-kelahiran.pdf', mimeType: 'application/pdf', buffer: pdf });
   await expect(page.getByText('Dokumen hasil terunggah')).toBeVisible();
+  await page.getByRole('heading', { name: 'Unggah dokumen hasil' }).scrollIntoViewIfNeeded();
   await screenshot(page, 'unggah-hasil');
 
   // Validated, delivered: the resident's WhatsApp has the document, and the request is done.
@@ -179,6 +185,7 @@ test('every page has no serious or critical accessibility violation', async ({ p
     await page.getByRole('navigation', { name: 'Menu utama' }).getByRole('link', { name: link }).click();
     await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
     await expect(page.locator('.state[role=status]')).toHaveCount(0);
+    if (link === 'Statistik') await expect(page.locator('figure .uplot')).toBeVisible();
     await expectAccessible(page, link);
     await screenshot(page, shot);
   }
