@@ -3,6 +3,7 @@
 # console/dist when a source is newer than it. Used by make run, make test and the deploy.
 set -euo pipefail
 cd "$(dirname "$0")/../console"
+command -v npm >/dev/null || { echo "error: the console needs Node.js 20+ and npm (apt-get install nodejs npm)" >&2; exit 1; }
 stamp="node_modules/.installed-$(sha256sum package-lock.json | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "installing the console's pinned dependencies (npm ci)..."
