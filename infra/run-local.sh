@@ -22,4 +22,4 @@ start_moto "$MOTO_PORT" .local/moto.log
 export_emulator_env "$MOTO_PORT"
 export LOCAL_LISTEN="$LISTEN"
 echo "emulator (moto) on 127.0.0.1:$MOTO_PORT, log in .local/moto.log"
-./target/debug/local-stack
+"${CARGO_TARGET_DIR:-target}"/debug/local-stack
