@@ -36,6 +36,7 @@ function maskResident(r: string): string {
 }
 
 export function RequestPage({ ticket }: { ticket: string }) {
+  const { officer } = useSession();
   const [detail, setDetail] = useState<Detail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [conflict, setConflict] = useState<string | null>(null);
@@ -63,8 +64,9 @@ export function RequestPage({ ticket }: { ticket: string }) {
   /** A 409 on an action: who changed the request since it was loaded, and when. */
   async function explainConflict() {
     const fresh = await load();
-    const last = (fresh?.history as HistoryEvent[] | undefined)
-      ?.filter((h) => h.action !== 'read')
+    // The latest change by someone else: reads (of the request, of a scan) change nothing.
+    const last = (fresh?.history as unknown as HistoryEvent[] | undefined)
+      ?.filter((h) => !['read', 'document_read'].includes(h.action) && h.actor !== officer.sub)
       .at(-1);
     setConflict(
       last
