@@ -189,4 +189,15 @@ test('every page has no serious or critical accessibility violation', async ({ p
     await expectAccessible(page, link);
     await screenshot(page, shot);
   }
+  // A tablet held upright: the pages fit its width (wide tables scroll inside their box).
+  await page.setViewportSize({ width: 820, height: 1180 });
+  for (const path of ['./', `./permohonan/${ticket}`, './statistik']) {
+    await page.goto(path);
+    await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, `horizontal overflow on ${path} at tablet width`).toBeLessThanOrEqual(0);
+  }
+  await page.goto('./');
+  await expect(page.locator(`tr[data-ticket="${ticket}"]`)).toBeVisible();
+  await screenshot(page, 'antrean-tablet');
 });
