@@ -120,6 +120,6 @@ console-screenshots: venv
 	@CONSOLE_SCREENSHOTS=$(CURDIR)/docs/console bash infra/console-test.sh
 
 # Uploads the console to the deployed stack's bucket with config.json from its outputs, and
-# invalidates CloudFront (STACK=<stack name>; docs/deploy-notes.md).
+# invalidates CloudFront (STACK=<stack name>, default adminduk-wa-dev; docs/deploy-notes.md).
 deploy-console: venv
-	@bash infra/deploy-console.sh $(or $(STACK),adminduk-wa)
+	@bash infra/deploy-console.sh $(or $(STACK),adminduk-wa-dev)
