@@ -103,3 +103,23 @@ holidays:
 	@test -x $(HOLIDAYS_VENV)/bin/python || python3 -m venv $(HOLIDAYS_VENV)
 	@$(HOLIDAYS_VENV)/bin/pip install --quiet --disable-pip-version-check -r infra/holidays/requirements.txt
 	@$(HOLIDAYS_VENV)/bin/python infra/holidays/refresh.py $(YEARS)
+
+# The officers' console (console/, issue #18; docs/console.md). `make run` builds it and serves it
+# at http://127.0.0.1:3000/console/; `make test` runs these checks too.
+.PHONY: console console-test console-screenshots deploy-console
+console:
+	@bash infra/console-build.sh
+
+# API types vs docs/openapi.yaml, size budget, browser tests in Debian's chromium (installed when
+# missing) against a local stack on free ports.
+console-test: venv
+	@bash infra/console-test.sh
+
+# The same tests, saving a screenshot of every page into docs/console/.
+console-screenshots: venv
+	@CONSOLE_SCREENSHOTS=$(CURDIR)/docs/console bash infra/console-test.sh
+
+# Uploads the console to the deployed stack's bucket with config.json from its outputs, and
+# invalidates CloudFront (STACK=<stack name>, default adminduk-wa-dev; docs/deploy-notes.md).
+deploy-console: venv
+	@bash infra/deploy-console.sh $(or $(STACK),adminduk-wa-dev)

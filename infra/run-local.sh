@@ -12,6 +12,8 @@ require_free_port "${LISTEN##*:}" "the local API (LOCAL_LISTEN)"
 
 echo "building the local stack (first build compiles the AWS SDK: a few minutes)..."
 cargo build --quiet -p local-stack --bin local-stack
+# The officers' console at /console/ (built again when a source is newer than console/dist).
+bash infra/console-build.sh
 
 mkdir -p .local
 trap stop_moto EXIT
@@ -20,4 +22,4 @@ start_moto "$MOTO_PORT" .local/moto.log
 export_emulator_env "$MOTO_PORT"
 export LOCAL_LISTEN="$LISTEN"
 echo "emulator (moto) on 127.0.0.1:$MOTO_PORT, log in .local/moto.log"
-./target/debug/local-stack
+"${CARGO_TARGET_DIR:-target}"/debug/local-stack

@@ -60,6 +60,11 @@ done <<<"$markers"
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# The officers' console (issue #18): API types, build, size budget and browser tests, with a
+# moto and a local stack of their own (infra/console-test.sh).
+echo "== console"
+bash infra/console-test.sh
+
 mkdir -p .local
 MOTO_PORT=$(free_port)
 trap stop_moto EXIT

@@ -74,6 +74,7 @@ impl Harness {
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
             deliver_events,
+            console_dir: None,
         };
         let stack = local_stack::start(config)
             .await

@@ -303,15 +303,15 @@ fn the_template_exposes_no_route_and_no_bucket_to_anonymous_callers() {
     assert_eq!(bucket_findings(&t), Vec::<String>::new());
 }
 
-/// The real template with exactly one change.
+/// The real template with one change, made wherever its anchor occurs (the documents bucket and
+/// the console's bucket share their hardening lines, so a mutation breaks both).
 fn broken(from: &str, to: &str) -> Yaml {
     let text = template_text();
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "the mutation anchor {from:?} must occur exactly once in template.yaml"
+    assert!(
+        text.contains(from),
+        "the mutation anchor {from:?} must occur in template.yaml"
     );
-    parse(&text.replacen(from, to, 1))
+    parse(&text.replace(from, to))
 }
 
 #[test]
@@ -675,6 +675,10 @@ fn template_policy_for(bucket: &str) -> Option<Value> {
         }
         let props = resource.get("Properties").expect("policy properties");
         let target = props.get("Bucket").and_then(|b| intrinsic(b, "Ref"));
+        // The console bucket's policy (static files, read by CloudFront) is not this bucket's.
+        if target.and_then(Yaml::as_str) == Some("ConsoleBucket") {
+            continue;
+        }
         assert_eq!(target.and_then(Yaml::as_str), Some("DocumentsBucket"));
         let document = props.get("PolicyDocument").expect("a policy");
         let all: Vec<&Yaml> = match document.get("Statement") {

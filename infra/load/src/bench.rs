@@ -84,6 +84,7 @@ pub async fn run(o: Options) -> Result<Outcome, String> {
         listen: "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?,
         overrides,
         deliver_events: true,
+        console_dir: None,
     })
     .await
     .map_err(|e| format!("local stack: {e}"))?;

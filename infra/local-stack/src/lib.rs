@@ -70,6 +70,8 @@ pub struct StackConfig {
     /// Deliver S3 and stream events to the documents function, as AWS would. Off only for tests
     /// that put raw objects into the bucket and must not see them validated away.
     pub deliver_events: bool,
+    /// The officers' console build (`console/dist`), served at `/console/`; `None`: not served.
+    pub console_dir: Option<PathBuf>,
 }
 
 impl StackConfig {
@@ -206,6 +208,14 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         source,
     })?;
     let base_url = format!("http://{addr}");
+    // The console is served from this origin, so its uploads to the bucket come from it.
+    provision::apply_bucket_cors(
+        &shared::aws::s3_client(&sdk),
+        &template,
+        &config.bucket,
+        &base_url,
+    )
+    .await?;
     let graph_url = format!("{base_url}/_local/graph");
 
     let mut values: HashMap<String, String> = HashMap::from([
@@ -304,7 +314,10 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         );
     }
 
-    let app = router(gateway.clone(), &whatsapp);
+    let mut app = router(gateway.clone(), &whatsapp);
+    if let Some(dir) = &config.console_dir {
+        app = app.merge(console_router(dir));
+    }
     tokio::spawn(async move {
         let service = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(err) = axum::serve(listener, service).await {
@@ -459,6 +472,21 @@ async fn api(
         .await
 }
 
+/// The console's files under `/console/` (`dir` is its Vite build). A path that is no file is a
+/// client-side route of the app (`/console/permohonan/ABCD-EFGH`): it gets `index.html`, as
+/// CloudFront's error response does deployed. `/console` redirects to `/console/`, where the
+/// app's relative base resolves.
+pub fn console_router(dir: &Path) -> axum::Router {
+    let files = tower_http::services::ServeDir::new(dir)
+        .fallback(tower_http::services::ServeFile::new(dir.join("index.html")));
+    axum::Router::new()
+        .route(
+            "/console",
+            get(|| async { axum::response::Redirect::permanent("/console/") }),
+        )
+        .nest_service("/console/", files)
+}
+
 /// Every template route (fallback), plus the `/_local` contract routes and the fake Graph API.
 pub fn router(gateway: Arc<Gateway>, whatsapp: &FakeWhatsApp) -> axum::Router {
     axum::Router::new()
@@ -473,4 +501,58 @@ pub fn router(gateway: Arc<Gateway>, whatsapp: &FakeWhatsApp) -> axum::Router {
         })
         .merge(whatsapp.local_router())
         .nest("/_local/graph", whatsapp.graph_router())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    async fn get(app: &axum::Router, path: &str) -> (StatusCode, String) {
+        let response = app
+            .clone()
+            .oneshot(
+                axum::http::Request::get(path)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn the_console_serves_its_files_and_index_html_for_client_routes() {
+        let dir = std::env::temp_dir().join(format!("console-dist-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("assets")).unwrap();
+        std::fs::write(dir.join("index.html"), "<title>Konsol</title>").unwrap();
+        std::fs::write(dir.join("assets/app.js"), "console.log(1)").unwrap();
+        let app = console_router(&dir);
+        assert_eq!(
+            get(&app, "/console/").await,
+            (StatusCode::OK, "<title>Konsol</title>".into())
+        );
+        assert_eq!(
+            get(&app, "/console/assets/app.js").await,
+            (StatusCode::OK, "console.log(1)".into())
+        );
+        assert_eq!(
+            get(&app, "/console/permohonan/ABCD-EFGH").await,
+            (StatusCode::OK, "<title>Konsol</title>".into())
+        );
+        assert_eq!(
+            get(&app, "/console").await.0,
+            StatusCode::PERMANENT_REDIRECT
+        );
+        // Nothing outside the build is reachable.
+        assert_eq!(
+            get(&app, "/console/../Cargo.toml").await.1,
+            "<title>Konsol</title>"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -9,8 +9,8 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
-    CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
-    LifecycleRuleAndOperator, LifecycleRuleFilter, PublicAccessBlockConfiguration,
+    CorsConfiguration, CorsRule, CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration,
+    LifecycleRule, LifecycleRuleAndOperator, LifecycleRuleFilter, PublicAccessBlockConfiguration,
     ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
     ServerSideEncryptionRule, Tag, VersioningConfiguration,
 };
@@ -307,6 +307,78 @@ pub async fn create_bucket(
     Ok(())
 }
 
+/// Applies the `CorsConfiguration` of `DocumentsBucket` with every rule's allowed origins
+/// replaced by `origin`: deployed, they name the console's CloudFront address; locally the
+/// console is served by the stack itself, so its browser uploads (presigned PUTs straight to the
+/// bucket) come from the stack's own origin. Without the property nothing is set, and a browser
+/// upload fails here as it would deployed. Run on every start (a put replaces the rules).
+pub async fn apply_bucket_cors(
+    client: &aws_sdk_s3::Client,
+    template: &Template,
+    bucket_name: &str,
+    origin: &str,
+) -> Result<(), ProvisionError> {
+    let props = template.properties("DocumentsBucket")?;
+    let Some(rules) = cors_rules(&props, origin)? else {
+        return Ok(());
+    };
+    client
+        .put_bucket_cors()
+        .bucket(bucket_name)
+        .cors_configuration(
+            CorsConfiguration::builder()
+                .set_cors_rules(Some(rules))
+                .build()
+                .map_err(emulator)?,
+        )
+        .send()
+        .await
+        .map_err(|e| emulator(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    Ok(())
+}
+
+/// The S3 form of the bucket's CORS rules for `origin` (see [`apply_bucket_cors`]).
+pub fn cors_rules(props: &Value, origin: &str) -> Result<Option<Vec<CorsRule>>, ProvisionError> {
+    let Some(rules) = props.pointer("/CorsConfiguration/CorsRules") else {
+        return Ok(None);
+    };
+    let Value::Array(rules) = rules else {
+        return Err(ProvisionError::Property(
+            "CorsConfiguration.CorsRules is not a list".into(),
+        ));
+    };
+    let strings = |rule: &Value, name: &str| -> Vec<String> {
+        rule.get(name)
+            .and_then(Value::as_array)
+            .map(|v| {
+                v.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    for rule in rules {
+        let methods = strings(rule, "AllowedMethods");
+        if methods.is_empty() {
+            return Err(ProvisionError::Property(
+                "a CORS rule without AllowedMethods".into(),
+            ));
+        }
+        let mut built = CorsRule::builder()
+            .set_allowed_methods(Some(methods))
+            .allowed_origins(origin)
+            .set_allowed_headers(Some(strings(rule, "AllowedHeaders")))
+            .set_expose_headers(Some(strings(rule, "ExposedHeaders")));
+        if let Some(age) = rule.get("MaxAge").and_then(Value::as_i64) {
+            built = built.max_age_seconds(i32::try_from(age).unwrap_or(i32::MAX));
+        }
+        out.push(built.build().map_err(emulator)?);
+    }
+    Ok(Some(out))
+}
+
 /// The S3 form of one CloudFormation lifecycle rule with `ExpirationInDays`; `None` for other
 /// rules (only expiry matters locally: it shows the retention settings took effect). The filter
 /// is built the way CloudFormation builds it: `Prefix` alone, one tag alone, or both (or several
@@ -373,6 +445,35 @@ pub fn expiry_rule(rule: &Value) -> Result<Option<LifecycleRule>, ProvisionError
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn cors_rules_take_the_local_origin_and_keep_the_rest() {
+        let props = json!({"CorsConfiguration": {"CorsRules": [{
+            "AllowedMethods": ["PUT"],
+            "AllowedOrigins": [{"Fn::Sub": "https://${ConsoleDistribution.DomainName}"}],
+            "AllowedHeaders": ["content-type", "if-none-match"],
+            "MaxAge": 600
+        }]}});
+        let rules = cors_rules(&props, "http://127.0.0.1:3000")
+            .unwrap()
+            .unwrap();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].allowed_origins(), ["http://127.0.0.1:3000"]);
+        assert_eq!(rules[0].allowed_methods(), ["PUT"]);
+        assert_eq!(
+            rules[0].allowed_headers(),
+            ["content-type", "if-none-match"]
+        );
+        assert_eq!(rules[0].max_age_seconds(), Some(600));
+        assert!(cors_rules(&json!({}), "http://x").unwrap().is_none());
+        assert!(
+            cors_rules(
+                &json!({"CorsConfiguration": {"CorsRules": [{}]}}),
+                "http://x"
+            )
+            .is_err()
+        );
+    }
 
     #[test]
     fn a_prefix_rule_keeps_its_prefix() {

@@ -167,6 +167,7 @@ async fn the_poller_reads_every_write_while_transactions_are_cancelled_around_it
         listen: "127.0.0.1:0".parse().expect("literal address"),
         overrides: HashMap::new(),
         deliver_events: true,
+        console_dir: None,
     })
     .await
     .expect("local stack starts");

@@ -42,6 +42,8 @@ async fn main() -> std::process::ExitCode {
         listen,
         overrides,
         deliver_events: true,
+        // The officers' console build; `make run` builds it first (a missing folder answers 404).
+        console_dir: Some(var("CONSOLE_DIR", "console/dist").into()),
     };
     let stack = match start(config).await {
         Ok(s) => s,
@@ -62,6 +64,7 @@ async fn main() -> std::process::ExitCode {
         stack.config.table, stack.config.bucket
     );
     println!("  fake Graph API              {base}/_local/graph");
+    println!("  officers' console           {base}/console/");
     println!("Routes:");
     for route in &stack.gateway.routes {
         let auth = if route.requires_jwt {
