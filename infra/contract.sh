@@ -10,6 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source infra/lib.sh
 
+# The pinned tools (moto_server, schemathesis) of `make venv`, also when run alone.
+export PATH="$PWD/.venv/bin:$PATH"
 st=.venv/bin/schemathesis
 test -x "$st" || { echo "error: $st is missing: run make venv" >&2; exit 1; }
 bin=${CARGO_TARGET_DIR:-target}/debug
@@ -89,6 +91,12 @@ PY
 failed=$(curl -fsS -H "Authorization: Bearer $token" "$base/failed-messages" \
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["messages"][0]["id"])')
 export CONTRACT_FAILED=$failed
+
+# The documented example of POST /requests/{ticket}/actions claims ABCD-EFGH at version 2, where
+# the seeding leaves it: the examples phase then makes one officer action succeed, whatever the
+# random phases reach.
+version=$(curl -fsS -H "Authorization: Bearer $token" "$base/requests/ABCD-EFGH" | json_field version)
+[ "$version" = 2 ] || { echo "error: the seeded request is at version $version, the spec's example claims version 2" >&2; exit 1; }
 
 # Every check but two: API Gateway (HTTP API) answers a method that no route has with 404
 # `{"message":"Not Found"}` before any function runs, never 405 with an Allow header, and the local
