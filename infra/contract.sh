@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The officer API against its contract (issue #17): schemathesis drives the built local stack
 # (every phase: examples, coverage, fuzzing, stateful; every check) from docs/openapi.yaml, as a
-# regency-wide supervisor, after seeding two submitted requests and a validated scan so that the
-# routes reach real records (infra/schemathesis.toml names them). Its own emulator and stack on
+# regency-wide supervisor, after seeding two submitted requests, a validated scan and a failed
+# inbound message so that the routes reach real records (infra/schemathesis.toml names them). Its own emulator and stack on
 # free ports, both stopped however the run ends. Called by infra/test.sh; runs alone too
 # (`bash infra/contract.sh`, after `make venv`); CONTRACT_ST_ARGS adds options
 # to the schemathesis run (e.g. `--phases stateful --seed N`).
