@@ -302,6 +302,44 @@ async fn real_responses_match_the_documented_schemas() {
             404,
         ),
         (&boss, op("GET", "/services", "/services"), None, 200),
+        // The JWT authorizer's own answer (application/json), before any function runs.
+        (
+            "not-a-token",
+            op("GET", "/services", "/services"),
+            None,
+            401,
+        ),
+        // A body that is JSON but not an object: 400, from either function.
+        (
+            &boss,
+            op("PUT", "/services/{code}", "/services/KIA"),
+            Some(json!("available")),
+            400,
+        ),
+        (
+            &petugas,
+            op(
+                "POST",
+                "/requests/{ticket}/documents",
+                "/requests/ABCD-EFGH/documents",
+            ),
+            Some(json!([])),
+            400,
+        ),
+        // Over API Gateway's 10 MB payload quota: its own 413, before the authorizer.
+        (
+            &boss,
+            op("PUT", "/services/{code}", "/services/KIA"),
+            Some(json!({"available": true, "notice": "x".repeat(10 * 1024 * 1024)})),
+            413,
+        ),
+        // A suspended service needs its notice (the schema's `oneOf` says so too).
+        (
+            &boss,
+            op("PUT", "/services/{code}", "/services/KIA"),
+            Some(json!({"available": false})),
+            422,
+        ),
         (
             &boss,
             op("PUT", "/services/{code}", "/services/KIA"),

@@ -11,6 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description One status queue, oldest or newest first. `cursor` is opaque: only a `next_cursor` the server issued for the same filters is accepted (422 for any other value). */
         get: operations["listRequests"];
         put?: never;
         post?: never;
@@ -45,6 +46,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Applies one officer action. 409 when the request changed since `expected_version` or the action is not allowed in its state (the body lists `allowed_actions`); 403 when another officer holds the claim. A revision item's `slot` must be a slot of the request's service or `lainnya` (422 otherwise: it depends on the stored request). */
         post: operations["actOnRequest"];
         delete?: never;
         options?: never;
@@ -75,6 +77,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description Counts for a range of Jakarta days. `from` must not be after `to`, and the range is at most 366 days (422 naming `from` otherwise: a rule on two parameters together). */
         get: operations["getStats"];
         put?: never;
         post?: never;
@@ -91,7 +94,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The satisfaction survey (SKM, PermenPANRB 14/2017) of the requests queued in the range, as the office reports it: one row per respondent (service, day, U1-U9; empty for "not applicable"), then per element the sum, the mean (NRR) and the weighted mean, the index and the IKM (× 25) with its grade. No ticket, identity or comment. */
+        /** @description The satisfaction survey (SKM, PermenPANRB 14/2017) of the requests queued in the range, as the office reports it: one row per respondent (service, day, U1-U9; empty for "not applicable"), then per element the sum, the mean (NRR) and the weighted mean, the index and the IKM (× 25) with its grade. No ticket, identity or comment. The range is read as in getStats (`from` not after `to`, at most 366 days; 422 naming `from` otherwise). */
         get: operations["getSurveyReport"];
         put?: never;
         post?: never;
@@ -177,7 +180,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Served by the documents function. A presigned PUT for one attachment slot of the request's service, or `result` for the finished document. The record is created first (state `PENDING_UPLOAD`); the file is validated when it lands (type from its bytes, size, no active content) and a result is then delivered to the resident. The client must send the listed headers exactly (they are signed: content type, length, retention tags and `If-None-Match: *`, so a stored document is never replaced). Officers of the request's kecamatan, or regency-wide. */
+        /** @description Served by the documents function. A presigned PUT for one attachment slot of the request's service, or `result` for the finished document. The record is created first (state `PENDING_UPLOAD`); the file is validated when it lands (type from its bytes, size, no active content) and a result is then delivered to the resident. The client must send the listed headers exactly (they are signed: content type, length, retention tags and `If-None-Match: *`, so a stored document is never replaced). Officers of the request's kecamatan, or regency-wide. `slot` must be an attachment slot of the request's service or `result` (422 otherwise: it depends on the stored request). */
         post: operations["requestUpload"];
         delete?: never;
         options?: never;
@@ -280,6 +283,12 @@ export interface components {
             missed: number;
             on_time_share: number | null;
         };
+        /** @enum {string} */
+        ServiceCode: "KTP_LOST_DAMAGED" | "KTP_DATA_CHANGE" | "KTP_MOVE_IN" | "KTP_NEW" | "KK_NEW" | "KK_ADD_MEMBER" | "KK_DATA_CHANGE" | "KK_SPLIT" | "KK_LOST_DAMAGED" | "BIRTH" | "DEATH" | "MOVE_OUT" | "MOVE_IN" | "KIA" | "LEGALIZATION" | "MARRIAGE" | "DIVORCE" | "CORRECTION" | "COMPLAINT" | "CONSULTATION";
+        /** @enum {string} */
+        RequestStatus: "DRAFT" | "SUBMITTED" | "IN_REVIEW" | "NEEDS_REVISION" | "APPROVED" | "COMPLETED" | "REJECTED" | "CANCELLED";
+        /** @description not blank; at most 1000 characters once trimmed */
+        Text1000: string;
         Presigned: {
             method: string;
             url: string;
@@ -296,7 +305,7 @@ export interface components {
             id: string;
             /** Format: date-time */
             received_at: string;
-            /** @description why processing stopped (a fixed phrase */
+            /** @description why processing stopped (a fixed phrase, no personal data) */
             reason: string;
             /** @description the sender, masked (`wa:6281****7890`); absent when WhatsApp named none */
             resident?: string;
@@ -335,7 +344,9 @@ export interface components {
                 service_name: string;
                 status: string;
                 version: number;
+                /** Format: date-time */
                 created_at: string;
+                /** Format: date-time */
                 submitted_at?: string | null;
                 /**
                  * Format: date
@@ -363,6 +374,7 @@ export interface components {
             version: number;
             /** @example wa:6281234567890 */
             resident: string;
+            /** Format: date-time */
             created_at: string;
             service_name: string;
             kind: string;
@@ -376,7 +388,10 @@ export interface components {
             nik_from_elsewhere?: boolean;
             /** @description An officer's message waits for the resident's answer (absent when false). */
             awaiting_resident_reply?: boolean;
-            /** @description When the resident last sent corrections back. */
+            /**
+             * Format: date-time
+             * @description When the resident last sent corrections back.
+             */
             resubmitted_at?: string;
             /** @description The resident's answers to the service's questions, in the order asked (a birth's `child_name`; a legalisation's `legalised_document` and `copies`). Absent when none. */
             answers?: {
@@ -386,6 +401,7 @@ export interface components {
             /** @description What the resident must correct while NEEDS_REVISION; the named slots were emptied. */
             revision?: {
                 items: Record<string, never>[];
+                /** Format: date-time */
                 requested_at: string;
                 /** @description The resident wrote since (answers a `lainnya` item). */
                 answered: boolean;
@@ -424,7 +440,10 @@ export interface components {
                 /** @enum {string} */
                 state: "SENT" | "FAILED" | "RETRYING";
                 attempts: number;
-                /** @description While RETRYING. */
+                /**
+                 * Format: date-time
+                 * @description While RETRYING.
+                 */
                 next_attempt_at?: string;
                 error?: string;
                 /** @description Every attempt, oldest first. */
@@ -451,10 +470,44 @@ export interface components {
             available: boolean;
             notice?: string | null;
             updated_by?: string | null;
+            /** Format: date-time */
             updated_at?: string | null;
         };
     };
     responses: {
+        /** @description No valid token: API Gateway's JWT authorizer answers with its own body (application/json), before any function runs. A valid Cognito access token instead of the ID token passes the authorizer and is answered by the function as a problem. */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    message: "Unauthorized";
+                };
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A request over API Gateway's 10 MB payload quota, refused by API Gateway with its own body before the authorizer or any function runs. */
+        TooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    message: string;
+                };
+            };
+        };
+        /** @description The table or the bucket could not be reached for now (an RFC 9457 problem without details). Never the client's fault; the same call may be sent again (every effect is idempotent). */
+        Unavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description RFC 9457 problem */
         Problem: {
             headers: {
@@ -467,6 +520,7 @@ export interface components {
     };
     parameters: {
         ticket: string;
+        /** @description the resident key: `wa:<phone digits>` or `user:<user id>` */
         resident: string;
     };
     requestBodies: never;
@@ -478,8 +532,11 @@ export interface operations {
     listRequests: {
         parameters: {
             query?: {
-                status?: string;
-                service?: string;
+                /** @description case-insensitive */
+                status?: components["schemas"]["RequestStatus"];
+                /** @description case-insensitive */
+                service?: components["schemas"]["ServiceCode"];
+                /** @description a kecamatan code; empty is no filter */
                 kecamatan?: string;
                 overdue?: boolean;
                 /** @description Complaints whose most urgent SP4N-LAPOR! deadline is in this state (see ComplaintDeadlines). */
@@ -488,6 +545,7 @@ export interface operations {
                 escalated?: boolean;
                 order?: "oldest" | "newest";
                 limit?: number;
+                /** @description `next_cursor` of the previous page, signed and bound to the same filters (422 otherwise); empty is the first page */
                 cursor?: string;
             };
             header?: never;
@@ -505,9 +563,11 @@ export interface operations {
                     "application/json": components["schemas"]["QueuePage"];
                 };
             };
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getRequest: {
@@ -530,9 +590,11 @@ export interface operations {
                     "application/json": components["schemas"]["Detail"];
                 };
             };
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     actOnRequest: {
@@ -549,13 +611,28 @@ export interface operations {
                 "application/json": {
                     /** @enum {string} */
                     action: "claim" | "release" | "request_revision" | "approve" | "reject" | "complete";
+                    /** @description the version you read */
                     expected_version: number;
-                    reason?: string;
+                    /** @description required (not blank, at most 1000 characters) for reject; ignored otherwise */
+                    reason?: string | null;
+                    /** @description required for request_revision (1 to 20); ignored otherwise */
                     items?: {
+                        /** @description an attachment slot of the request's service, or `lainnya` */
                         slot: string;
-                        reason: string;
-                    }[];
-                };
+                        reason: components["schemas"]["Text1000"];
+                    }[] | null;
+                } & ({
+                    /** @enum {unknown} */
+                    action?: "claim" | "release" | "approve" | "complete";
+                } | {
+                    /** @enum {unknown} */
+                    action?: "reject";
+                    reason: components["schemas"]["Text1000"];
+                } | {
+                    /** @enum {unknown} */
+                    action?: "request_revision";
+                    items: unknown[];
+                });
             };
         };
         responses: {
@@ -569,11 +646,21 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
-            409: components["responses"]["Problem"];
+            /** @description RFC 9457 problem; `current_version` (and `allowed_actions` when the action is not allowed in this state) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
         };
     };
     writeToResident: {
@@ -588,6 +675,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description not blank; sent trimmed */
                     text: string;
                 };
             };
@@ -605,16 +693,21 @@ export interface operations {
                     };
                 };
             };
-            401: components["responses"]["Problem"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getStats: {
         parameters: {
             query?: {
+                /** @description default: 29 days before `to` */
                 from?: string;
+                /** @description default: today (Jakarta) */
                 to?: string;
             };
             header?: never;
@@ -630,7 +723,9 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        /** Format: date */
                         from: string;
+                        /** Format: date */
                         to: string;
                         total: number;
                         by_status: Record<string, never>;
@@ -673,15 +768,19 @@ export interface operations {
                     };
                 };
             };
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getSurveyReport: {
         parameters: {
             query?: {
+                /** @description default: 29 days before `to` */
                 from?: string;
+                /** @description default: today (Jakarta) */
                 to?: string;
             };
             header?: never;
@@ -699,9 +798,11 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listServices: {
@@ -722,8 +823,10 @@ export interface operations {
                     "application/json": components["schemas"]["Service"][];
                 };
             };
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     setService: {
@@ -731,7 +834,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                code: string;
+                /** @description case-insensitive */
+                code: components["schemas"]["ServiceCode"];
             };
             cookie?: never;
         };
@@ -739,8 +843,16 @@ export interface operations {
             content: {
                 "application/json": {
                     available: boolean;
-                    notice?: string;
-                };
+                    /** @description what residents are told while the service is suspended; ignored when available */
+                    notice?: string | null;
+                } & ({
+                    /** @enum {unknown} */
+                    available?: true;
+                } | {
+                    /** @enum {unknown} */
+                    available?: false;
+                    notice: components["schemas"]["Text1000"];
+                });
             };
         };
         responses: {
@@ -753,10 +865,13 @@ export interface operations {
                     "application/json": components["schemas"]["Service"];
                 };
             };
-            401: components["responses"]["Problem"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
         };
     };
     exportResident: {
@@ -764,6 +879,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the resident key: `wa:<phone digits>` or `user:<user id>` */
                 resident: components["parameters"]["resident"];
             };
             cookie?: never;
@@ -778,15 +894,18 @@ export interface operations {
                 content: {
                     "application/json": {
                         resident: string;
+                        /** Format: date-time */
                         exported_at: string;
                         conversation?: Record<string, never> | null;
                         requests: Record<string, never>[];
                     };
                 };
             };
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
         };
     };
     eraseResident: {
@@ -794,6 +913,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the resident key: `wa:<phone digits>` or `user:<user id>` */
                 resident: components["parameters"]["resident"];
             };
             cookie?: never;
@@ -819,13 +939,16 @@ export interface operations {
                         /** @description present when object deletion is scheduled; the id of the `erase` audit events */
                         erasure_id?: string;
                         erased_items: number;
+                        /** Format: date-time */
                         erased_at: string;
                     };
                 };
             };
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
         };
     };
     requestUpload: {
@@ -844,11 +967,19 @@ export interface operations {
                     slot: string;
                     /** @enum {string} */
                     content_type: "application/pdf" | "image/jpeg" | "image/png";
-                    /** @description bytes; at most the limit of the type */
+                    /** @description bytes; at most 100 MiB for a PDF, 5 MiB for an image */
                     content_length: number;
-                    /** @description the name on the officer's machine */
-                    filename?: string;
-                };
+                    /** @description the name on the officer's machine, kept in the record only */
+                    filename?: string | null;
+                } & ({
+                    /** @enum {unknown} */
+                    content_type?: "application/pdf";
+                    content_length?: unknown;
+                } | {
+                    /** @enum {unknown} */
+                    content_type?: "image/jpeg" | "image/png";
+                    content_length?: unknown;
+                });
             };
         };
         responses: {
@@ -865,10 +996,13 @@ export interface operations {
                     };
                 };
             };
-            401: components["responses"]["Problem"];
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
         };
     };
     requestDownload: {
@@ -899,10 +1033,12 @@ export interface operations {
                     };
                 };
             };
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getOffice: {
@@ -937,15 +1073,16 @@ export interface operations {
                     };
                 };
             };
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
         };
     };
     listFailedMessages: {
         parameters: {
             query?: {
                 state?: "open" | "handled";
-                /** @description `next_before` of the previous page */
+                /** @description `next_before` of the previous page; empty is the first page */
                 before?: string;
                 limit?: number;
             };
@@ -968,9 +1105,11 @@ export interface operations {
                     };
                 };
             };
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
             422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
         };
     };
     markFailedMessageHandled: {
@@ -993,9 +1132,11 @@ export interface operations {
                     "application/json": components["schemas"]["FailedMessage"];
                 };
             };
-            401: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }

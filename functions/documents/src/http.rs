@@ -124,16 +124,9 @@ async fn create_upload(
     raw_ticket: &str,
     body: &[u8],
 ) -> Response<Body> {
-    let upload: UploadRequest = match serde_json::from_slice(body) {
+    let upload = match parse_upload(body) {
         Ok(u) => u,
-        Err(err) => {
-            return Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("invalid body: {err}"),
-            )
-            .with_field(field_of(&err))
-            .into_response();
-        }
+        Err(problem) => return problem.into_response(),
     };
     let stored = match visible_request(app, officer, raw_ticket).await {
         Ok(r) => r,
@@ -346,6 +339,25 @@ pub fn document_id(now: time::OffsetDateTime) -> String {
     format!("{:013x}{random:016x}", shared::store::millis(now))
 }
 
+/// The upload body: 400 when it is not a JSON object at all (as the status function answers),
+/// 422 naming the field when a field is missing, unknown or of the wrong type.
+fn parse_upload(body: &[u8]) -> Result<UploadRequest, Problem> {
+    let value = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .filter(serde_json::Value::is_object)
+        .ok_or_else(|| {
+            Problem::new(StatusCode::BAD_REQUEST, "the body must be a JSON object")
+                .with_field("body")
+        })?;
+    serde_json::from_value(value).map_err(|err| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("invalid body: {err}"),
+        )
+        .with_field(field_of(&err))
+    })
+}
+
 /// Best-effort name of the field a JSON error is about, for the problem body.
 fn field_of(err: &serde_json::Error) -> String {
     let message = err.to_string();
@@ -355,4 +367,34 @@ fn field_of(err: &serde_json::Error) -> String {
         }
     }
     "body".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_that_is_not_a_json_object_is_400_and_a_bad_field_422() {
+        for body in [&b"nope"[..], b"", b"\x00", b"[]", b"42", b"\"slot\""] {
+            let problem = parse_upload(body).unwrap_err();
+            assert_eq!(problem.status, 400, "{body:?}");
+            assert_eq!(problem.field.as_deref(), Some("body"));
+        }
+        let problem = parse_upload(br#"{"content_type": "application/pdf", "content_length": 1}"#)
+            .unwrap_err();
+        assert_eq!(
+            (problem.status, problem.field.as_deref()),
+            (422, Some("slot"))
+        );
+        let problem = parse_upload(
+            br#"{"slot": "result", "content_type": "application/pdf", "content_length": 1, "x": 1}"#,
+        )
+        .unwrap_err();
+        assert_eq!(problem.status, 422);
+        let upload = parse_upload(
+            br#"{"slot": "result", "content_type": "application/pdf", "content_length": 1}"#,
+        )
+        .unwrap();
+        assert_eq!((upload.slot.as_str(), upload.content_length), ("result", 1));
+    }
 }

@@ -51,11 +51,13 @@ impl ListQuery {
     }
 }
 
-/// `<digits>-<16 hex digits>`, as the store issues them.
+/// `<microseconds>-<16 hex digits>`, as the store issues them. At most 17 digits (until the year
+/// 5138): every such time is one the store can key, while 18 digits reach past the year 9999,
+/// which the store refuses (a 503 for what is the client's error).
 fn is_id(id: &str) -> bool {
     id.split_once('-').is_some_and(|(micros, hash)| {
         !micros.is_empty()
-            && micros.len() <= 20
+            && micros.len() <= 17
             && micros.bytes().all(|b| b.is_ascii_digit())
             && hash.len() == 16
             && hash.bytes().all(|b| b.is_ascii_hexdigit())
@@ -202,6 +204,7 @@ mod tests {
         ])
         .unwrap();
         assert!(q.handled);
+        assert!(parse(&[("before", "99999999999999999-0123456789abcdef")]).is_ok());
         assert_eq!(q.limit, 50);
     }
 
@@ -214,6 +217,15 @@ mod tests {
             (vec![("limit", "x")], "limit"),
             (vec![("before", "wamid.HBgN")], "before"),
             (vec![("before", "1-0123")], "before"),
+            // Past the year 9999: no time the store can key.
+            (
+                vec![("before", "10286706461900086120-00bBeFDBCc09C0Aa")],
+                "before",
+            ),
+            (
+                vec![("before", "100000000000000000-0123456789abcdef")],
+                "before",
+            ),
         ] {
             match parse(&pairs) {
                 Err(ApiError::Invalid { field: f, .. }) => assert_eq!(f, field),

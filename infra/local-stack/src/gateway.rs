@@ -259,7 +259,7 @@ fn percent_decode(input: &str, plus_is_space: bool) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn api_gateway_error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn api_gateway_error(status: StatusCode, message: &str) -> Response {
     (
         status,
         [("content-type", "application/json")],

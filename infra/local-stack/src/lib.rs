@@ -459,8 +459,22 @@ async fn api(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        // API Gateway refuses a payload over its 10 MB quota itself, with its own JSON body and
+        // before any authorizer or function (axum's rejection would be plain text).
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return gateway::api_gateway_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request Entity Too Large",
+            );
+        }
+        Err(rejection) => {
+            return gateway::api_gateway_error(rejection.status(), "Bad Request");
+        }
+    };
     if method == Method::POST && uri.path().trim_matches('/') == "webhook" {
         // Meta opens the resident's 24-hour window when they write, before it delivers the
         // webhook: a reply the handler sends must find it open.

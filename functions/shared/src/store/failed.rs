@@ -266,4 +266,12 @@ mod tests {
             assert_eq!(sort_key_of(id), None, "{id}");
         }
     }
+
+    /// The status function accepts ids of up to 17 digits (`before`): the store keys them all.
+    #[test]
+    fn every_id_of_up_to_17_digits_has_a_sort_key() {
+        for id in ["0-0123456789abcdef", "99999999999999999-0123456789ABCDEF"] {
+            assert!(sort_key_of(id).is_some(), "{id}");
+        }
+    }
 }
