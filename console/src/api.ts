@@ -1,7 +1,7 @@
 // The API client: typed by src/api/schema.d.ts, generated from docs/openapi.yaml (`npm run
 // gen:api`; `npm run check:api` fails when it is stale).
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { components, paths } from './api/schema';
+import type { components, operations, paths } from './api/schema';
 import { config } from './config';
 import { currentOfficer } from './auth';
 
@@ -10,6 +10,10 @@ export type QueueItem = components['schemas']['QueuePage']['items'][number];
 export type Service = components['schemas']['Service'];
 export type FailedMessage = components['schemas']['FailedMessage'];
 export type Kecamatan = components['schemas']['Kecamatan'];
+export type ServiceCode = components['schemas']['ServiceCode'];
+export type RequestStatus = components['schemas']['RequestStatus'];
+export type ActionBody =
+  operations['actOnRequest']['requestBody']['content']['application/json'];
 
 let client: ReturnType<typeof createClient<paths>> | null = null;
 

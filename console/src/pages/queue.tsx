@@ -1,6 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { api, problemText, type QueueItem, type Service } from '../api';
+import {
+  api,
+  problemText,
+  type QueueItem,
+  type RequestStatus,
+  type Service,
+  type ServiceCode,
+} from '../api';
 import { isRegencyWide } from '../auth';
 import { STATUS_LABEL, fmtDate, fmtDateTime } from '../format';
 import { kecamatanName, to, useSession } from '../session';
@@ -37,8 +44,8 @@ export function Queue() {
     const { data, error, response } = await api().GET('/requests', {
       params: {
         query: {
-          status,
-          service: q.service || undefined,
+          status: status as RequestStatus,
+          service: (q.service || undefined) as ServiceCode | undefined,
           kecamatan: q.kecamatan || undefined,
           overdue: q.overdue === 'true' ? true : undefined,
           order: (q.order as 'oldest' | 'newest') || undefined,

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, problemText } from '../api';
+import { api, problemText, type ActionBody } from '../api';
 import type { components } from '../api/schema';
 import { ACTION_LABEL, STATUS_LABEL, fmtDate, fmtDateTime, maskNik } from '../format';
 import { kecamatanName, useSession } from '../session';
@@ -357,16 +357,18 @@ function Actions(props: { detail: Detail; onDone: (text: string) => void; onConf
     if (!open) return;
     setBusy(true);
     setError(null);
-    const body: {
-      action: 'claim' | 'release' | 'request_revision' | 'approve' | 'reject' | 'complete';
-      expected_version: number;
-      reason?: string;
-      items?: { slot: string; reason: string }[];
-    } = { action: open as 'claim', expected_version: d.version };
-    if (open === 'reject') body.reason = reason.trim();
-    if (open === 'request_revision') {
-      body.items = Object.entries(items).map(([slot, reason]) => ({ slot, reason: reason.trim() }));
-    }
+    // The spec ties each action to what it needs (a reason to reject, items to ask for a revision).
+    const expected_version = d.version;
+    const body: ActionBody =
+      open === 'reject'
+        ? { action: 'reject', expected_version, reason: reason.trim() }
+        : open === 'request_revision'
+          ? {
+              action: 'request_revision',
+              expected_version,
+              items: Object.entries(items).map(([slot, why]) => ({ slot, reason: why.trim() })),
+            }
+          : { action: open as 'claim' | 'release' | 'approve' | 'complete', expected_version };
     const { data, error, response } = await api().POST('/requests/{ticket}/actions', {
       params: { path: { ticket: d.ticket } },
       body,

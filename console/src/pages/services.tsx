@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, problemText, type Service } from '../api';
+import { api, problemText, type Service, type ServiceCode } from '../api';
 import { isSupervisor, isRegencyWide } from '../auth';
 import { fmtDateTime } from '../format';
 import { useSession } from '../session';
@@ -61,10 +61,13 @@ function ServiceRow({ s, canEdit, onSaved }: { s: Service; canEdit: boolean; onS
   const [msg, setMsg] = useState<string | null>(null);
   const dirty = available !== s.available || notice !== (s.notice ?? '');
   async function save() {
-    const body: { available: boolean; notice?: string } = { available };
-    if (notice.trim()) body.notice = notice.trim();
+    // Suspending needs the notice residents will read (the spec's oneOf; the API says so too).
+    const text = notice.trim();
+    const body = available
+      ? { available: true as const, ...(text ? { notice: text } : {}) }
+      : { available: false as const, notice: text };
     const { error, response } = await api().PUT('/services/{code}', {
-      params: { path: { code: s.code } },
+      params: { path: { code: s.code as ServiceCode } },
       body,
     });
     if (error) setMsg(problemText(error, response.status));
