@@ -48,6 +48,9 @@ async fn process_record(app: &Documents, record: &EventRecord) -> Result<(), Pro
     if crate::erasure::is_object_erasure(record) {
         return crate::erasure::process_record(app, record).await;
     }
+    if crate::archive::is_audit_event(record) {
+        return crate::archive::process_record(app, record).await;
+    }
     let item: StreamedItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
         Ok(item) => item,
         // Not a document (the filter should not have let it through): nothing to do, ever.

@@ -45,7 +45,7 @@ impl S3BlobStore {
 }
 
 /// Throttling, 5xx and network errors are worth retrying; the rest is a bad request.
-fn classify<E>(err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> BlobError
+pub(crate) fn classify<E>(err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> BlobError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {

@@ -352,6 +352,8 @@ pub struct Deployment {
     /// The table's stream, `None` when it has none.
     pub table_stream_arn: Option<String>,
     pub bucket: String,
+    /// The `AuditArchiveBucket` (Object Lock).
+    pub audit_bucket: String,
     /// Template parameters given a value (e.g. `WhatsAppSecretArn`); the rest take their
     /// defaults.
     pub parameters: HashMap<String, String>,
@@ -387,6 +389,7 @@ impl Resolver<'_> {
             "AWS::URLSuffix" => "amazonaws.com".into(),
             "Table" => d.table.clone(),
             "DocumentsBucket" => d.bucket.clone(),
+            "AuditArchiveBucket" => d.audit_bucket.clone(),
             other => d
                 .parameters
                 .get(other)
@@ -405,6 +408,7 @@ impl Resolver<'_> {
                 .clone()
                 .unwrap_or_else(|| "unresolved:Table.StreamArn".into()),
             ("DocumentsBucket", "Arn") => format!("arn:{PARTITION}:s3:::{}", d.bucket),
+            ("AuditArchiveBucket", "Arn") => format!("arn:{PARTITION}:s3:::{}", d.audit_bucket),
             _ => format!("unresolved:{resource}.{attribute}"),
         }
     }
@@ -1116,6 +1120,7 @@ mod tests {
                 "arn:aws:dynamodb:ap-southeast-3:123456789012:table/t1/stream/L".into(),
             ),
             bucket: "local-bucket".into(),
+            audit_bucket: "local-bucket-audit".into(),
             parameters: HashMap::from([("WhatsAppSecretArn".to_owned(), "arn:secret".to_owned())]),
         }
     }
