@@ -190,6 +190,22 @@ def main(path):
     check(failures, '\\"AUDIT\\"' in mappings, "audit archive",
           "no stream filter delivers AUDIT items (the archive's copies)")
 
+    # The webhook writes only under its own partition-key prefixes (dynamodb:LeadingKeys).
+    webhook_role = resources.get("WebhookFunctionRole", {}).get("Properties", {})
+    write_actions = {"dynamodb:putitem", "dynamodb:updateitem", "dynamodb:deleteitem",
+                     "dynamodb:batchwriteitem", "dynamodb:*"}
+    writes = [
+        st for policy in webhook_role.get("Policies", [])
+        for st in policy["PolicyDocument"]["Statement"]
+        if st.get("Effect") == "Allow" and write_actions & {
+            a.lower() for a in (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])}
+    ]
+    check(failures, bool(writes), "webhook LeadingKeys", "the webhook has no table write statement")
+    for st in writes:
+        keys = st.get("Condition", {}).get("ForAllValues:StringLike", {}).get("dynamodb:LeadingKeys")
+        check(failures, bool(keys) and all(k.endswith("#*") for k in keys), "webhook LeadingKeys",
+              f"{st.get('Sid')} lets the webhook write outside its key prefixes")
+
     if failures:
         for failure in failures:
             print(f"error: {failure}", file=sys.stderr)

@@ -114,6 +114,7 @@ pub const MODELLED_KEYS: &[&str] = &[
     "s3:delimiter",
     "s3:max-keys",
     "s3:versionid",
+    "dynamodb:leadingkeys",
 ];
 
 /// IAM's wildcard match: `*` any run of characters (`:` and `/` included), `?` one character.
@@ -1059,13 +1060,38 @@ mod tests {
         );
     }
 
+    /// "Using IAM policy conditions for fine-grained access control": `ForAllValues:StringLike`
+    /// on `dynamodb:LeadingKeys` allows an item only under the listed partition-key prefixes.
+    #[test]
+    fn leading_keys_limit_writes_to_their_prefixes() {
+        let policy = json!({"Statement": {"Effect": "Allow",
+            "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem"], "Resource": "arn:t",
+            "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["REQ#*", "RES#*"]}}}});
+        let s = statements(policy);
+        let put = |keys: &[&str]| {
+            let mut a = Authorization::new("dynamodb:PutItem", "arn:t");
+            for k in keys {
+                a = a.with("dynamodb:LeadingKeys", *k);
+            }
+            evaluate(&s, &a)
+        };
+        assert!(allowed(&put(&["REQ#ABCD-EFGH"])));
+        assert!(allowed(&put(&["RES#wa:62812", "REQ#A"])));
+        assert!(!allowed(&put(&["SVC#KK_NEW"])));
+        assert!(
+            !allowed(&put(&["REQ#A", "ERASE#e"])),
+            "every key must match"
+        );
+        assert!(!allowed(&put(&["XREQ#A"])));
+    }
+
     /// What this model cannot judge never widens access: an Allow with an unknown key or
     /// operator does not apply, a Deny with one does.
     #[test]
     fn unknown_conditions_fail_closed() {
         let allow = json!({"Statement": {"Effect": "Allow", "Action": "dynamodb:GetItem",
             "Resource": "*",
-            "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["u1"]}}}});
+            "Condition": {"ForAllValues:StringEquals": {"dynamodb:Attributes": ["u1"]}}}});
         assert_eq!(
             decide(allow, "dynamodb:GetItem", "arn:t"),
             Decision::ImplicitDeny
