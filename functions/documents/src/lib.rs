@@ -321,6 +321,7 @@ pub(crate) async fn commit_stored(
     app: &Documents,
     claimed: Document,
     key: &str,
+    version: Option<String>,
     validated: &validate::Validated,
     expected: DocumentState,
 ) -> Result<Option<ServiceRequest>, ProcessError> {
@@ -328,6 +329,7 @@ pub(crate) async fn commit_stored(
     let mut stored = claimed;
     stored.state = DocumentState::Stored;
     stored.key = Some(key.to_owned());
+    stored.version_id = version;
     stored.content_type = Some(validated.kind.content_type().to_owned());
     stored.size = Some(validated.size);
     stored.sha256 = Some(validated.sha256.clone());
