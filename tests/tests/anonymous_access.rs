@@ -303,13 +303,13 @@ fn the_template_exposes_no_route_and_no_bucket_to_anonymous_callers() {
     assert_eq!(bucket_findings(&t), Vec::<String>::new());
 }
 
-/// The real template with exactly one change.
+/// The real template with exactly one change, at the anchor's first occurrence (the documents
+/// bucket's, for the bucket anchors the audit archive bucket shares).
 fn broken(from: &str, to: &str) -> Yaml {
     let text = template_text();
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "the mutation anchor {from:?} must occur exactly once in template.yaml"
+    assert!(
+        text.contains(from),
+        "the mutation anchor {from:?} must occur in template.yaml"
     );
     parse(&text.replacen(from, to, 1))
 }
@@ -675,7 +675,10 @@ fn template_policy_for(bucket: &str) -> Option<Value> {
         }
         let props = resource.get("Properties").expect("policy properties");
         let target = props.get("Bucket").and_then(|b| intrinsic(b, "Ref"));
-        assert_eq!(target.and_then(Yaml::as_str), Some("DocumentsBucket"));
+        // The audit archive's policy only denies; this test reads the scans' bucket.
+        if target.and_then(Yaml::as_str) != Some("DocumentsBucket") {
+            continue;
+        }
         let document = props.get("PolicyDocument").expect("a policy");
         let all: Vec<&Yaml> = match document.get("Statement") {
             Some(Yaml::Sequence(s)) => s.iter().collect(),
