@@ -223,7 +223,8 @@ async fn an_erased_residents_phone_and_words_never_reach_the_archive() {
             to_status: None,
             note: Some(format!("saya {NAME}, nomor {PHONE}")),
             source_ip: None,
-            request_id: None,
+            // As the webhook records it: the WhatsApp message id.
+            request_id: Some(format!("wamid.HBgN{PHONE}FQIAEhg")),
         })
         .await
         .unwrap();

@@ -71,7 +71,8 @@ async fn seed(h: &Harness) {
             to_status: None,
             note: Some(format!("nomor saya {PHONE}")),
             source_ip: None,
-            request_id: None,
+            // As the webhook records it: the WhatsApp message id, which encodes the number.
+            request_id: Some(format!("wamid.HBgN{PHONE}FQIAEhg")),
         })
         .await
         .unwrap();

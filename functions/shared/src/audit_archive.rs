@@ -4,10 +4,11 @@
 //!
 //! The copy is made from the table's stream by the documents function. It carries no personal
 //! data that an erasure (UU PDP) would have to remove, because a locked object cannot be
-//! rewritten: the officer's subject, role, action, statuses, time and request id are kept; a
-//! resident actor becomes [`RESIDENT_ACTOR`]; free-text notes are dropped; the event id (the
-//! webhook's embeds the WhatsApp message id, which encodes the phone number) is replaced by its
-//! SHA-256. Everything here is pure: the adapter is `objects::S3AuditArchive`.
+//! rewritten: the officer's subject, role, action, statuses and time are kept, and an officer's
+//! source IP and API request id; a resident actor becomes [`RESIDENT_ACTOR`]; free-text notes
+//! are dropped; the event id is replaced by its SHA-256, and the request id of any event not an
+//! officer's is dropped (the webhook's are the WhatsApp message id, which encodes the phone
+//! number). Everything here is pure: the adapter is `objects::S3AuditArchive`.
 
 use crate::ports::AuditEvent;
 use crate::store::keys;
@@ -40,9 +41,14 @@ pub struct ArchivedAuditEvent {
     /// The officer's address (never a resident's: residents reach us through Meta).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_ip: Option<String>,
+    /// The officer's API request id; absent for everyone else.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
+
+/// The roles of officers' events (`shared::identity`); everything else is a resident's or the
+/// system's.
+const OFFICER_ROLES: [&str; 2] = ["petugas", "supervisor"];
 
 /// Whether an actor names a resident: the role says so, or the actor is a resident key
 /// (`wa:<phone>`, `user:<id>`), as the webhook writes it.
@@ -54,6 +60,7 @@ impl ArchivedAuditEvent {
     /// The archived form of `event`, without what identifies a resident.
     pub fn of(event: &AuditEvent) -> Self {
         let resident = is_resident(event);
+        let officer = !resident && OFFICER_ROLES.contains(&event.role.as_str());
         Self {
             ticket: event.ticket,
             event_ref: hex::encode(Sha256::digest(event.event_id.as_bytes())),
@@ -67,12 +74,8 @@ impl ArchivedAuditEvent {
             action: event.action.clone(),
             from_status: event.from_status.clone(),
             to_status: event.to_status.clone(),
-            source_ip: if resident {
-                None
-            } else {
-                event.source_ip.clone()
-            },
-            request_id: event.request_id.clone(),
+            source_ip: event.source_ip.clone().filter(|_| officer),
+            request_id: event.request_id.clone().filter(|_| officer),
         }
     }
 
@@ -111,7 +114,7 @@ mod tests {
             to_status: Some("SUBMITTED".into()),
             note: Some("Bapak Budi, 081234567890".into()),
             source_ip: Some("203.0.113.9".into()),
-            request_id: Some("req-1".into()),
+            request_id: Some("wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIYFjNFQjA".into()),
         }
     }
 
@@ -126,7 +129,7 @@ mod tests {
             let archived = ArchivedAuditEvent::of(&event(actor, role));
             let json = String::from_utf8(archived.to_json()).unwrap();
             assert_eq!(archived.actor, RESIDENT_ACTOR, "{actor} {role}");
-            assert_eq!(archived.source_ip, None);
+            assert_eq!((archived.source_ip, archived.request_id), (None, None));
             for personal in ["6281234567890", "Budi", "081234567890", "wamid", "HBgN"] {
                 assert!(!json.contains(personal), "{personal} in {json}");
             }
@@ -134,9 +137,19 @@ mod tests {
         }
     }
 
+    /// The webhook's number-change event is the system's, with the wamid as its request id.
+    #[test]
+    fn a_system_event_keeps_no_request_id() {
+        let archived = ArchivedAuditEvent::of(&event("system", "system"));
+        assert_eq!(archived.actor, "system");
+        assert_eq!((archived.source_ip, archived.request_id), (None, None));
+    }
+
     #[test]
     fn an_officer_event_keeps_who_where_and_when() {
-        let archived = ArchivedAuditEvent::of(&event("officer-7", "petugas"));
+        let mut officer = event("officer-7", "petugas");
+        officer.request_id = Some("req-1".into());
+        let archived = ArchivedAuditEvent::of(&officer);
         assert_eq!(archived.actor, "officer-7");
         assert_eq!(archived.role, "petugas");
         assert_eq!(archived.source_ip.as_deref(), Some("203.0.113.9"));
@@ -148,6 +161,7 @@ mod tests {
 
     #[test]
     fn the_key_is_the_same_for_the_same_event_and_differs_between_events() {
+        // (The key holds no request id or actor: only the ticket, the time and the event's hash.)
         let one = ArchivedAuditEvent::of(&event("officer-7", "petugas"));
         let again = ArchivedAuditEvent::of(&event("officer-7", "petugas"));
         assert_eq!(one.key(), again.key());
