@@ -150,6 +150,62 @@ def main(path):
         check(failures, any(a["Properties"]["Threshold"] <= 0.9 * timeout_ms for a in duration_alarms),
               "alarms", f"no alarm on {function}'s duration nearing its {timeout_ms} ms timeout")
 
+    # Audit archive (issue #17 section 3): a locked bucket every audit event is copied to, which
+    # no function role can delete from, unlock or re-police.
+    archives = [
+        (name, b) for name, b in of_type(resources, "AWS::S3::Bucket").items()
+        if b["Properties"].get("ObjectLockEnabled") is True
+    ]
+    check(failures, bool(archives), "audit archive", "no bucket with ObjectLockEnabled")
+    tampering = ("s3:deleteobject", "s3:deleteobjectversion", "s3:putobjectretention",
+                 "s3:bypassgovernanceretention", "s3:putbucketpolicy", "s3:putobjectlegalhold",
+                 "s3:putbucketobjectlockconfiguration")
+    for name, bucket in archives:
+        lock = bucket["Properties"].get("ObjectLockConfiguration", {})
+        retention = lock.get("Rule", {}).get("DefaultRetention", {})
+        check(failures, lock.get("ObjectLockEnabled") == "Enabled" and retention.get("Mode") == "GOVERNANCE"
+              and ("Years" in retention or "Days" in retention), "audit archive",
+              f"{name} must lock every object by default (governance mode, a default retention)")
+        check(failures, bucket.get("DeletionPolicy") == "Retain", "audit archive",
+              f"{name} DeletionPolicy must be Retain")
+        for role_name, role in of_type(resources, "AWS::IAM::Role").items():
+            for policy in role["Properties"].get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    if statement.get("Effect") != "Allow":
+                        continue
+                    resources_of = statement.get("Resource", [])
+                    listed = resources_of if isinstance(resources_of, list) else [resources_of]
+                    # By Ref/GetAtt, inside a Sub string, or every resource.
+                    if name not in json.dumps(resources_of) and "*" not in listed:
+                        continue
+                    actions = statement.get("Action", [])
+                    actions = [a.lower() for a in (actions if isinstance(actions, list) else [actions])]
+                    for action in actions:
+                        check(failures, not any(
+                            action == t or (action.endswith("*") and t.startswith(action[:-1]))
+                            for t in tampering), "audit archive",
+                            f"{role_name} may {action} on {name}")
+    # The table's stream brings every inserted audit event to the function that archives it.
+    mappings = json.dumps(of_type(resources, "AWS::Lambda::EventSourceMapping"))
+    check(failures, '\\"AUDIT\\"' in mappings, "audit archive",
+          "no stream filter delivers AUDIT items (the archive's copies)")
+
+    # The webhook writes only under its own partition-key prefixes (dynamodb:LeadingKeys).
+    webhook_role = resources.get("WebhookFunctionRole", {}).get("Properties", {})
+    write_actions = {"dynamodb:putitem", "dynamodb:updateitem", "dynamodb:deleteitem",
+                     "dynamodb:batchwriteitem", "dynamodb:*"}
+    writes = [
+        st for policy in webhook_role.get("Policies", [])
+        for st in policy["PolicyDocument"]["Statement"]
+        if st.get("Effect") == "Allow" and write_actions & {
+            a.lower() for a in (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])}
+    ]
+    check(failures, bool(writes), "webhook LeadingKeys", "the webhook has no table write statement")
+    for st in writes:
+        keys = st.get("Condition", {}).get("ForAllValues:StringLike", {}).get("dynamodb:LeadingKeys")
+        check(failures, bool(keys) and all(k.endswith("#*") for k in keys), "webhook LeadingKeys",
+              f"{st.get('Sid')} lets the webhook write outside its key prefixes")
+
     if failures:
         for failure in failures:
             print(f"error: {failure}", file=sys.stderr)

@@ -110,6 +110,7 @@ pub fn pending_fetch(
         content_type: None,
         size: None,
         sha256: None,
+        version_id: None,
         attempts: 0,
         failure: None,
         created_at: now,

@@ -42,6 +42,16 @@ async fn a_jpeg_and_a_pdf_arrive_by_whatsapp_and_fill_their_slots() {
         );
         assert_eq!(doc.sha256.as_deref(), Some(sha256_b64(bytes).as_str()));
         assert_eq!(doc.size, Some(bytes.len() as u64));
+        // The version written (and validated on the way in) is what downloads will sign.
+        let current =
+            h.s3.head_object()
+                .bucket(h.bucket())
+                .key(&key)
+                .send()
+                .await
+                .unwrap();
+        assert_eq!(doc.version_id.as_deref(), current.version_id());
+        assert!(doc.version_id.is_some());
     }
     assert_eq!(scan.content_type.as_deref(), Some("application/pdf"));
     assert_eq!(photo.content_type.as_deref(), Some("image/jpeg"));

@@ -189,3 +189,90 @@ async fn status_cannot_write_outside_its_role() {
         Some("AccessDeniedException")
     );
 }
+
+/// The webhook writes only under its own partition-key prefixes (`dynamodb:LeadingKeys`, issue
+/// #17): a service's configuration, an erasure or a new prefix is refused, in a transaction as
+/// alone, while its own items are written (the other tests of the webhook, which run under this
+/// role, show the list complete).
+#[tokio::test]
+async fn the_webhook_cannot_write_outside_its_key_prefixes() {
+    let h = Harness::start_without_events().await;
+    let webhook = aws_sdk_dynamodb::Client::new(&sdk_of(&h, "WebhookFunction"));
+    let put = |pk: &str| {
+        webhook
+            .put_item()
+            .table_name(h.table())
+            .item("PK", AttributeValue::S(pk.into()))
+            .item("SK", AttributeValue::S("X".into()))
+            .send()
+    };
+    for pk in [
+        "SVC#KK_NEW",
+        "ERASE#e1",
+        "QUEUE#SUBMITTED",
+        "XREQ#ABCD-EFGH",
+    ] {
+        let err = put(pk).await.expect_err(pk);
+        let service = err.into_service_error();
+        assert_eq!(service.code(), Some("AccessDeniedException"), "{pk}");
+        assert!(
+            service
+                .message()
+                .unwrap_or_default()
+                .contains("dynamodb:PutItem"),
+            "{service:?}"
+        );
+    }
+    let err = webhook
+        .update_item()
+        .table_name(h.table())
+        .key("PK", AttributeValue::S("SVC#KK_NEW".into()))
+        .key("SK", AttributeValue::S("CONFIG".into()))
+        .update_expression("SET available = :f")
+        .expression_attribute_values(":f", AttributeValue::Bool(false))
+        .send()
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        err.into_service_error().code(),
+        Some("AccessDeniedException")
+    );
+    assert!(h.items().await.is_empty());
+
+    // One item outside the prefixes refuses the whole transaction.
+    let item = |pk: &str| {
+        aws_sdk_dynamodb::types::TransactWriteItem::builder()
+            .put(
+                aws_sdk_dynamodb::types::Put::builder()
+                    .table_name(h.table())
+                    .item("PK", AttributeValue::S(pk.into()))
+                    .item("SK", AttributeValue::S("X".into()))
+                    .build()
+                    .expect("put"),
+            )
+            .build()
+    };
+    let err = webhook
+        .transact_write_items()
+        .transact_items(item("WAMID#w1"))
+        .transact_items(item("SVC#KK_NEW"))
+        .send()
+        .await
+        .expect_err("refused");
+    assert_eq!(
+        err.into_service_error().code(),
+        Some("AccessDeniedException")
+    );
+    assert!(h.items().await.is_empty());
+
+    for pk in [
+        "REQ#ABCD-EFGH",
+        "RES#wa:6281",
+        "WAMID#w1",
+        "OPEN#g",
+        "OUT#m",
+    ] {
+        put(pk).await.unwrap_or_else(|e| panic!("{pk}: {e:?}"));
+    }
+    assert_eq!(h.items().await.len(), 5);
+}

@@ -792,6 +792,7 @@ fn stored_document(ticket: &str, id: &str, slot: &str, key: &str) -> Document {
         content_type: Some("image/jpeg".into()),
         size: Some(4),
         sha256: Some("c2Nhbg==".into()),
+        version_id: None,
         attempts: 1,
         failure: None,
         created_at: now,

@@ -48,6 +48,9 @@ async fn process_record(app: &Documents, record: &EventRecord) -> Result<(), Pro
     if crate::erasure::is_object_erasure(record) {
         return crate::erasure::process_record(app, record).await;
     }
+    if crate::archive::is_audit_event(record) {
+        return crate::archive::process_record(app, record).await;
+    }
     let item: StreamedItem = match serde_dynamo::from_item(record.change.new_image.clone()) {
         Ok(item) => item,
         // Not a document (the filter should not have let it through): nothing to do, ever.
@@ -109,9 +112,16 @@ pub async fn fetch_document(
         .iter()
         .any(|s| s.document_id == document.document_id);
     match copy_media(app, &document, request.service).await {
-        Ok((key, validated)) => {
-            let request =
-                commit_stored(app, document, &key, &validated, DocumentState::PendingFetch).await?;
+        Ok((key, version, validated)) => {
+            let request = commit_stored(
+                app,
+                document,
+                &key,
+                version,
+                &validated,
+                DocumentState::PendingFetch,
+            )
+            .await?;
             if let Some(request) = request.filter(|_| !acknowledged) {
                 let slot = recorded.slot.clone();
                 notify(
@@ -298,7 +308,7 @@ async fn copy_media(
     app: &Documents,
     document: &Document,
     service: domain::ServiceCode,
-) -> Result<(String, Validated), FetchError> {
+) -> Result<(String, Option<String>, Validated), FetchError> {
     let DocumentSource::WhatsApp {
         media_id,
         sha256,
@@ -361,8 +371,8 @@ async fn copy_media(
     // A file shorter than the sniffing window is only opened now.
     sink.open(validated.kind).await?;
     let key = sink.key.clone().unwrap_or_default();
-    sink.finish().await?;
-    Ok((key, validated))
+    let version = sink.finish().await?;
+    Ok((key, version, validated))
 }
 
 async fn stream_into(
@@ -451,7 +461,8 @@ impl Sink<'_> {
         }
     }
 
-    async fn finish(&mut self) -> Result<(), FetchError> {
+    /// The version written, which is the one validated on the way in.
+    async fn finish(&mut self) -> Result<Option<String>, FetchError> {
         match self.upload.take() {
             Some(upload) => upload
                 .finish()

@@ -179,6 +179,7 @@ async fn create_upload(
         content_type: Some(kind.content_type().to_owned()),
         size: Some(upload.content_length),
         sha256: None,
+        version_id: None,
         attempts: 0,
         failure: None,
         created_at: now,
@@ -278,7 +279,13 @@ async fn download(
     let now = app.clock.now();
     let presigned = match app
         .objects
-        .presign_download(key, &filename, now, app.presign_ttl)
+        .presign_download(
+            key,
+            document.version_id.as_deref(),
+            &filename,
+            now,
+            app.presign_ttl,
+        )
         .await
     {
         Ok(p) => p,

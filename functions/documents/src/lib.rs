@@ -3,10 +3,12 @@
 //! - officer routes of the HTTP API (`http`): presigned uploads and downloads;
 //! - the table's stream (`fetch`): WhatsApp media recorded by the webhook, fetched into S3, and
 //!   (`erasure`) the objects of tickets erased by `status` (UU PDP), deleted with every version;
+//!   (`archive`) every audit event, copied to the write-once audit archive;
 //! - S3 `ObjectCreated` (`uploads`): officers' uploads validated, results delivered.
 //!
 //! [`invoke`] tells the three event shapes apart; `main` only wires.
 
+pub mod archive;
 pub mod digest;
 pub mod erasure;
 pub mod fetch;
@@ -29,14 +31,16 @@ use shared::clock::{Clock, SystemClock};
 use shared::config::{ConfigError, Env, WhatsAppConfig};
 use shared::delivery::{self, Channels, Outgoing, Templates};
 use shared::mail::SnsSupervisorMail;
-use shared::objects::S3ObjectEraser;
+use shared::objects::{S3AuditArchive, S3ObjectEraser};
 use shared::ports::digest::{DigestLedger, SupervisorMail};
 use shared::ports::documents::{DocumentMessenger, DocumentRepository, MediaSource, ObjectStore};
 use shared::ports::erasure::{ObjectEraser, ObjectErasureRepository};
 use shared::ports::officer::{
     NotificationRepository, OfficerRepository, PendingMessage, TemplateMessenger,
 };
-use shared::ports::{AuditEvent, BlobStore, Messenger, RequestRepository, StoreError};
+use shared::ports::{
+    AuditArchive, AuditEvent, BlobStore, Messenger, RequestRepository, StoreError,
+};
 use shared::whatsapp::WhatsApp;
 use shared::{blob::S3BlobStore, store::DynamoStore};
 use std::sync::Arc;
@@ -64,6 +68,8 @@ pub struct Documents {
     /// Erasure (UU PDP): every version under an erased ticket's prefixes.
     pub eraser: Arc<dyn ObjectEraser>,
     pub erasures: Arc<dyn ObjectErasureRepository>,
+    /// The write-once copy of every audit event (issue #17).
+    pub audit_archive: Arc<dyn AuditArchive>,
     /// Every notice sent (or not) to a resident about a scan.
     pub notifications: Arc<dyn NotificationRepository>,
     pub media: Arc<dyn MediaSource>,
@@ -93,6 +99,7 @@ impl Documents {
     pub fn from_env(env: &Env, sdk: &shared::aws::SdkConfig) -> Result<Self, ConfigError> {
         let table = shared::config::table_name(env)?;
         let bucket = env.required("BUCKET_NAME")?;
+        let archive_bucket = env.required("AUDIT_ARCHIVE_BUCKET")?;
         let ttl_seconds: u64 = env.parsed("PRESIGN_TTL_SECONDS", 300)?;
         if !(60..=900).contains(&ttl_seconds) {
             return Err(ConfigError::Invalid {
@@ -124,6 +131,7 @@ impl Documents {
         let store = Arc::new(DynamoStore::new(shared::aws::dynamodb_client(sdk), table));
         let s3_client = shared::aws::s3_client(sdk);
         let eraser = Arc::new(S3ObjectEraser::new(s3_client.clone(), bucket.clone()));
+        let audit_archive = Arc::new(S3AuditArchive::new(s3_client.clone(), archive_bucket));
         let s3 = Arc::new(S3BlobStore::new(s3_client, bucket));
         let supervisor_mail = env
             .optional("COMPLAINT_DIGEST_TOPIC_ARN")
@@ -144,6 +152,7 @@ impl Documents {
             blobs: s3.clone(),
             objects: s3,
             eraser,
+            audit_archive,
             media: graph.clone(),
             messenger: graph.clone(),
             templates: graph.clone(),
@@ -169,6 +178,7 @@ impl Documents {
             objects: self.objects.clone(),
             eraser: self.eraser.clone(),
             erasures: self.erasures.clone(),
+            audit_archive: self.audit_archive.clone(),
             notifications: self.notifications.clone(),
             media: self.media.clone(),
             messenger: self.messenger.clone(),
@@ -345,6 +355,7 @@ pub(crate) async fn commit_stored(
     app: &Documents,
     claimed: Document,
     key: &str,
+    version: Option<String>,
     validated: &validate::Validated,
     expected: DocumentState,
 ) -> Result<Option<ServiceRequest>, ProcessError> {
@@ -352,6 +363,7 @@ pub(crate) async fn commit_stored(
     let mut stored = claimed;
     stored.state = DocumentState::Stored;
     stored.key = Some(key.to_owned());
+    stored.version_id = version;
     stored.content_type = Some(validated.kind.content_type().to_owned());
     stored.size = Some(validated.size);
     stored.sha256 = Some(validated.sha256.clone());

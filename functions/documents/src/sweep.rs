@@ -111,16 +111,17 @@ pub(crate) async fn attempt_taken(
         PendingMessage::Result {
             resident,
             key,
+            version,
             filename,
             caption,
             template_params,
             ..
         } => {
             // WhatsApp fetches the file from this link when it sends the message; it lives
-            // minutes, so every attempt gets a fresh one.
+            // minutes, so every attempt gets a fresh one, of the version that was validated.
             let link = app
                 .objects
-                .presign_download(key, filename, now, app.presign_ttl)
+                .presign_download(key, version.as_deref(), filename, now, app.presign_ttl)
                 .await?;
             let message = DocumentMessage {
                 link: link.url,

@@ -105,7 +105,22 @@ async fn process_object(
         Some(d) if d.state == DocumentState::PendingUpload => {
             validate_upload(app, d, key, version, parsed.kind).await
         }
-        // A result whose delivery did not finish (a retried event): finish it.
+        // Another version under a validated document's key (the grant's `If-None-Match` stops
+        // a second upload, so only a principal with its own S3 access wrote it): bytes nobody
+        // checked, never signed (downloads name the validated version), and not kept.
+        Some(d)
+            if d.state == DocumentState::Stored
+                && d.version_id.is_some()
+                && version.is_some()
+                && d.version_id.as_deref() != version =>
+        {
+            app.objects.delete(key, version).await?;
+            tracing::warn!(%key, "unvalidated version under a stored document's key deleted");
+            Ok(())
+        }
+        // A result whose delivery did not finish (a retried event of its validated version):
+        // finish it. At most once per validated version: the notification is keyed by the
+        // document, which has one.
         Some(d) if d.state == DocumentState::Stored && d.slot == RESULT_SLOT => {
             match app.requests.get_request(&d.ticket).await? {
                 Some(request) => deliver_result(app, &d, request).await,
@@ -149,7 +164,7 @@ async fn validate_upload(
             _ => Ok(()),
         };
     };
-    let verdict = match read_and_validate(app, key, kind).await {
+    let verdict = match read_and_validate(app, key, version, kind).await {
         Ok(v) => v,
         Err(err) => {
             // Free the lease so the retry can start at once.
@@ -179,8 +194,15 @@ async fn validate_upload(
         }
         Ok(validated) => {
             let slot = claimed.slot.clone();
-            let Some(request) =
-                commit_stored(app, claimed, key, &validated, DocumentState::PendingUpload).await?
+            let Some(request) = commit_stored(
+                app,
+                claimed,
+                key,
+                version.map(str::to_owned),
+                &validated,
+                DocumentState::PendingUpload,
+            )
+            .await?
             else {
                 return Ok(());
             };
@@ -203,13 +225,15 @@ fn parsed_id(key: &str) -> String {
     parse_key(key).map(|p| p.document_id).unwrap_or_default()
 }
 
-/// Reads the object and checks it; `Ok(Err(reason))` for an invalid object.
+/// Reads the object version the event names (not whatever is current by then: that version is
+/// what is recorded and later signed) and checks it; `Ok(Err(reason))` for an invalid object.
 async fn read_and_validate(
     app: &Documents,
     key: &str,
+    version: Option<&str>,
     kind: crate::validate::FileKind,
 ) -> Result<Result<Validated, String>, ProcessError> {
-    let Some(mut body) = app.objects.open(key).await? else {
+    let Some(mut body) = app.objects.open(key, version).await? else {
         return Ok(Err(
             "the object disappeared before it could be checked".into()
         ));
@@ -254,6 +278,7 @@ async fn deliver_result(
         resident: request.resident.clone(),
         document_id: document.document_id.clone(),
         key: key.to_owned(),
+        version: document.version_id.clone(),
         filename: result_filename(&request, extension),
         caption: result_caption(&request, &app.office),
         template_params: result_template_params(&request),

@@ -2056,6 +2056,7 @@ impl<'a> Turn<'a> {
             content_type: None,
             size: None,
             sha256: None,
+            version_id: None,
             attempts: 0,
             failure: None,
             created_at: self.input.now,

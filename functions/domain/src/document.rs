@@ -70,6 +70,11 @@ pub struct Document {
     /// Base64 SHA-256 of the stored bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// The S3 object version that was validated (the bucket is versioned): downloads and the
+    /// result sent to the resident name it, so bytes written later under the key never reach
+    /// anyone. `None` for documents stored before versions were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
     #[serde(default)]
     pub attempts: u32,
     /// Why it was rejected or failed, for officers and the resident message.

@@ -45,7 +45,7 @@ impl S3BlobStore {
 }
 
 /// Throttling, 5xx and network errors are worth retrying; the rest is a bad request.
-fn classify<E>(err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> BlobError
+pub(crate) fn classify<E>(err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> BlobError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
@@ -167,17 +167,30 @@ impl ObjectStore for S3BlobStore {
         }))
     }
 
-    async fn open(&self, key: &str) -> Result<Option<Box<dyn ObjectStream>>, BlobError> {
+    async fn open(
+        &self,
+        key: &str,
+        version: Option<&str>,
+    ) -> Result<Option<Box<dyn ObjectStream>>, BlobError> {
         match self
             .client
             .get_object()
             .bucket(&self.bucket)
             .key(key)
+            .set_version_id(version.map(str::to_owned))
             .send()
             .await
         {
             Ok(output) => Ok(Some(Box::new(S3Stream(output.body)))),
             Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => Ok(None),
+            // A version deleted meanwhile (an invalid upload's, an erasure's).
+            Err(err)
+                if err
+                    .raw_response()
+                    .is_some_and(|r| r.status().as_u16() == 404) =>
+            {
+                Ok(None)
+            }
             Err(err) => Err(classify(err)),
         }
     }
@@ -197,6 +210,7 @@ impl ObjectStore for S3BlobStore {
     async fn presign_download(
         &self,
         key: &str,
+        version: Option<&str>,
         filename: &str,
         now: OffsetDateTime,
         ttl: Duration,
@@ -211,6 +225,7 @@ impl ObjectStore for S3BlobStore {
             .get_object()
             .bucket(&self.bucket)
             .key(key)
+            .set_version_id(version.map(str::to_owned))
             .response_content_disposition(format!("attachment; filename=\"{safe}\""))
             .presigned(presigning(now, ttl)?)
             .await
@@ -321,10 +336,11 @@ impl ObjectUpload for S3Upload {
         Ok(())
     }
 
-    async fn finish(mut self: Box<Self>) -> Result<(), BlobError> {
+    async fn finish(mut self: Box<Self>) -> Result<Option<String>, BlobError> {
         if self.multipart.is_none() {
             let body = std::mem::take(&mut self.buffer);
-            self.client
+            let written = self
+                .client
                 .put_object()
                 .bucket(&self.bucket)
                 .key(&self.key)
@@ -335,7 +351,7 @@ impl ObjectUpload for S3Upload {
                 .send()
                 .await
                 .map_err(classify)?;
-            return Ok(());
+            return Ok(written.version_id().map(str::to_owned));
         }
         if !self.buffer.is_empty() {
             let last = std::mem::take(&mut self.buffer);
@@ -344,7 +360,8 @@ impl ObjectUpload for S3Upload {
         let Some(multipart) = self.multipart.take() else {
             return Err(BlobError::Invalid("multipart upload not started".into()));
         };
-        self.client
+        let written = self
+            .client
             .complete_multipart_upload()
             .bucket(&self.bucket)
             .key(&self.key)
@@ -357,7 +374,7 @@ impl ObjectUpload for S3Upload {
             .send()
             .await
             .map_err(classify)?;
-        Ok(())
+        Ok(written.version_id().map(str::to_owned))
     }
 
     async fn abort(mut self: Box<Self>) -> Result<(), BlobError> {

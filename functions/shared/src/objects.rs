@@ -2,8 +2,9 @@
 //! erasure (UU PDP). The bucket is versioned, so a plain delete would only hide the data behind a
 //! delete marker: every version and every delete marker under the prefix is deleted by id.
 
-use crate::ports::BlobError;
+use crate::audit_archive::ArchivedAuditEvent;
 use crate::ports::erasure::ObjectEraser;
+use crate::ports::{AuditArchive, BlobError};
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
@@ -132,5 +133,53 @@ impl ObjectEraser for S3ObjectEraser {
             self.delete_batch(batch).await?;
         }
         Ok(u64::try_from(targets.len()).unwrap_or(u64::MAX))
+    }
+}
+
+/// S3 adapter of [`AuditArchive`]: the archive bucket has Object Lock (governance mode) with a
+/// default retention, so every object is locked as it is written, with no retention call (and
+/// no `s3:PutObjectRetention` grant) needed.
+#[derive(Clone)]
+pub struct S3AuditArchive {
+    client: Client,
+    bucket: String,
+}
+
+impl S3AuditArchive {
+    pub fn new(client: Client, bucket: impl Into<String>) -> Self {
+        Self {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl AuditArchive for S3AuditArchive {
+    async fn archive(&self, event: &ArchivedAuditEvent) -> Result<(), BlobError> {
+        // `If-None-Match: *`: a redelivered record finds its copy and writes nothing, where a
+        // plain PUT would add a locked version that could never be removed. S3 requires a
+        // checksum on a PUT to a bucket with a default retention; the SDK sends its CRC32.
+        let sent = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(event.key())
+            .if_none_match("*")
+            .content_type("application/json")
+            .body(event.to_json().into())
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .raw_response()
+                    .is_some_and(|r| r.status().as_u16() == 412) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(crate::blob::classify(err)),
+        }
     }
 }

@@ -17,6 +17,15 @@ pub fn mask_wamid(wamid: &str) -> String {
     format!("…{tail}")
 }
 
+/// A stable stand-in for a WhatsApp message id where one is stored for good (audit event ids and
+/// request ids, which outlive an erasure): `m-` and 24 hex digits of its SHA-256, the same for
+/// every delivery of the message, without the number the wamid encodes.
+pub fn wamid_ref(wamid: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(wamid.as_bytes());
+    format!("m-{}", hex::encode(&digest[..12]))
+}
+
 /// Keeps `keep_start` leading and `keep_end` trailing characters, masks the rest with `*`.
 pub fn mask_middle(value: &str, keep_start: usize, keep_end: usize) -> String {
     let chars: Vec<char> = value.chars().collect();

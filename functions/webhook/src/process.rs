@@ -14,7 +14,7 @@ use shared::ports::{
     AuditEvent, Change, CommitOutcome, DeliveryStatus, DeliveryUpdate, InboundCommit, OwedReply,
     ReplyState, StoreError,
 };
-use shared::privacy::mask_wamid;
+use shared::privacy::{mask_wamid, wamid_ref};
 use shared::store::millis;
 use time::OffsetDateTime;
 
@@ -216,7 +216,8 @@ async fn load(
 }
 
 /// The engine's writes as store changes: NIKs become keyed hashes, resident actions become audit
-/// events whose ids derive from the wamid (so a retried commit cannot duplicate them).
+/// events whose ids derive from the wamid (so a retried commit cannot duplicate them) through
+/// its hash (the wamid encodes the number, and event ids stay after an erasure).
 fn changes(
     guard_key: &GuardKeys,
     wamid: &str,
@@ -260,7 +261,7 @@ fn changes(
             },
             Write::Event(event) => Change::Audit(AuditEvent {
                 ticket: event.ticket,
-                event_id: format!("{wamid}.{i}"),
+                event_id: format!("{}.{i}", wamid_ref(wamid)),
                 at: event.at,
                 actor: resident.key(),
                 role: "resident".into(),
@@ -269,7 +270,7 @@ fn changes(
                 to_status: event.to.map(|s| s.as_str().to_owned()),
                 note: event.note,
                 source_ip: None,
-                request_id: Some(wamid.to_owned()),
+                request_id: Some(wamid_ref(wamid)),
             }),
         })
         .collect()
@@ -485,7 +486,7 @@ async fn move_request(
         moved.updated_at = now;
         let event = AuditEvent {
             ticket,
-            event_id: format!("{wamid}.moved"),
+            event_id: format!("{}.moved", wamid_ref(wamid)),
             at: now,
             actor: "system".into(),
             role: "system".into(),
@@ -494,7 +495,7 @@ async fn move_request(
             to_status: None,
             note: None,
             source_ip: None,
-            request_id: Some(wamid.to_owned()),
+            request_id: Some(wamid_ref(wamid)),
         };
         match app
             .requests
@@ -517,6 +518,32 @@ mod tests {
     use super::*;
     use domain::Nik;
     use time::macros::date;
+
+    /// Audit events outlive an erasure; the wamid encodes the resident's number.
+    #[test]
+    fn a_residents_audit_event_names_the_message_only_by_its_hash() {
+        let wamid = "wamid.HBgNNjI4MTIzNDU2Nzg5MBUCABIYFjNFQjA";
+        let event = |wamid: &str| {
+            let write = Write::Event(domain::conversation::RequestEvent {
+                ticket: domain::TicketId::parse("ABCD-EFGH").unwrap(),
+                at: OffsetDateTime::UNIX_EPOCH,
+                action: "submitted",
+                from: None,
+                to: None,
+                note: None,
+            });
+            let resident = ResidentId::Phone("6281234567890".into());
+            match changes(&GuardKeys::new("k", None), wamid, &resident, vec![write]).pop() {
+                Some(Change::Audit(event)) => event,
+                other => panic!("{other:?}"),
+            }
+        };
+        let first = event(wamid);
+        assert!(!first.event_id.contains("HBgN"), "{}", first.event_id);
+        assert!(!format!("{:?}", first.request_id).contains("HBgN"));
+        assert_eq!(first.event_id, event(wamid).event_id, "the same on a retry");
+        assert_ne!(first.event_id, event("wamid.other").event_id);
+    }
 
     #[test]
     fn a_nik_guard_keeps_the_id_it_had_before_children_were_keyed() {

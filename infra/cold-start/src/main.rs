@@ -457,7 +457,11 @@ async fn prepare(options: &Options, emulator: &str) -> Result<Bench, String> {
         ),
         (
             "documents",
-            with(&[("BUCKET_NAME", &unique), ("PRESIGN_TTL_SECONDS", "300")]),
+            with(&[
+                ("BUCKET_NAME", &unique),
+                ("AUDIT_ARCHIVE_BUCKET", &unique),
+                ("PRESIGN_TTL_SECONDS", "300"),
+            ]),
         ),
     ]);
     Ok(Bench {

@@ -1074,14 +1074,18 @@ mod tests {
     fn the_template_declares_the_stream_trigger() {
         let template = Template::load(&crate::StackConfig::repo_template()).unwrap();
         let trigger = StreamTrigger::from_template(&template).expect("a DynamoDB event");
-        assert_eq!(trigger.patterns.len(), 2, "media to fetch, object erasures");
+        assert_eq!(
+            trigger.patterns.len(),
+            3,
+            "media to fetch, object erasures, audit events"
+        );
         assert!(trigger.max_retries >= 1);
     }
 
     /// Lambda delivers a record when any of the filters matches; each filter's fields must all
     /// match.
     #[test]
-    fn the_template_filters_select_media_and_erasures_and_nothing_else() {
+    fn the_template_filters_select_media_erasures_and_audit_events_and_nothing_else() {
         let template = Template::load(&crate::StackConfig::repo_template()).unwrap();
         let trigger = StreamTrigger::from_template(&template).expect("a DynamoDB event");
         let record =
@@ -1100,6 +1104,12 @@ mod tests {
         let other_pending = json!({"entity": {"S": "REQUEST"}, "erasure_state": {"S": "PENDING"}});
         assert!(!trigger.accepts(&record("INSERT", other_pending)));
         assert!(!trigger.accepts(&record("INSERT", json!({"entity": {"S": "REQUEST"}}))));
+        let audit = json!({"entity": {"S": "AUDIT"}, "event": {"M": {}}});
+        assert!(trigger.accepts(&record("INSERT", audit.clone())));
+        assert!(
+            !trigger.accepts(&record("MODIFY", audit)),
+            "an erasure's rewrite is not archived"
+        );
     }
 
     #[test]

@@ -114,6 +114,7 @@ pub const MODELLED_KEYS: &[&str] = &[
     "s3:delimiter",
     "s3:max-keys",
     "s3:versionid",
+    "dynamodb:leadingkeys",
 ];
 
 /// IAM's wildcard match: `*` any run of characters (`:` and `/` included), `?` one character.
@@ -352,6 +353,8 @@ pub struct Deployment {
     /// The table's stream, `None` when it has none.
     pub table_stream_arn: Option<String>,
     pub bucket: String,
+    /// The `AuditArchiveBucket` (Object Lock).
+    pub audit_bucket: String,
     /// Template parameters given a value (e.g. `WhatsAppSecretArn`); the rest take their
     /// defaults.
     pub parameters: HashMap<String, String>,
@@ -390,6 +393,7 @@ impl Resolver<'_> {
             "AWS::URLSuffix" => "amazonaws.com".into(),
             "Table" => d.table.clone(),
             "DocumentsBucket" => d.bucket.clone(),
+            "AuditArchiveBucket" => d.audit_bucket.clone(),
             other => d
                 .resources
                 .get(other)
@@ -409,6 +413,7 @@ impl Resolver<'_> {
                 .clone()
                 .unwrap_or_else(|| "unresolved:Table.StreamArn".into()),
             ("DocumentsBucket", "Arn") => format!("arn:{PARTITION}:s3:::{}", d.bucket),
+            ("AuditArchiveBucket", "Arn") => format!("arn:{PARTITION}:s3:::{}", d.audit_bucket),
             _ => format!("unresolved:{resource}.{attribute}"),
         }
     }
@@ -1059,13 +1064,38 @@ mod tests {
         );
     }
 
+    /// "Using IAM policy conditions for fine-grained access control": `ForAllValues:StringLike`
+    /// on `dynamodb:LeadingKeys` allows an item only under the listed partition-key prefixes.
+    #[test]
+    fn leading_keys_limit_writes_to_their_prefixes() {
+        let policy = json!({"Statement": {"Effect": "Allow",
+            "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem"], "Resource": "arn:t",
+            "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["REQ#*", "RES#*"]}}}});
+        let s = statements(policy);
+        let put = |keys: &[&str]| {
+            let mut a = Authorization::new("dynamodb:PutItem", "arn:t");
+            for k in keys {
+                a = a.with("dynamodb:LeadingKeys", *k);
+            }
+            evaluate(&s, &a)
+        };
+        assert!(allowed(&put(&["REQ#ABCD-EFGH"])));
+        assert!(allowed(&put(&["RES#wa:62812", "REQ#A"])));
+        assert!(!allowed(&put(&["SVC#KK_NEW"])));
+        assert!(
+            !allowed(&put(&["REQ#A", "ERASE#e"])),
+            "every key must match"
+        );
+        assert!(!allowed(&put(&["XREQ#A"])));
+    }
+
     /// What this model cannot judge never widens access: an Allow with an unknown key or
     /// operator does not apply, a Deny with one does.
     #[test]
     fn unknown_conditions_fail_closed() {
         let allow = json!({"Statement": {"Effect": "Allow", "Action": "dynamodb:GetItem",
             "Resource": "*",
-            "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["u1"]}}}});
+            "Condition": {"ForAllValues:StringEquals": {"dynamodb:Attributes": ["u1"]}}}});
         assert_eq!(
             decide(allow, "dynamodb:GetItem", "arn:t"),
             Decision::ImplicitDeny
@@ -1121,6 +1151,7 @@ mod tests {
                 "arn:aws:dynamodb:ap-southeast-3:123456789012:table/t1/stream/L".into(),
             ),
             bucket: "local-bucket".into(),
+            audit_bucket: "local-bucket-audit".into(),
             parameters: HashMap::from([("WhatsAppSecretArn".to_owned(), "arn:secret".to_owned())]),
         }
     }

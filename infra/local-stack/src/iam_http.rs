@@ -133,10 +133,19 @@ fn dynamodb(call: &Call) -> Result<Vec<Authorization>, Unmapped> {
         // An index is a resource of its own: `table/<t>/index/<name>`.
         "Query" | "Scan" => {
             let mut arn = table(&body)?;
-            if let Some(index) = body.get("IndexName").and_then(Value::as_str) {
+            let index = body.get("IndexName").and_then(Value::as_str);
+            if let Some(index) = index {
                 arn = format!("{arn}/index/{index}");
             }
-            vec![Authorization::new(action(operation), arn)]
+            let auth = Authorization::new(action(operation), arn);
+            // On the table, the partition key is the table's; an index's is its own.
+            match (operation, index) {
+                ("Query", None) => vec![with_leading_keys(
+                    auth,
+                    query_key(&body).into_iter().collect(),
+                )],
+                _ => vec![auth],
+            }
         }
         // Not IAM actions: each item is authorised by the action of its kind.
         "TransactWriteItems" | "TransactGetItems" => {
@@ -158,24 +167,118 @@ fn dynamodb(call: &Call) -> Result<Vec<Authorization>, Unmapped> {
                     "Get" => "GetItem",
                     other => return Err(Unmapped(format!("transaction item {other}"))),
                 };
-                out.push(Authorization::new(action(item_action), table(inner)?));
+                // AWS judges `dynamodb:LeadingKeys` per item of a transaction.
+                out.push(with_leading_keys(
+                    Authorization::new(action(item_action), table(inner)?),
+                    item_keys(inner),
+                ));
             }
             out
         }
-        // Authorised as themselves, once per table they touch.
+        // Authorised as themselves, once per table they touch, with the partition keys of every
+        // item of that table as `dynamodb:LeadingKeys` (a `ForAllValues` condition must hold for
+        // each).
         "BatchGetItem" | "BatchWriteItem" => {
             let tables = body
                 .get("RequestItems")
                 .and_then(Value::as_object)
                 .ok_or_else(|| Unmapped("no RequestItems".into()))?;
             tables
-                .keys()
-                .map(|t| Authorization::new(action(operation), table_arn(call.region, t)))
+                .iter()
+                .map(|(t, requests)| {
+                    with_leading_keys(
+                        Authorization::new(action(operation), table_arn(call.region, t)),
+                        batch_keys(requests),
+                    )
+                })
                 .collect()
         }
         "ListTables" => vec![Authorization::new(action(operation), "*")],
-        _ => vec![Authorization::new(action(operation), table(&body)?)],
+        _ => vec![with_leading_keys(
+            Authorization::new(action(operation), table(&body)?),
+            item_keys(&body),
+        )],
     })
+}
+
+/// The table's partition key attribute (`template.yaml`, `Table.KeySchema` HASH; checked by a
+/// test): what `dynamodb:LeadingKeys` names.
+pub const PARTITION_KEY: &str = "PK";
+
+fn with_leading_keys(mut auth: Authorization, keys: Vec<String>) -> Authorization {
+    for key in keys {
+        auth = auth.with("dynamodb:LeadingKeys", key);
+    }
+    auth
+}
+
+/// The partition key of one item request (`Key` of Get/Update/Delete/ConditionCheck, `Item` of
+/// Put), as a string (`S`; a number's digits).
+fn item_keys(request: &Value) -> Vec<String> {
+    ["Key", "Item"]
+        .iter()
+        .filter_map(|field| request.get(*field)?.get(PARTITION_KEY))
+        .filter_map(scalar)
+        .collect()
+}
+
+fn scalar(value: &Value) -> Option<String> {
+    value
+        .get("S")
+        .or_else(|| value.get("N"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// The partition keys of a batch's requests for one table: `PutRequest.Item`,
+/// `DeleteRequest.Key` (BatchWriteItem) or `Keys` (BatchGetItem).
+fn batch_keys(requests: &Value) -> Vec<String> {
+    match requests {
+        Value::Array(list) => list
+            .iter()
+            .flat_map(|r| {
+                ["PutRequest", "DeleteRequest"]
+                    .iter()
+                    .filter_map(|kind| r.get(*kind))
+                    .flat_map(item_keys)
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
+        Value::Object(get) => get
+            .get("Keys")
+            .and_then(Value::as_array)
+            .map(|keys| {
+                keys.iter()
+                    .filter_map(|k| k.get(PARTITION_KEY))
+                    .filter_map(scalar)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// The partition key value a query's `KeyConditionExpression` names (`PK = :pk`, or `#n = :v`
+/// with `#n` standing for it), as DynamoDB supplies it for `dynamodb:LeadingKeys`.
+fn query_key(body: &Value) -> Option<String> {
+    let expression = body.get("KeyConditionExpression")?.as_str()?;
+    let names = body.get("ExpressionAttributeNames");
+    let values = body.get("ExpressionAttributeValues")?;
+    expression
+        .split(" AND ")
+        .flat_map(|c| c.split(" and "))
+        .find_map(|clause| {
+            let (name, value) = clause.split_once('=')?;
+            let name = name.trim().trim_start_matches('(');
+            let value = value.trim().trim_end_matches(')');
+            let name = match name.strip_prefix('#') {
+                Some(_) => names?.get(name)?.as_str()?,
+                None => name,
+            };
+            (name == PARTITION_KEY)
+                .then(|| values.get(value).and_then(scalar))
+                .flatten()
+        })
 }
 
 /// DynamoDB Streams' actions are `dynamodb:*` on the stream's ARN. A shard iterator starts with
@@ -682,6 +785,78 @@ mod tests {
             pairs(&authorizations(&b).expect("mapped")),
             [("dynamodb:BatchWriteItem".into(), TABLE.into())]
         );
+    }
+
+    fn leading_keys(auth: &Authorization) -> Vec<String> {
+        auth.context
+            .get("dynamodb:leadingkeys")
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn each_item_carries_its_partition_key_as_leading_keys() {
+        let put = call(
+            "POST",
+            "/",
+            Some("DynamoDB_20120810.PutItem"),
+            r#"{"TableName":"t","Item":{"PK":{"S":"REQ#A"},"SK":{"S":"META"}}}"#,
+        );
+        assert_eq!(leading_keys(&authorizations(&put).unwrap()[0]), ["REQ#A"]);
+        let t = call(
+            "POST",
+            "/",
+            Some("DynamoDB_20120810.TransactWriteItems"),
+            r#"{"TransactItems":[
+            {"Put":{"TableName":"t","Item":{"PK":{"S":"WAMID#w"},"SK":{"S":"WAMID"}}}},
+            {"Update":{"TableName":"t","Key":{"PK":{"S":"SVC#KK"},"SK":{"S":"CONFIG"}}}}]}"#,
+        );
+        let auths = authorizations(&t).unwrap();
+        assert_eq!(leading_keys(&auths[0]), ["WAMID#w"]);
+        assert_eq!(leading_keys(&auths[1]), ["SVC#KK"]);
+        let b = call(
+            "POST",
+            "/",
+            Some("DynamoDB_20120810.BatchWriteItem"),
+            r#"{"RequestItems":{"t":[{"DeleteRequest":{"Key":{"PK":{"S":"REQ#A"}}}},
+            {"PutRequest":{"Item":{"PK":{"S":"ERASE#e"}}}}]}}"#,
+        );
+        assert_eq!(
+            leading_keys(&authorizations(&b).unwrap()[0]),
+            ["REQ#A", "ERASE#e"]
+        );
+        let q = call(
+            "POST",
+            "/",
+            Some("DynamoDB_20120810.Query"),
+            r##"{"TableName":"t","KeyConditionExpression":"#p = :pk AND begins_with(SK, :s)",
+            "ExpressionAttributeNames":{"#p":"PK"},
+            "ExpressionAttributeValues":{":pk":{"S":"RES#wa:1"},":s":{"S":"X"}}}"##,
+        );
+        assert_eq!(leading_keys(&authorizations(&q).unwrap()[0]), ["RES#wa:1"]);
+        let q = call(
+            "POST",
+            "/",
+            Some("DynamoDB_20120810.Query"),
+            r#"{"TableName":"t","KeyConditionExpression":"PK = :pk",
+            "ExpressionAttributeValues":{":pk":{"S":"REQ#B"}}}"#,
+        );
+        assert_eq!(leading_keys(&authorizations(&q).unwrap()[0]), ["REQ#B"]);
+    }
+
+    /// What `dynamodb:LeadingKeys` names must be the table's partition key.
+    #[test]
+    fn the_partition_key_is_the_templates() {
+        let template =
+            crate::template::Template::load(&crate::StackConfig::repo_template()).unwrap();
+        let table = template.properties("Table").unwrap();
+        let hash = table["KeySchema"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["KeyType"] == "HASH")
+            .unwrap();
+        assert_eq!(hash["AttributeName"], PARTITION_KEY);
     }
 
     #[test]

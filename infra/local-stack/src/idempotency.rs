@@ -13,6 +13,10 @@
 //! SDK's attempt limit (or a dropped connection) does on AWS. The SDK retries it with the same
 //! token.
 //!
+//! [`fail_calls`] makes chosen calls of one operation on a table fail before they reach moto,
+//! with DynamoDB's `InternalServerError` (HTTP 500, which the SDK retries), so a test can stop a
+//! multi-step write part way (`tests/tests/erasure_faults.rs`).
+//!
 //! A call whose attempt the SDK abandons (its attempt timeout) still runs to the end here, as a
 //! request DynamoDB received does, and a repeat with its token waits for that outcome.
 //!
@@ -65,6 +69,10 @@ struct State {
     lost: HashMap<String, u32>,
     /// Table name → repeats answered from a token.
     replayed: HashMap<String, u32>,
+    /// (Table, operation) → calls still to let through, then calls to fail.
+    failing: HashMap<(String, String), (u32, u32)>,
+    /// Table name → calls failed so far by `fail_calls`.
+    failed: HashMap<String, u32>,
     /// Token → the lock its calls take in turn, and when it was first used.
     in_flight: HashMap<String, (Arc<tokio::sync::Mutex<()>>, Instant)>,
 }
@@ -83,6 +91,79 @@ fn state() -> MutexGuard<'static, State> {
 /// the SDK sees a timeout and retries.
 pub fn lose_next_transact_answer(table: &str) {
     *state().faults.entry(table.to_owned()).or_default() += 1;
+}
+
+/// The calls of `operation` (e.g. `BatchWriteItem`) on `table` after the next `after` ones fail,
+/// `count` of them, without reaching moto: DynamoDB's `InternalServerError`. The SDK makes 3
+/// attempts of a call, so `count` 3 fails one call of the function.
+pub fn fail_calls(table: &str, operation: &str, after: u32, count: u32) {
+    state()
+        .failing
+        .insert((table.to_owned(), operation.to_owned()), (after, count));
+}
+
+/// How many calls on `table` `fail_calls` failed so far.
+pub fn failed_calls(table: &str) -> u32 {
+    state().failed.get(table).copied().unwrap_or(0)
+}
+
+/// Whether this call is one `fail_calls` chose (counting it either way).
+fn injected_failure(request: &HttpRequest) -> bool {
+    let mut state = state();
+    if state.failing.is_empty() {
+        return false;
+    }
+    let Some(operation) = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|t| t.split_once('.'))
+        .map(|(_, op)| op.to_owned())
+    else {
+        return false;
+    };
+    let Some(body) = request
+        .body()
+        .bytes()
+        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+    else {
+        return false;
+    };
+    let mut tables: Vec<String> = body
+        .get("RequestItems")
+        .and_then(Value::as_object)
+        .map(|items| items.keys().cloned().collect())
+        .unwrap_or_default();
+    tables.extend(
+        body.get("TableName")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    );
+    for table in tables {
+        if let Some((after, count)) = state.failing.get_mut(&(table.clone(), operation.clone())) {
+            if *after > 0 {
+                *after -= 1;
+                return false;
+            }
+            if *count > 0 {
+                *count -= 1;
+                *state.failed.entry(table).or_default() += 1;
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn internal_server_error() -> HttpResponse {
+    let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"injected fault"}"#;
+    let mut response = HttpResponse::new(
+        aws_smithy_runtime_api::http::StatusCode::try_from(500).unwrap_or_else(|_| unreachable!()),
+        SdkBody::from(body),
+    );
+    response
+        .headers_mut()
+        .insert("content-type", "application/x-amz-json-1.0");
+    response
 }
 
 /// How many answers of transactions on `table` were lost so far.
@@ -139,6 +220,10 @@ enum Decision {
 
 impl HttpConnector for TokenConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        if injected_failure(&request) {
+            tracing::info!("injected fault: a DynamoDB call fails with InternalServerError");
+            return HttpConnectorFuture::ready(Ok(internal_server_error()));
+        }
         let inner = self.inner.clone();
         let Some(transaction) = transaction(&request) else {
             return inner.call(request);

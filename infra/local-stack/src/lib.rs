@@ -79,6 +79,11 @@ impl StackConfig {
     pub fn repo_template() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml")
     }
+
+    /// The template's `AuditArchiveBucket` here: named after the documents bucket.
+    pub fn audit_bucket(&self) -> String {
+        format!("{}-audit", self.bucket)
+    }
 }
 
 /// A running local stack.
@@ -196,6 +201,12 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
     // The table's name is unique per stack, so are the topics named after it.
     let topics =
         provision::create_topics(&aws_sdk_sns::Client::new(&sdk), &template, &config.table).await?;
+    provision::create_audit_archive_bucket(
+        &shared::aws::s3_client(&sdk),
+        &template,
+        &config.audit_bucket(),
+    )
+    .await?;
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -221,6 +232,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
     let mut values: HashMap<String, String> = HashMap::from([
         ("TABLE_NAME".into(), config.table.clone()),
         ("BUCKET_NAME".into(), config.bucket.clone()),
+        ("AUDIT_ARCHIVE_BUCKET".into(), config.audit_bucket()),
         ("WHATSAPP_APP_SECRET".into(), LOCAL_APP_SECRET.into()),
         ("WHATSAPP_VERIFY_TOKEN".into(), LOCAL_VERIFY_TOKEN.into()),
         ("WHATSAPP_ACCESS_TOKEN".into(), LOCAL_ACCESS_TOKEN.into()),
@@ -254,6 +266,7 @@ pub async fn start(config: StackConfig) -> Result<RunningStack, StackError> {
         table: config.table.clone(),
         table_stream_arn,
         bucket: config.bucket.clone(),
+        audit_bucket: config.audit_bucket(),
         parameters: values
             .get("WHATSAPP_SECRET_ARN")
             .map(|arn| ("WhatsAppSecretArn".to_owned(), arn.clone()))

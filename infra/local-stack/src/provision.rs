@@ -9,10 +9,11 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_s3::types::{
     BucketLifecycleConfiguration, BucketLocationConstraint, BucketVersioningStatus,
-    CorsConfiguration, CorsRule, CreateBucketConfiguration, ExpirationStatus, LifecycleExpiration,
-    LifecycleRule, LifecycleRuleAndOperator, LifecycleRuleFilter, PublicAccessBlockConfiguration,
-    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
-    ServerSideEncryptionRule, Tag, VersioningConfiguration,
+    CorsConfiguration, CorsRule, CreateBucketConfiguration, DefaultRetention, ExpirationStatus,
+    LifecycleExpiration, LifecycleRule, LifecycleRuleAndOperator, LifecycleRuleFilter,
+    ObjectLockConfiguration, ObjectLockEnabled, ObjectLockRetentionMode, ObjectLockRule,
+    PublicAccessBlockConfiguration, ServerSideEncryption, ServerSideEncryptionByDefault,
+    ServerSideEncryptionConfiguration, ServerSideEncryptionRule, Tag, VersioningConfiguration,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -204,13 +205,38 @@ pub async fn create_bucket(
     template: &Template,
     bucket_name: &str,
 ) -> Result<(), ProvisionError> {
-    let props = template.properties("DocumentsBucket")?;
+    create_bucket_from(client, template, "DocumentsBucket", bucket_name).await
+}
+
+/// Creates the `AuditArchiveBucket` resource as `bucket_name`: Object Lock with its default
+/// retention (moto keeps governance-mode objects from deletion as S3 does), versioning,
+/// encryption.
+pub async fn create_audit_archive_bucket(
+    client: &aws_sdk_s3::Client,
+    template: &Template,
+    bucket_name: &str,
+) -> Result<(), ProvisionError> {
+    create_bucket_from(client, template, "AuditArchiveBucket", bucket_name).await
+}
+
+async fn create_bucket_from(
+    client: &aws_sdk_s3::Client,
+    template: &Template,
+    resource: &'static str,
+    bucket_name: &str,
+) -> Result<(), ProvisionError> {
+    let props = template.properties(resource)?;
+    let flag = |v: &Value, name: &str| v.get(name).and_then(Value::as_bool).unwrap_or(false);
     let region = client
         .config()
         .region()
         .map(|r| r.as_ref().to_owned())
         .unwrap_or_else(|| "us-east-1".to_owned());
-    let mut create = client.create_bucket().bucket(bucket_name);
+    // Object Lock can only be turned on when the bucket is created.
+    let mut create = client
+        .create_bucket()
+        .bucket(bucket_name)
+        .object_lock_enabled_for_bucket(flag(&props, "ObjectLockEnabled"));
     // us-east-1 is the one region that takes no location constraint.
     if region != "us-east-1" {
         create = create.create_bucket_configuration(
@@ -230,7 +256,6 @@ pub async fn create_bucket(
         }
         Err(err) => return Err(emulator(aws_sdk_s3::error::DisplayErrorContext(err))),
     }
-    let flag = |v: &Value, name: &str| v.get(name).and_then(Value::as_bool).unwrap_or(false);
     if let Some(block) = props.get("PublicAccessBlockConfiguration") {
         client
             .put_public_access_block()
@@ -285,6 +310,15 @@ pub async fn create_bucket(
             .put_bucket_encryption()
             .bucket(bucket_name)
             .server_side_encryption_configuration(config.build().map_err(emulator)?)
+            .send()
+            .await
+            .map_err(|e| emulator(aws_sdk_s3::error::DisplayErrorContext(e)))?;
+    }
+    if let Some(lock) = props.get("ObjectLockConfiguration") {
+        client
+            .put_object_lock_configuration()
+            .bucket(bucket_name)
+            .object_lock_configuration(object_lock(lock)?)
             .send()
             .await
             .map_err(|e| emulator(aws_sdk_s3::error::DisplayErrorContext(e)))?;
@@ -377,6 +411,42 @@ pub fn cors_rules(props: &Value, origin: &str) -> Result<Option<Vec<CorsRule>>, 
         out.push(built.build().map_err(emulator)?);
     }
     Ok(Some(out))
+}
+
+/// The S3 form of a CloudFormation `ObjectLockConfiguration` (a default retention in days or
+/// years).
+pub fn object_lock(lock: &Value) -> Result<ObjectLockConfiguration, ProvisionError> {
+    let mut config = ObjectLockConfiguration::builder();
+    if lock.get("ObjectLockEnabled").and_then(Value::as_str) == Some("Enabled") {
+        config = config.object_lock_enabled(ObjectLockEnabled::Enabled);
+    }
+    if let Some(retention) = lock.pointer("/Rule/DefaultRetention") {
+        let number = |name: &str| -> Result<Option<i32>, ProvisionError> {
+            retention
+                .get(name)
+                .and_then(Value::as_i64)
+                .map(|n| i32::try_from(n).map_err(emulator))
+                .transpose()
+        };
+        let mode = retention
+            .get("Mode")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                ProvisionError::Property("ObjectLockConfiguration: a retention without Mode".into())
+            })?;
+        config = config.rule(
+            ObjectLockRule::builder()
+                .default_retention(
+                    DefaultRetention::builder()
+                        .mode(ObjectLockRetentionMode::from(mode))
+                        .set_days(number("Days")?)
+                        .set_years(number("Years")?)
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    Ok(config.build())
 }
 
 /// The S3 form of one CloudFormation lifecycle rule with `ExpirationInDays`; `None` for other
@@ -473,6 +543,24 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn an_object_lock_keeps_its_mode_and_period() {
+        let lock = object_lock(&json!({
+            "ObjectLockEnabled": "Enabled",
+            "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Years": 5}},
+        }))
+        .unwrap();
+        assert_eq!(
+            lock.object_lock_enabled(),
+            Some(&ObjectLockEnabled::Enabled)
+        );
+        let retention = lock.rule().unwrap().default_retention().unwrap();
+        assert_eq!(retention.mode(), Some(&ObjectLockRetentionMode::Governance));
+        assert_eq!(retention.years(), Some(5));
+        assert_eq!(retention.days(), None);
+        assert!(object_lock(&json!({"Rule": {"DefaultRetention": {"Years": 5}}})).is_err());
     }
 
     #[test]

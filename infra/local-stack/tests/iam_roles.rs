@@ -17,6 +17,7 @@ fn roles() -> Roles {
         table: "t".into(),
         table_stream_arn: Some(STREAM.into()),
         bucket: "b".into(),
+        audit_bucket: "b-audit".into(),
         parameters: HashMap::from([("WhatsAppSecretArn".to_owned(), SECRET.to_owned())]),
     };
     Roles::render(&StackConfig::repo_template(), &deployment).expect("template renders")

@@ -107,7 +107,9 @@ pub struct ObjectMeta {
 #[async_trait]
 pub trait ObjectUpload: Send {
     async fn write(&mut self, chunk: &[u8]) -> Result<(), BlobError>;
-    async fn finish(self: Box<Self>) -> Result<(), BlobError>;
+    /// Makes the object visible; returns the version S3 gave it (`None` in an unversioned
+    /// bucket).
+    async fn finish(self: Box<Self>) -> Result<Option<String>, BlobError>;
     async fn abort(self: Box<Self>) -> Result<(), BlobError>;
 }
 
@@ -119,14 +121,21 @@ pub trait ObjectStore: Send + Sync {
         key: &str,
         meta: &ObjectMeta,
     ) -> Result<Box<dyn ObjectUpload>, BlobError>;
-    /// `None` when there is no such object.
-    async fn open(&self, key: &str) -> Result<Option<Box<dyn ObjectStream>>, BlobError>;
+    /// `None` when there is no such object (or no such `version` of it); without a version, the
+    /// current one.
+    async fn open(
+        &self,
+        key: &str,
+        version: Option<&str>,
+    ) -> Result<Option<Box<dyn ObjectStream>>, BlobError>;
     /// Removes the object, or only `version` of it (an invalid upload leaves no version behind).
     async fn delete(&self, key: &str, version: Option<&str>) -> Result<(), BlobError>;
-    /// A presigned GET; `filename` becomes the download's `Content-Disposition`.
+    /// A presigned GET of `version` (the validated one) or, without one, of the current
+    /// object; `filename` becomes the download's `Content-Disposition`.
     async fn presign_download(
         &self,
         key: &str,
+        version: Option<&str>,
         filename: &str,
         now: OffsetDateTime,
         ttl: std::time::Duration,

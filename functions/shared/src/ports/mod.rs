@@ -341,6 +341,17 @@ pub enum BlobError {
     Invalid(String),
 }
 
+/// The write-once copy of audit events (`audit_archive`): a bucket no function may delete from.
+#[async_trait]
+pub trait AuditArchive: Send + Sync {
+    /// Writes the event's copy unless its key already holds one (a redelivered stream record):
+    /// both are `Ok`. The object is never replaced: Object Lock keeps every version anyway.
+    async fn archive(
+        &self,
+        event: &crate::audit_archive::ArchivedAuditEvent,
+    ) -> Result<(), BlobError>;
+}
+
 /// Document bytes at rest (the bucket).
 #[async_trait]
 pub trait BlobStore: Send + Sync {

@@ -55,6 +55,9 @@ pub enum PendingMessage {
         resident: ResidentId,
         document_id: String,
         key: String,
+        /// The validated version of `key`: what every attempt's link names.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
         filename: String,
         caption: String,
         template_params: Vec<String>,

@@ -527,14 +527,21 @@ impl ErasureRepository for DynamoStore {
                 request_item = Some(item);
             } else if sk_of(&item).starts_with(keys::AUDIT_PREFIX) {
                 // Audit events are kept (ids, actions, times) but lose whatever could identify
-                // the resident: their key as actor and free-text notes.
+                // the resident: their key as actor, free-text notes, and the request id of an
+                // event not an officer's (the webhook's is the WhatsApp message id, which
+                // encodes the number).
                 let mut audit = from_item::<AuditItem>(item)?;
                 let names_resident = audit.event.actor == resident_key;
-                if names_resident || audit.event.note.is_some() {
+                let officers = ["petugas", "supervisor"].contains(&audit.event.role.as_str());
+                let message_id = !officers && audit.event.request_id.is_some();
+                if names_resident || audit.event.note.is_some() || message_id {
                     if names_resident {
                         audit.event.actor = ERASED_ACTOR.to_owned();
                     }
                     audit.event.note = None;
+                    if !officers {
+                        audit.event.request_id = None;
+                    }
                     writes.push(put_request(to_item(&audit)?)?);
                 }
             } else {
