@@ -72,7 +72,7 @@ start_moto "$MOTO_PORT" .local/moto-test.log
 export_emulator_env "$MOTO_PORT"
 echo "== cargo test (emulator on 127.0.0.1:$MOTO_PORT)"
 status=0
-cargo test --workspace 2>&1 | tee .local/test.log || status=$?
+cargo test --workspace --no-fail-fast 2>&1 | tee .local/test.log || status=$?
 # Its tables hold the whole run: freed before the contract run starts an emulator of its own.
 stop_moto
 

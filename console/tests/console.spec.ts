@@ -63,8 +63,8 @@ test('an officer works a request end to end through the console', async ({ page,
   // A revision of the KK scan, with its reason, confirmed in the dialog.
   await page.getByRole('button', { name: 'Minta perbaikan' }).click();
   const dialog = page.getByRole('dialog');
-  await dialog.getByLabel('kk', { exact: true }).check();
-  await dialog.getByLabel('Alasan untuk kk').fill('Foto KK buram');
+  await dialog.getByLabel('Kartu Keluarga (KK)', { exact: true }).check();
+  await dialog.getByLabel('Alasan untuk Kartu Keluarga (KK)').fill('Foto KK buram');
   await screenshot(page, 'minta-perbaikan');
   await dialog.getByRole('button', { name: 'Minta perbaikan' }).click();
   await expect(page.getByTestId('status')).toHaveText('Perlu perbaikan');

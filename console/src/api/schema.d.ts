@@ -180,7 +180,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Served by the documents function. A presigned PUT for one attachment slot of the request's service, or `result` for the finished document. The record is created first (state `PENDING_UPLOAD`); the file is validated when it lands (type from its bytes, size, no active content) and a result is then delivered to the resident. The client must send the listed headers exactly (they are signed: content type, length, retention tags and `If-None-Match: *`, so a stored document is never replaced). Officers of the request's kecamatan, or regency-wide. `slot` must be an attachment slot of the request's service or `result` (422 otherwise: it depends on the stored request). */
+        /** @description Served by the documents function. A presigned PUT for one attachment slot of the request's service, or `result` for the finished document. The record is created first (state `PENDING_UPLOAD`); the file is validated when it lands (type from its bytes, size, no active content) and a result is then delivered to the resident. The client must send the listed headers exactly (they are signed: content type, length, retention tags and `If-None-Match: *`, so a stored document is never replaced). Officers of the request's kecamatan, or regency-wide. `slot` must be an attachment slot of the request's service or `result` (422 otherwise: it depends on the stored request). `result` only while the request may be completed (an approved registration, a complaint or consultation being handled): 409 otherwise. */
         post: operations["requestUpload"];
         delete?: never;
         options?: never;
@@ -407,6 +407,10 @@ export interface components {
                 answered: boolean;
             };
             allowed_actions: string[];
+            /** @description What each slot id of the service means, as the resident was asked (with `lainnya`, `attachment` and `result`). */
+            slot_labels: {
+                [key: string]: string;
+            };
             /** @description A complaint's deadlines and milestones as stored (complaints only). */
             complaint?: {
                 /** Format: date */
@@ -543,6 +547,10 @@ export interface operations {
                 deadline?: "due_soon" | "missed";
                 /** @description Complaints the resident asked to escalate. */
                 escalated?: boolean;
+                /** @description Tickets waiting for the resident (`waiting_for_resident`). */
+                waiting?: boolean;
+                /** @description Tickets with resident messages no officer has answered (`unanswered_messages` > 0). */
+                unanswered?: boolean;
                 order?: "oldest" | "newest";
                 limit?: number;
                 /** @description `next_cursor` of the previous page, signed and bound to the same filters (422 otherwise); empty is the first page */
@@ -1000,6 +1008,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["TooLarge"];
             422: components["responses"]["Problem"];
             503: components["responses"]["Unavailable"];

@@ -29,8 +29,6 @@ export function Queue() {
   const [prev, setPrev] = useState<string[]>([]);
   const [search, setSearch] = useState('');
   // Filters the API has no parameter for: applied to the page shown.
-  const [waiting, setWaiting] = useState(false);
-  const [unanswered, setUnanswered] = useState(false);
 
   useEffect(() => {
     api()
@@ -48,6 +46,10 @@ export function Queue() {
           service: (q.service || undefined) as ServiceCode | undefined,
           kecamatan: q.kecamatan || undefined,
           overdue: q.overdue === 'true' ? true : undefined,
+          waiting: q.waiting === 'true' ? true : undefined,
+          unanswered: q.unanswered === 'true' ? true : undefined,
+          deadline: (q.deadline || undefined) as 'due_soon' | 'missed' | undefined,
+          escalated: q.escalated === 'true' ? true : undefined,
           order: (q.order as 'oldest' | 'newest') || undefined,
           cursor: q.cursor || undefined,
           limit: 50,
@@ -101,9 +103,7 @@ export function Queue() {
     load();
   }
 
-  const shown = (page?.items ?? []).filter(
-    (i) => (!waiting || i.waiting_for_resident) && (!unanswered || i.unanswered_messages > 0),
-  );
+  const shown = page?.items ?? [];
   const limited = !isRegencyWide(officer);
 
   return (
@@ -190,12 +190,43 @@ export function Queue() {
           Lewat batas waktu
         </label>
         <label class="check">
-          <input type="checkbox" checked={waiting} onChange={(e) => setWaiting(e.currentTarget.checked)} />
-          Menunggu warga (halaman ini)
+          <input
+            type="checkbox"
+            name="waiting"
+            checked={q.waiting === 'true'}
+            onChange={(e) => setFilter('waiting', e.currentTarget.checked ? 'true' : '')}
+          />
+          Menunggu warga
         </label>
         <label class="check">
-          <input type="checkbox" checked={unanswered} onChange={(e) => setUnanswered(e.currentTarget.checked)} />
-          Pesan warga belum dibalas (halaman ini)
+          <input
+            type="checkbox"
+            name="unanswered"
+            checked={q.unanswered === 'true'}
+            onChange={(e) => setFilter('unanswered', e.currentTarget.checked ? 'true' : '')}
+          />
+          Pesan warga belum dibalas
+        </label>
+        <label>
+          Batas waktu aduan
+          <select
+            name="deadline"
+            value={q.deadline ?? ''}
+            onChange={(e) => setFilter('deadline', e.currentTarget.value)}
+          >
+            <option value="">Semua</option>
+            <option value="due_soon">Segera jatuh tempo</option>
+            <option value="missed">Terlewat</option>
+          </select>
+        </label>
+        <label class="check">
+          <input
+            type="checkbox"
+            name="escalated"
+            checked={q.escalated === 'true'}
+            onChange={(e) => setFilter('escalated', e.currentTarget.checked ? 'true' : '')}
+          />
+          Diteruskan warga ke pimpinan
         </label>
         <button type="button" onClick={load} disabled={loading}>
           Muat ulang
@@ -255,6 +286,15 @@ export function Queue() {
                   <td>{fmtDate(i.due_date)}</td>
                   <td>
                     {i.overdue && <span class="flag late">Lewat batas</span>}
+                    {i.complaint_deadlines?.flag === 'missed' && (
+                      <span class="flag late">Batas aduan terlewat</span>
+                    )}
+                    {i.complaint_deadlines?.flag === 'due_soon' && (
+                      <span class="flag">Batas aduan segera</span>
+                    )}
+                    {i.complaint_deadlines?.escalated_at && (
+                      <span class="flag late">Diteruskan ke pimpinan</span>
+                    )}
                     {i.waiting_for_resident && <span class="flag">Menunggu warga</span>}
                     {i.unanswered_messages > 0 && (
                       <span class="flag msg">{i.unanswered_messages} pesan baru</span>

@@ -27,6 +27,11 @@ type HistoryEvent = {
   reason?: string;
 };
 
+/** A slot as the resident was asked for it (the API's `slot_labels`), else its id. */
+function slotName(d: { slot_labels?: Record<string, string> }, slot: string): string {
+  return d.slot_labels?.[slot] ?? slot;
+}
+
 /** The resident's phone, masked like the failed-messages list (`wa:6281****7890`). */
 function maskResident(r: string): string {
   const m = r.match(/^(wa:)?(\d+)$/);
@@ -177,7 +182,7 @@ function Applicant({ d }: { d: Detail }) {
           <ul>
             {(d.revision.items as unknown as { slot: string; reason: string }[]).map((i) => (
               <li key={i.slot}>
-                {i.slot}: {i.reason}
+                {slotName(d, i.slot)}: {i.reason}
               </li>
             ))}
           </ul>
@@ -230,7 +235,7 @@ function Documents({ d }: { d: Detail }) {
       <ul class="docs">
         {docs.map((doc) => (
           <li key={doc.document_id} data-slot={doc.slot}>
-            <h3>{doc.slot === 'result' ? 'Dokumen hasil' : doc.slot}</h3>
+            <h3>{slotName(d, doc.slot)}</h3>
             <p>
               {DOC_STATE[doc.state] ?? doc.state}
               {doc.created_at && <> · {fmtDateTime(doc.created_at)}</>}
@@ -445,11 +450,11 @@ function Actions(props: { detail: Detail; onDone: (text: string) => void; onConf
                         setItems(next);
                       }}
                     />
-                    {slot}
+                    {slotName(d, slot)}
                   </label>
                   {slot in items && (
                     <label>
-                      Alasan untuk {slot}
+                      Alasan untuk {slotName(d, slot)}
                       <input
                         name={`reason-${slot}`}
                         required

@@ -28,6 +28,9 @@ pub struct Detail {
     /// See `QueueItem::waiting_for_resident`; `unanswered_messages` comes with the request.
     pub waiting_for_resident: bool,
     pub allowed_actions: Vec<ActionKind>,
+    /// What each slot id of this request's service means, as the resident was asked (the
+    /// service's attachment slots, `lainnya`, free attachments and the result), for display.
+    pub slot_labels: std::collections::BTreeMap<&'static str, String>,
     /// A complaint's deadlines today (`complaint` holds the dates and milestones as stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub complaint_deadlines: Option<crate::queue::ComplaintDeadlines>,
@@ -39,6 +42,22 @@ pub struct Detail {
     pub messages: Vec<ThreadMessage>,
     pub notifications: Vec<NotificationRecord>,
     pub documents: Vec<serde_json::Value>,
+}
+
+fn slot_labels(
+    definition: &domain::ServiceDefinition,
+) -> std::collections::BTreeMap<&'static str, String> {
+    let mut labels: std::collections::BTreeMap<&'static str, String> = definition
+        .slots
+        .iter()
+        .map(|s| (s.id, s.label.to_owned()))
+        .collect();
+    labels.insert(domain::officer_actions::OTHER_SLOT, "Lainnya".to_owned());
+    labels
+        .entry(domain::document::ATTACHMENT_SLOT)
+        .or_insert_with(|| "Lampiran".to_owned());
+    labels.insert(domain::document::RESULT_SLOT, "Dokumen hasil".to_owned());
+    labels
 }
 
 pub async fn get(
@@ -78,6 +97,7 @@ pub async fn get(
         overdue: request.is_overdue(today),
         waiting_for_resident: request.is_waiting_for_resident(),
         allowed_actions: ActionKind::allowed(definition.kind, request.status),
+        slot_labels: slot_labels(definition),
         complaint_deadlines: crate::queue::ComplaintDeadlines::of(&request, today, &app.holidays),
         result_undelivered: (request.status == domain::RequestStatus::Approved)
             .then(|| {

@@ -35,6 +35,10 @@ pub struct QueueQuery {
     pub deadline: Option<DeadlineState>,
     /// Complaints the resident asked to escalate.
     pub escalated_only: bool,
+    /// Tickets waiting for the resident (`waiting_for_resident`).
+    pub waiting_only: bool,
+    /// Tickets with resident messages no officer has answered yet.
+    pub unanswered_only: bool,
     pub oldest_first: bool,
     pub limit: usize,
     pub cursor: Option<String>,
@@ -71,11 +75,14 @@ impl QueueQuery {
             Some("missed") => Some(DeadlineState::Missed),
             Some(_) => return Err(ApiError::invalid("deadline", "due_soon or missed")),
         };
-        let escalated_only = match get("escalated").as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => return Err(ApiError::invalid("escalated", "true or false")),
+        let flag = |name: &'static str| match get(name).as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(_) => Err(ApiError::invalid(name, "true or false")),
         };
+        let escalated_only = flag("escalated")?;
+        let waiting_only = flag("waiting")?;
+        let unanswered_only = flag("unanswered")?;
         let oldest_first = match get("order").as_deref() {
             None | Some("oldest") => true,
             Some("newest") => false,
@@ -96,6 +103,8 @@ impl QueueQuery {
             overdue_only,
             deadline,
             escalated_only,
+            waiting_only,
+            unanswered_only,
             oldest_first,
             limit,
             cursor: get("cursor").filter(|c| !c.is_empty()),
@@ -105,14 +114,16 @@ impl QueueQuery {
     /// What a cursor is bound to: everything but the page size and the cursor itself.
     fn fingerprint(&self) -> String {
         format!(
-            "{}|{}|{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}",
             self.status,
             self.service.map_or("", |s| s.as_str()),
             self.kecamatan.as_deref().unwrap_or(""),
             self.overdue_only,
             self.oldest_first,
             self.deadline.map_or("", DeadlineState::as_str),
-            self.escalated_only
+            self.escalated_only,
+            self.waiting_only,
+            self.unanswered_only
         )
     }
 
@@ -137,6 +148,8 @@ impl QueueQuery {
                     .complaint
                     .as_ref()
                     .is_some_and(|t| t.escalated_at.is_some()))
+            && (!self.waiting_only || request.is_waiting_for_resident())
+            && (!self.unanswered_only || request.unanswered_messages > 0)
     }
 }
 
@@ -390,6 +403,8 @@ mod tests {
             ("kecamatan", "abc"),
             ("deadline", "late"),
             ("escalated", "1"),
+            ("waiting", "yes"),
+            ("unanswered", "0"),
         ] {
             match parse(&[(k, v)]) {
                 Err(ApiError::Invalid { field, .. }) => assert_eq!(field, k),
@@ -412,6 +427,30 @@ mod tests {
         assert_ne!(missed.fingerprint(), soon.fingerprint());
         assert_ne!(missed.fingerprint(), none.fingerprint());
         assert_ne!(escalated.fingerprint(), none.fingerprint());
+        let waiting = parse(&[("waiting", "true")]).unwrap();
+        let unanswered = parse(&[("unanswered", "true")]).unwrap();
+        assert_ne!(waiting.fingerprint(), unanswered.fingerprint());
+        assert_ne!(waiting.fingerprint(), none.fingerprint());
+    }
+
+    #[test]
+    fn waiting_and_unanswered_filter_on_the_request() {
+        let mut r = ServiceRequest::open(
+            domain::TicketId::from_random(3),
+            ServiceCode::KkNew,
+            domain::ResidentId::Phone("6281234567890".into()),
+            time::macros::datetime!(2026-11-27 09:00 +7),
+        );
+        r.status = RequestStatus::InReview;
+        let today = time::macros::date!(2026 - 11 - 30);
+        let waiting = parse(&[("waiting", "true")]).unwrap();
+        let unanswered = parse(&[("unanswered", "true")]).unwrap();
+        assert!(!waiting.matches(&r, today, &[]));
+        assert!(!unanswered.matches(&r, today, &[]));
+        r.awaiting_resident_reply = true;
+        r.unanswered_messages = 2;
+        assert!(waiting.matches(&r, today, &[]));
+        assert!(unanswered.matches(&r, today, &[]));
     }
 
     #[test]
