@@ -3,6 +3,7 @@
 use domain::{Applicant, Nik, Request, ResidentId, ServiceCode, TicketId};
 use integration_tests::Harness;
 use shared::ports::RequestRepository;
+use shared::ports::officer::OfficerRepository;
 use time::macros::{date, datetime};
 
 async fn seed_request(h: &Harness, ticket: &str, kecamatan: &str) -> Request {
@@ -114,7 +115,11 @@ async fn unknown_and_malformed_tickets_are_404() {
 #[tokio::test]
 async fn an_officer_gets_a_presigned_upload_that_s3_honours() {
     let h = Harness::start().await;
-    seed_request(&h, "ABCD-EFGH", "170804").await;
+    let mut request = seed_request(&h, "ABCD-EFGH", "170804").await;
+    // A result is taken for an approved request only (tested in upload_requests_are_validated).
+    request.status = domain::RequestStatus::Approved;
+    request.version = 2;
+    h.store().save_change(&request, 1, &[]).await.unwrap();
     let token = h.token("officer-1", "petugas", "*").await;
     let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
 
@@ -200,6 +205,17 @@ async fn upload_requests_are_validated() {
         let problem: serde_json::Value = response.json().await.unwrap();
         assert_eq!(problem["field"], field);
     }
+
+    // A well-formed result for a request that is not approved yet (a draft here).
+    let early = post(
+        "ABCD-EFGH",
+        serde_json::json!({"slot": "result", "content_type": "application/pdf", "content_length": 10}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(early.status(), 409);
+    let problem: serde_json::Value = early.json().await.unwrap();
+    assert_eq!(problem["field"], "slot", "{problem}");
 
     let anonymous = h
         .http

@@ -136,22 +136,6 @@ async fn create_upload(
         Ok(a) => a,
         Err(problem) => return problem.into_response(),
     };
-    // The result is sent to the resident once validated: only a request it may complete (an
-    // approved registration, a complaint or consultation being handled) takes one.
-    if matches!(area, Area::Results)
-        && let Err(err) = domain::check_transition(
-            service(stored.service).kind,
-            stored.status,
-            domain::RequestStatus::Completed,
-        )
-    {
-        return Problem::new(
-            StatusCode::CONFLICT,
-            format!("the result can be uploaded once the request is approved ({err})"),
-        )
-        .with_field("slot")
-        .into_response();
-    }
     let Some(kind) = FileKind::from_content_type(&upload.content_type)
         .filter(|k| FileKind::DOCUMENTS.contains(k))
     else {
@@ -172,6 +156,22 @@ async fn create_upload(
             ),
         )
         .with_field("content_length")
+        .into_response();
+    }
+    // After the request's own faults (422), as for officer actions. The result is sent to the resident once validated: only a request it may complete (an
+    // approved registration, a complaint or consultation being handled) takes one.
+    if matches!(area, Area::Results)
+        && let Err(err) = domain::check_transition(
+            service(stored.service).kind,
+            stored.status,
+            domain::RequestStatus::Completed,
+        )
+    {
+        return Problem::new(
+            StatusCode::CONFLICT,
+            format!("the result can be uploaded once the request is approved ({err})"),
+        )
+        .with_field("slot")
         .into_response();
     }
     let now = app.clock.now();
