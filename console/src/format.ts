@@ -44,6 +44,37 @@ export const ACTION_LABEL: Record<string, string> = {
   complete: 'Selesaikan',
 };
 
+/** What an event of a request's history was, for officers (unknown ones show their code). */
+export const HISTORY_LABEL: Record<string, string> = {
+  opened: 'Dibuka',
+  submitted: 'Diajukan',
+  resubmitted: 'Perbaikan dikirim warga',
+  cancelled: 'Dibatalkan warga',
+  claim: 'Diambil',
+  release: 'Dilepaskan',
+  request_revision: 'Perbaikan diminta',
+  approve: 'Disetujui',
+  reject: 'Ditolak',
+  complete: 'Diselesaikan',
+  message: 'Pesan petugas',
+  read: 'Dibuka petugas',
+  document_read: 'Dokumen dilihat',
+  document_received: 'Dokumen diterima',
+  document_stored: 'Dokumen tersimpan',
+  document_rejected: 'Dokumen ditolak',
+  document_failed: 'Dokumen gagal diambil',
+  upload_rejected: 'Unggahan ditolak',
+  result_delivered: 'Hasil terkirim',
+  result_not_delivered: 'Hasil belum dapat dikirim',
+  result_delivery_failed: 'Pengiriman hasil gagal',
+  nik_revealed: 'NIK ditampilkan',
+  escalated: 'Diteruskan warga ke pimpinan',
+  survey_answered: 'Survei kepuasan diisi',
+  resident_number_changed: 'Nomor WhatsApp warga berganti',
+  erase: 'Data warga dihapus',
+  export: 'Data warga diekspor',
+};
+
 /** Masks a NIK as the queue does (first four and last four digits). */
 export function maskNik(nik?: string | null): string {
   if (!nik) return '–';

@@ -40,7 +40,12 @@ test('an officer works a request end to end through the console', async ({ page,
   await page.getByLabel('Cari tiket').fill(ticket.toLowerCase());
   await page.getByRole('button', { name: 'Buka' }).click();
   await expect(page.getByTestId('status')).toHaveText('Diperiksa');
-  await expect(page.getByTestId('nik')).toHaveText('1708********0001');
+  await expect(page.getByTestId('nik')).toContainText('1708********0001');
+  // The whole NIK on request only, and the reveal is in the history.
+  await page.getByRole('button', { name: 'Tampilkan NIK' }).click();
+  await expect(page.getByTestId('nik')).toContainText(NIK);
+  await page.reload();
+  await expect(page.locator('.timeline')).toContainText('NIK ditampilkan');
   await expect(async () => {
     await page.reload();
     await expect(page.locator('li[data-slot="kk"] img.scan')).toBeVisible({ timeout: 2_000 });

@@ -49,6 +49,19 @@ test('statistics export as CSV', async ({ page }) => {
   const csv = readFileSync((await download.path())!, 'utf8');
   expect(csv.split('\r\n')[0]).toBe('"kelompok","kunci","jumlah"');
   expect(csv).toMatch(/"ringkasan","total","\d+"/);
+
+  // The satisfaction survey's tabulation, as the API writes it for the office's SKM report.
+  await expect(page.getByRole('heading', { name: 'Survei kepuasan masyarakat (SKM)' })).toBeVisible();
+  await expect(page.getByRole('table', { name: /Nilai rata-rata per unsur/ })).toContainText('U9 Sarana dan prasarana');
+  const [skm] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Unduh tabulasi SKM (CSV)' }).click(),
+  ]);
+  expect(skm.suggestedFilename()).toMatch(/^skm-\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}\.csv$/);
+  const tabulation = readFileSync((await skm.path())!, 'utf8');
+  expect(tabulation.split('\r\n')[0]).toBe('No,Layanan,Tanggal,U1,U2,U3,U4,U5,U6,U7,U8,U9');
+  expect(tabulation).toContain('"IKM unit pelayanan (x 25)"');
+  await expect(page.getByRole('table', { name: /Aduan:/ })).toContainText('Dijawab (5 hari kerja)');
 });
 
 test('a supervisor changes a service and its notice', async ({ page }) => {

@@ -76,7 +76,12 @@ async fn an_officer_reads_a_request_and_the_read_is_audited() {
     assert_eq!(body["ticket"], "ABCD-EFGH");
     assert_eq!(body["service"], "KK_NEW");
     assert_eq!(body["status"], "DRAFT");
-    assert_eq!(body["applicant"]["nik"], "1708014508900001");
+    // Masked in the detail; whole only through the audited reveal.
+    assert!(body["applicant"].get("nik").is_none(), "{body}");
+    assert_eq!(body["applicant"]["nik_masked"], "1708********0001");
+    // Everything else is the stored request.
+    let mut body = body;
+    body["applicant"]["nik"] = serde_json::json!("1708014508900001");
     let round_trip: Request = serde_json::from_value(body).unwrap();
     assert_eq!(round_trip, stored);
 

@@ -477,7 +477,22 @@ async fn a_request_goes_from_submission_to_completion_and_the_resident_hears_eac
     );
     assert!(first["source_ip"].is_string() && first["request_id"].is_string());
     assert_eq!(detail["notifications"].as_array().unwrap().len(), 5);
-    assert_eq!(detail["applicant"]["nik"], NIK);
+    // The NIK is masked in the detail; revealing it is its own audited read.
+    assert!(detail["applicant"].get("nik").is_none(), "{detail}");
+    assert_eq!(detail["applicant"]["nik_masked"], "1708********0001");
+    let (status, revealed) =
+        call(&h, "POST", "/requests/LYFE-2345/nik", Some(&officer), None).await;
+    assert_eq!(status, 200, "{revealed}");
+    assert_eq!(revealed["nik"], NIK);
+    let (_, detail) = call(&h, "GET", "/requests/LYFE-2345", Some(&officer), None).await;
+    let revealed_by: Vec<(&str, &str)> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "nik_revealed")
+        .map(|e| (e["actor"].as_str().unwrap(), e["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(revealed_by, [("officer-1", "petugas")]);
 }
 
 #[tokio::test]

@@ -257,6 +257,12 @@ async fn real_responses_match_the_documented_schemas() {
         ),
         (&boss, op("GET", "/stats", "/stats"), None, 200),
         (
+            &petugas,
+            op("POST", "/requests/{ticket}/nik", "/requests/ABCD-EFGH/nik"),
+            None,
+            200,
+        ),
+        (
             &boss,
             op("GET", "/stats/survey", "/stats/survey"),
             None,

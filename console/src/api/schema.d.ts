@@ -37,6 +37,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/requests/{ticket}/nik": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The applicant's whole NIK (the detail shows it masked), for an officer who must compare it with a document: the reveal is audited (`nik_revealed`) before the number leaves. 404 for a request without an applicant (a complaint or consultation). */
+        post: operations["revealApplicantNik"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/requests/{ticket}/actions": {
         parameters: {
             query?: never;
@@ -406,6 +423,12 @@ export interface components {
                 /** @description The resident wrote since (answers a `lainnya` item). */
                 answered: boolean;
             };
+            /** @description The applicant, the NIK masked (`1708********0001`); the whole number only through revealApplicantNik, which is audited. Absent before the resident gave it. */
+            applicant?: {
+                name: string;
+                nik_masked: string;
+                kecamatan?: string | null;
+            };
             allowed_actions: string[];
             /** @description What each slot id of the service means, as the resident was asked (with `lainnya`, `attachment` and `result`). */
             slot_labels: {
@@ -596,6 +619,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Detail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revealApplicantNik: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticket: components["parameters"]["ticket"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the NIK (the reveal is audited) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        nik: string;
+                    };
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -1,12 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, problemText, type ActionBody } from '../api';
 import type { components } from '../api/schema';
-import { ACTION_LABEL, STATUS_LABEL, fmtDate, fmtDateTime, maskNik } from '../format';
+import { ACTION_LABEL, HISTORY_LABEL, STATUS_LABEL, fmtDate, fmtDateTime } from '../format';
 import { kecamatanName, useSession } from '../session';
 import { Confirm, Empty, ErrorBox, Loading } from '../ui';
 
 type Detail = components['schemas']['Detail'] & {
-  applicant?: { name: string; nik: string; kecamatan?: string | null } | null;
   slots?: { slot: string; document_id: string }[];
   due_date?: string | null;
   submitted_at?: string | null;
@@ -147,6 +146,17 @@ export function RequestPage({ ticket }: { ticket: string }) {
 
 function Applicant({ d }: { d: Detail }) {
   const { kecamatan } = useSession();
+  // The whole NIK only on request: each reveal is recorded in the request's history.
+  const [nik, setNik] = useState<string | null>(null);
+  const [nikError, setNikError] = useState<string | null>(null);
+  async function reveal() {
+    setNikError(null);
+    const { data, error, response } = await api().POST('/requests/{ticket}/nik', {
+      params: { path: { ticket: d.ticket } },
+    });
+    if (error || !data) setNikError(problemText(error, response.status));
+    else setNik(data.nik);
+  }
   return (
     <section aria-labelledby="applicant-title" class="card">
       <h2 id="applicant-title">Pemohon</h2>
@@ -154,7 +164,19 @@ function Applicant({ d }: { d: Detail }) {
         <dt>Nama</dt>
         <dd>{d.applicant?.name ?? '–'}</dd>
         <dt>NIK</dt>
-        <dd data-testid="nik">{maskNik(d.applicant?.nik)}</dd>
+        <dd data-testid="nik">
+          {nik ?? d.applicant?.nik_masked ?? '–'}
+          {d.applicant && !nik && (
+            <>
+              {' '}
+              <button type="button" class="link" onClick={reveal}>
+                Tampilkan NIK
+              </button>
+              <small> (tercatat di riwayat)</small>
+            </>
+          )}
+          {nikError && <span role="alert"> {nikError}</span>}
+        </dd>
         <dt>Kecamatan</dt>
         <dd>{kecamatanName(kecamatan, d.applicant?.kecamatan)}</dd>
         <dt>WhatsApp</dt>
@@ -256,7 +278,7 @@ function Timeline({ events }: { events: HistoryEvent[] }) {
         {events.map((e, n) => (
           <li key={n}>
             <time dateTime={e.at}>{fmtDateTime(e.at)}</time>{' '}
-            <strong>{e.action}</strong> oleh {e.role === 'resident' ? 'warga' : e.actor}
+            <strong>{HISTORY_LABEL[e.action] ?? e.action}</strong> oleh {e.role === 'resident' ? 'warga' : e.actor}
             {e.to_status && <> → {STATUS_LABEL[e.to_status] ?? e.to_status}</>}
             {e.reason && <> ({e.reason})</>}
           </li>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api, problemText } from '../api';
+import type { components } from '../api/schema';
 import { STATUS_LABEL, fmtDate, jakartaDay } from '../format';
 import { ErrorBox, Loading } from '../ui';
 
@@ -16,7 +17,41 @@ type Stats = {
   completed: number;
   completion_hours_median: number | null;
   completion_hours_p90: number | null;
+  complaints: {
+    filed: number;
+    handled: Milestone;
+    answered: Milestone;
+    closed: Milestone;
+    first_answer_hours_median: number | null;
+    escalated: number;
+  };
+  survey: {
+    offered: number;
+    declined: number;
+    respondents: number;
+    element_means: Record<string, number | null>;
+    ikm: number | null;
+    grade: string | null;
+    performance: string | null;
+    by_service: Record<string, { respondents: number; ikm: number | null; grade: string | null }>;
+  };
 };
+type Milestone = components['schemas']['MilestoneStats'];
+
+/** The survey's nine elements as the regulation names them (U1-U9). */
+const ELEMENT_NAMES: Record<string, string> = {
+  U1: 'Persyaratan',
+  U2: 'Prosedur',
+  U3: 'Waktu penyelesaian',
+  U4: 'Biaya/tarif',
+  U5: 'Produk layanan',
+  U6: 'Kompetensi pelaksana',
+  U7: 'Perilaku pelaksana',
+  U8: 'Penanganan pengaduan',
+  U9: 'Sarana dan prasarana',
+};
+
+const share = (m: Milestone) => (m.on_time_share === null ? '–' : `${Math.round(m.on_time_share * 100)}%`);
 
 const DAY = 86_400_000;
 const WEEKS = 6;
@@ -132,11 +167,131 @@ export function Stats() {
             <CountTable caption="Per status" rows={stats.by_status} label={(k) => STATUS_LABEL[k] ?? k} />
             <CountTable caption="Per layanan" rows={stats.by_service} extra={stats.overdue_by_service} />
           </div>
+          <Complaints c={stats.complaints} />
+          <Survey s={stats.survey} from={stats.from} to={stats.to} />
           <p>
             Rentang {fmtDate(stats.from)} – {fmtDate(stats.to)} (hari kalender WIB).
           </p>
         </>
       )}
+    </section>
+  );
+}
+
+/** Complaints against their deadlines (handled 3, answered 5, closed 10 working days). */
+function Complaints({ c }: { c: Stats['complaints'] }) {
+  return (
+    <table>
+      <caption>
+        Aduan: {c.filed} diterima, {c.escalated} diteruskan warga ke pimpinan; median jawaban pertama{' '}
+        {c.first_answer_hours_median === null ? '–' : `${c.first_answer_hours_median.toFixed(1)} jam`}
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Batas waktu</th>
+          <th scope="col">Tepat waktu</th>
+          <th scope="col">Terlambat</th>
+          <th scope="col">Terlewat</th>
+          <th scope="col">Tepat waktu (%)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {(
+          [
+            ['Ditindaklanjuti (3 hari kerja)', c.handled],
+            ['Dijawab (5 hari kerja)', c.answered],
+            ['Diselesaikan (10 hari kerja)', c.closed],
+          ] as const
+        ).map(([name, m]) => (
+          <tr key={name}>
+            <th scope="row">{name}</th>
+            <td>{m.on_time}</td>
+            <td>{m.late}</td>
+            <td>{m.missed}</td>
+            <td>{share(m)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The satisfaction survey (SKM): the index, each element, per service, and the office's CSV. */
+function Survey({ s, from, to }: { s: Stats['survey']; from: string; to: string }) {
+  const [error, setError] = useState<string | null>(null);
+  async function report() {
+    setError(null);
+    const { data, error, response } = await api().GET('/stats/survey', {
+      params: { query: { from, to } },
+      parseAs: 'text',
+    });
+    if (error || data === undefined) setError(problemText(error, response.status));
+    else download(`skm-${from}-${to}.csv`, data as unknown as string);
+  }
+  return (
+    <section aria-labelledby="skm-title">
+      <h2 id="skm-title">Survei kepuasan masyarakat (SKM)</h2>
+      <p>
+        IKM <strong>{s.ikm === null ? '–' : s.ikm.toFixed(2)}</strong>
+        {s.grade && (
+          <>
+            {' '}
+            (mutu {s.grade}, {s.performance})
+          </>
+        )}{' '}
+        dari {s.respondents} responden; ditawarkan {s.offered}, ditolak {s.declined}.{' '}
+        <button type="button" onClick={report}>
+          Unduh tabulasi SKM (CSV)
+        </button>
+      </p>
+      {error && <ErrorBox message={error} retry={report} />}
+      <div class="grid">
+        <table>
+          <caption>Nilai rata-rata per unsur (1–4)</caption>
+          <thead>
+            <tr>
+              <th scope="col">Unsur</th>
+              <th scope="col">Nilai</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.entries(s.element_means).map(([code, mean]) => (
+              <tr key={code}>
+                <th scope="row">
+                  {code} {ELEMENT_NAMES[code] ?? ''}
+                </th>
+                <td>{mean === null ? '–' : mean.toFixed(2)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <table>
+          <caption>IKM per layanan</caption>
+          <thead>
+            <tr>
+              <th scope="col">Layanan</th>
+              <th scope="col">Responden</th>
+              <th scope="col">IKM</th>
+            </tr>
+          </thead>
+          <tbody>
+            {Object.keys(s.by_service).length === 0 && (
+              <tr>
+                <td colSpan={3}>Belum ada responden pada rentang ini.</td>
+              </tr>
+            )}
+            {Object.entries(s.by_service).map(([code, v]) => (
+              <tr key={code}>
+                <th scope="row">{code}</th>
+                <td>{v.respondents}</td>
+                <td>
+                  {v.ikm === null ? '–' : v.ikm.toFixed(2)} {v.grade ?? ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

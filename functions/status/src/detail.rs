@@ -115,5 +115,52 @@ pub async fn get(
         documents: records.documents,
         request,
     };
-    Ok(json(StatusCode::OK, &detail))
+    // The NIK is shown masked; the whole number only through `POST /requests/{ticket}/nik`,
+    // which records that this officer looked at it.
+    let masked = detail.request.applicant.as_ref().map(|a| a.nik.masked());
+    // A struct of strings and numbers always converts; a failure would be a bug, answered 503.
+    let mut body = serde_json::to_value(&detail)
+        .map_err(|e| ApiError::Store(shared::ports::StoreError::Invalid(e.to_string())))?;
+    if let (Some(masked), Some(applicant)) = (
+        masked,
+        body.get_mut("applicant")
+            .and_then(serde_json::Value::as_object_mut),
+    ) {
+        applicant.remove("nik");
+        applicant.insert("nik_masked".into(), serde_json::Value::String(masked));
+    }
+    Ok(json(StatusCode::OK, &body))
+}
+
+#[derive(Serialize)]
+struct RevealedNik {
+    nik: String,
+}
+
+/// `POST /requests/{ticket}/nik`: the applicant's whole NIK, for an officer who must compare it
+/// with a document; audited (`nik_revealed`) before it leaves.
+pub async fn reveal_nik(
+    app: &Status,
+    caller: &Caller,
+    ticket: TicketId,
+) -> Result<Response<Body>, ApiError> {
+    let request = app
+        .requests
+        .get_request(&ticket)
+        .await?
+        .ok_or(ApiError::NotFound("no request with this ticket"))?;
+    caller.check_scope(&request)?;
+    let Some(applicant) = request.applicant.as_ref() else {
+        return Err(ApiError::NotFound("this request has no applicant NIK"));
+    };
+    let now = app.clock.now();
+    app.requests
+        .append_audit(&caller.event(&ticket, "nik_revealed", now))
+        .await?;
+    Ok(json(
+        StatusCode::OK,
+        &RevealedNik {
+            nik: applicant.nik.as_str().to_owned(),
+        },
+    ))
 }

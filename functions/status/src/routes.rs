@@ -50,6 +50,7 @@ async fn route(app: &Status, request: &Request) -> Result<Response<Body>, ApiErr
     match route_key(request).as_str() {
         "GET /requests" => queue::list(app, &caller, request).await,
         "GET /requests/{ticket}" => detail::get(app, &caller, ticket(request)?).await,
+        "POST /requests/{ticket}/nik" => detail::reveal_nik(app, &caller, ticket(request)?).await,
         "POST /requests/{ticket}/actions" => {
             actions::post(app, &caller, ticket(request)?, request.body()).await
         }
