@@ -186,6 +186,7 @@ impl From<SlotTime> for String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Slot {
     pub place: PlaceId,
+    #[serde(with = "crate::request::iso_date")]
     pub date: Date,
     pub start: SlotTime,
     pub capacity: u16,
@@ -238,6 +239,10 @@ pub enum AppointmentError {
     NotToday,
     #[error("the appointment was already marked a no-show")]
     AlreadyNoShow,
+    #[error("the appointment was cancelled")]
+    Cancelled,
+    #[error("there is no appointment to cancel")]
+    NothingToCancel,
 }
 
 /// Checks a supervisor's publication of one day's slots at one place, replacing the day's slots:
@@ -362,6 +367,8 @@ pub enum Attendance {
     Booked,
     Arrived,
     NoShow,
+    /// Cancelled by the resident: the slot got its place back.
+    Cancelled,
 }
 
 /// One request's appointment (a request holds at most one).
@@ -371,6 +378,7 @@ pub struct Booking {
     pub service: ServiceCode,
     pub visit: Visit,
     pub place: PlaceId,
+    #[serde(with = "crate::request::iso_date")]
     pub date: Date,
     pub start: SlotTime,
     pub code: AppointmentCode,
@@ -464,6 +472,7 @@ pub fn mark_arrived(booking: &Booking, now: OffsetDateTime) -> Result<Booking, A
     match booking.attendance {
         Attendance::Arrived => Ok(booking.clone()),
         Attendance::NoShow => Err(AppointmentError::AlreadyNoShow),
+        Attendance::Cancelled => Err(AppointmentError::Cancelled),
         Attendance::Booked if jakarta_date(now) != booking.date => Err(AppointmentError::NotToday),
         Attendance::Booked => Ok(Booking {
             attendance: Attendance::Arrived,
@@ -500,14 +509,27 @@ pub struct DayCounts {
 
 pub fn count(bookings: &[Booking]) -> DayCounts {
     bookings.iter().fold(DayCounts::default(), |mut c, b| {
-        c.booked += 1;
         match b.attendance {
             Attendance::Arrived => c.arrived += 1,
             Attendance::NoShow => c.no_show += 1,
             Attendance::Booked => {}
+            Attendance::Cancelled => return c,
         }
+        c.booked += 1;
         c
     })
+}
+
+/// Cancels the booking a request holds; `Ok(None)` when it is already cancelled (a retry).
+pub fn cancel(booking: &Booking) -> Result<Option<Booking>, AppointmentError> {
+    match booking.attendance {
+        Attendance::Booked => Ok(Some(Booking {
+            attendance: Attendance::Cancelled,
+            ..booking.clone()
+        })),
+        Attendance::Cancelled => Ok(None),
+        Attendance::Arrived | Attendance::NoShow => Err(AppointmentError::NothingToCancel),
+    }
 }
 
 #[cfg(test)]
@@ -821,8 +843,17 @@ mod tests {
             mark_arrived(&missed, datetime!(2026-12-10 05:00 UTC)),
             Err(AppointmentError::AlreadyNoShow)
         );
+        let cancelled = cancel(&booking).unwrap().unwrap();
+        assert_eq!(cancelled.attendance, Attendance::Cancelled);
+        assert_eq!(cancel(&cancelled), Ok(None));
+        assert_eq!(cancel(&arrived), Err(AppointmentError::NothingToCancel));
         assert_eq!(
-            count(&[booking, arrived, missed]),
+            mark_arrived(&cancelled, datetime!(2026-12-10 05:00 UTC)),
+            Err(AppointmentError::Cancelled)
+        );
+        assert!(!is_no_show(&cancelled, datetime!(2026-12-11 17:00 UTC)));
+        assert_eq!(
+            count(&[booking, arrived, missed, cancelled]),
             DayCounts {
                 booked: 3,
                 arrived: 1,
