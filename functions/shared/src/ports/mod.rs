@@ -1,6 +1,7 @@
 //! The ports the handlers depend on. Each has one real adapter in this crate (DynamoDB, S3, the
 //! Graph API); handlers hold them as trait objects so unit tests of pure logic can substitute.
 
+pub mod appointments;
 pub mod digest;
 pub mod documents;
 pub mod erasure;

@@ -1,6 +1,7 @@
 //! DynamoDB adapter for the request and conversation ports: one table, generic `PK`/`SK` keys,
 //! sparse GSIs (see ARCHITECTURE.md). Items are (de)serialised with `serde_dynamo`.
 
+pub mod appointments;
 pub mod digest;
 pub(crate) mod documents;
 pub mod erasure;
