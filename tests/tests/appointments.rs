@@ -219,3 +219,153 @@ async fn change_cancel_and_retry_keep_the_counts_true() {
         Err(StoreError::Conflict)
     ));
 }
+
+/// The officers' side through the local stack: a supervisor publishes, the day's list shows the
+/// booking with the masked name, an officer marks the arrival on the day (again: same answer).
+#[tokio::test]
+async fn officers_publish_slots_read_the_day_and_mark_arrivals() {
+    use serde_json::{Value, json};
+    let h = Harness::start().await;
+    let boss = h.token("boss", "supervisor", "*").await;
+    let local_boss = h.token("boss-2", "supervisor", "170804").await;
+    let officer = h.token("officer-1", "petugas", "170804").await;
+    let today = domain::jakarta_date(h.now());
+    let day = today + Duration::days(2);
+    let send = |method: reqwest::Method, path: String, token: String, body: Option<Value>| {
+        let request = h.http.request(method, h.url(&path)).bearer_auth(token);
+        let request = match body {
+            Some(body) => request.json(&body),
+            None => request,
+        };
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let publish = |token: &str, slots: Value| {
+        send(
+            reqwest::Method::PUT,
+            "/appointment-slots".into(),
+            token.to_owned(),
+            Some(json!({"date": day.to_string(), "place": "office", "slots": slots})),
+        )
+    };
+
+    // Only a regency-wide supervisor publishes.
+    let wanted = json!([{"start": "09:00", "capacity": 2}, {"start": "08:00", "capacity": 1}]);
+    assert_eq!(publish(&officer, wanted.clone()).await.0, 403);
+    assert_eq!(publish(&local_boss, wanted.clone()).await.0, 403);
+    let (status, body) = publish(&boss, wanted).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["slots"],
+        json!([{"start": "08:00", "capacity": 1, "booked": 0},
+               {"start": "09:00", "capacity": 2, "booked": 0}])
+    );
+    // Refused with what is wrong.
+    for (slots, field) in [
+        (json!([{"start": "8:00", "capacity": 1}]), "start"),
+        (json!([{"start": "08:00", "capacity": 0}]), "slots"),
+    ] {
+        let (status, body) = publish(&boss, slots).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (422, Some(field)),
+            "{body}"
+        );
+    }
+    let (status, body) = send(
+        reqwest::Method::PUT,
+        "/appointment-slots".into(),
+        boss.clone(),
+        Some(json!({"date": day.to_string(), "place": "999999", "slots": []})),
+    )
+    .await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("place")));
+
+    // A resident's booking (the store, as the webhook's conversation writes it).
+    let store = h.store();
+    let slots = store.slots(&PlaceId::office(), day).await.unwrap();
+    let now = h.now();
+    let Ok(BookingPlan::New(booking)) = appointment::plan_booking(
+        &ticket(5),
+        ServiceCode::KtpLostDamaged,
+        RequestStatus::Approved,
+        None,
+        &slots[0],
+        now,
+    ) else {
+        panic!("bookable")
+    };
+    let record = BookingRecord {
+        booking,
+        resident: ResidentId::from_sender(Some("6281234567890"), None).unwrap(),
+        applicant_masked: "S*** A****h".into(),
+    };
+    store.book(&record, None).await.unwrap();
+    let code = record.booking.code.as_str().to_owned();
+
+    // The 08:00 slot is full: squeezing it below its booking is a conflict.
+    let (status, body) = publish(&boss, json!([{"start": "09:00", "capacity": 2}])).await;
+    assert_eq!(status, 409, "{body}");
+    let query = format!("?date={day}&place=office");
+    let (status, body) = send(
+        reqwest::Method::GET,
+        format!("/appointment-slots{query}"),
+        officer.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["slots"][0]["booked"], 1);
+
+    let (status, list) = send(
+        reqwest::Method::GET,
+        format!("/appointments{query}"),
+        officer.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(
+        list["appointments"],
+        json!([{"code": code, "ticket": ticket(5).as_str(), "service": "KTP_LOST_DAMAGED",
+                "date": day.to_string(), "start": "08:00", "place": "office",
+                "applicant": "S*** A****h", "attendance": "BOOKED"}])
+    );
+
+    // Not before its day; on the day, typed in lower case, twice: one mark.
+    let arrive = |code: String| {
+        send(
+            reqwest::Method::POST,
+            format!("/appointments/{code}/arrived"),
+            officer.clone(),
+            None,
+        )
+    };
+    assert_eq!(arrive(code.clone()).await.0, 409);
+    assert_eq!(arrive("ZZZZZZ".into()).await.0, 404);
+    let target = day
+        .with_time(time::macros::time!(08:10))
+        .assume_offset(time::macros::offset!(+7));
+    h.advance_clock(target - h.now()).await;
+    let (status, first) = arrive(code.to_ascii_lowercase()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["attendance"], "ARRIVED");
+    let (status, again) = arrive(code.clone()).await;
+    assert_eq!((status, &again), (200, &first));
+    // Audited on the ticket.
+    let events = h
+        .items_with_pk_prefix(&format!("REQ#{}", ticket(5).as_str()))
+        .await
+        .into_iter()
+        .filter(|i| {
+            matches!(i.get("SK"), Some(aws_sdk_dynamodb::types::AttributeValue::S(sk)) if sk.starts_with("EVT#"))
+        })
+        .count();
+    assert_eq!(events, 1);
+}
