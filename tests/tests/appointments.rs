@@ -369,3 +369,79 @@ async fn officers_publish_slots_read_the_day_and_mark_arrivals() {
         .count();
     assert_eq!(events, 1);
 }
+
+/// A resident books through WhatsApp (the webhook, its one transaction per message, the store's
+/// condition), sees the code, and the officers' list shows the booking with the masked name;
+/// `batal janji` gives the place back.
+#[tokio::test]
+async fn a_resident_books_by_whatsapp_and_the_officers_see_it() {
+    use integration_tests::{Resident, seed_submitted};
+    use serde_json::Value;
+    use shared::ports::RequestRepository;
+    let h = Harness::start().await;
+    let submitted = seed_submitted(
+        &h,
+        "KTPA-2345",
+        ServiceCode::KtpLostDamaged,
+        "6281299990001",
+        "Siti Aminah",
+        "1708014508900001",
+    )
+    .await;
+    let mut approved = submitted.clone();
+    approved.status = RequestStatus::Approved;
+    approved.version += 1;
+    h.store()
+        .update_request(&approved, submitted.version, &[])
+        .await
+        .unwrap();
+    let day = domain::jakarta_date(h.now()) + Duration::days(2);
+    let place = PlaceId::office();
+    let wanted = appointment::publish(
+        &place,
+        day,
+        &[(t("10:00"), 1)],
+        &[],
+        day - Duration::days(2),
+    )
+    .unwrap();
+    h.store().put_slots(&[], &wanted).await.unwrap();
+
+    let siti = Resident::new(&h, "6281299990001");
+    let days = siti.text("janji temu").await;
+    assert!(
+        days.contains("Pilih hari") || days.contains("Jadwal kedatangan"),
+        "{days}"
+    );
+    let times = siti.choose(&format!("apd:KTPA-2345:{day}")).await;
+    assert!(times.contains("10:00"), "{times}");
+    let confirmed = siti.choose(&format!("apt:KTPA-2345:{day}:10:00")).await;
+    let booking = h
+        .store()
+        .booking(&TicketId::parse("KTPA-2345").unwrap())
+        .await
+        .unwrap()
+        .expect("booked")
+        .booking;
+    assert!(confirmed.contains(booking.code.as_str()), "{confirmed}");
+    assert!(confirmed.contains("Bapak/Ibu"));
+    assert_eq!(h.store().slots(&place, day).await.unwrap()[0].booked, 1);
+
+    let officer = h.token("officer-1", "petugas", "*").await;
+    let list: Value = h
+        .http
+        .get(h.url(&format!("/appointments?date={day}&place=office")))
+        .bearer_auth(officer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["appointments"][0]["code"], booking.code.as_str());
+    assert_eq!(list["appointments"][0]["applicant"], "S*** A*****");
+
+    let cancelled = siti.text("batal janji").await;
+    assert!(cancelled.contains("sudah dibatalkan"), "{cancelled}");
+    assert_eq!(h.store().slots(&place, day).await.unwrap()[0].booked, 0);
+}

@@ -499,6 +499,19 @@ pub fn is_no_show(booking: &Booking, now: OffsetDateTime) -> bool {
     booking.attendance == Attendance::Booked && booking.date < jakarta_date(now)
 }
 
+/// An applicant's name as the day's list shows it: each word's first letter, the rest starred
+/// (`Siti Aminah` → `S*** A*****`), enough to call someone forward, never the whole name.
+pub fn mask_name(name: &str) -> String {
+    name.split_whitespace()
+        .map(|word| {
+            let mut chars = word.chars();
+            let first = chars.next().map(String::from).unwrap_or_default();
+            first + &"*".repeat(chars.count())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Per day and place: booked (every booking made, arrived or not), arrived, no-show.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DayCounts {
@@ -702,6 +715,13 @@ mod tests {
                 booked: 4
             }
         );
+    }
+
+    #[test]
+    fn names_are_masked() {
+        assert_eq!(mask_name("Siti Aminah"), "S*** A*****");
+        assert_eq!(mask_name("  Budi  "), "B***");
+        assert_eq!(mask_name(""), "");
     }
 
     #[test]

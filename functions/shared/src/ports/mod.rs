@@ -177,6 +177,18 @@ pub enum Change {
         resident: ResidentId,
         consent: domain::conversation::PrivacyConsent,
     },
+    /// An appointment booked or changed (`AppointmentRepository::book`'s items): fails the
+    /// commit (`Conflict`) when the slot is full or the booking changed since it was read.
+    Book {
+        record: appointments::BookingRecord,
+        previous: Option<domain::appointment::Booking>,
+    },
+    /// An appointment cancelled: `record` (cancelled) replaces `previous`, whose slot gets its
+    /// place back.
+    CancelBooking {
+        record: appointments::BookingRecord,
+        previous: domain::appointment::Booking,
+    },
 }
 
 /// The open-request guard as stored.

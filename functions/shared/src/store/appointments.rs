@@ -204,6 +204,42 @@ impl DynamoStore {
             .build())
     }
 
+    /// The items of a booking (or a change): the slot's count up under `booked < capacity`, the
+    /// previous slot's down when it was still booked, the booking over the one read, its code.
+    pub(crate) fn booking_items(
+        &self,
+        record: &BookingRecord,
+        previous: Option<&Booking>,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let mut items = vec![self.slot_count(&record.booking, true)?];
+        if let Some(previous) = previous.filter(|p| p.attendance == Attendance::Booked) {
+            if previous.place == record.booking.place
+                && previous.date == record.booking.date
+                && previous.start == record.booking.start
+            {
+                // `BookingPlan::Same`: there is nothing to write (and one transaction may not
+                // touch the slot twice).
+                return Err(StoreError::Invalid("a change to the same slot".into()));
+            }
+            items.push(self.slot_count(previous, false)?);
+        }
+        items.push(self.booking_put(record, previous)?);
+        items.push(self.code_put(&record.booking)?);
+        Ok(items)
+    }
+
+    /// The items of a cancellation: the slot's count down, the cancelled booking over `read`.
+    pub(crate) fn cancel_items(
+        &self,
+        record: &BookingRecord,
+        read: &Booking,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        Ok(vec![
+            self.slot_count(read, false)?,
+            self.booking_put(record, Some(read))?,
+        ])
+    }
+
     async fn query_all(
         &self,
         query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
@@ -305,20 +341,7 @@ impl AppointmentRepository for DynamoStore {
         record: &BookingRecord,
         previous: Option<&Booking>,
     ) -> Result<(), StoreError> {
-        let mut items = vec![self.slot_count(&record.booking, true)?];
-        if let Some(previous) = previous.filter(|p| p.attendance == Attendance::Booked) {
-            if previous.place == record.booking.place
-                && previous.date == record.booking.date
-                && previous.start == record.booking.start
-            {
-                // `BookingPlan::Same`: there is nothing to write (and one transaction may not
-                // touch the slot twice).
-                return Err(StoreError::Invalid("a change to the same slot".into()));
-            }
-            items.push(self.slot_count(previous, false)?);
-        }
-        items.push(self.booking_put(record, previous)?);
-        items.push(self.code_put(&record.booking)?);
+        let items = self.booking_items(record, previous)?;
         self.transact(items).await
     }
 
@@ -334,10 +357,7 @@ impl AppointmentRepository for DynamoStore {
             booking: cancelled.clone(),
             ..read
         };
-        let items = vec![
-            self.slot_count(booking, false)?,
-            self.booking_put(&record, Some(booking))?,
-        ];
+        let items = self.cancel_items(&record, booking)?;
         self.transact(items).await
     }
 
