@@ -445,3 +445,102 @@ async fn a_resident_books_by_whatsapp_and_the_officers_see_it() {
     assert!(cancelled.contains("sudah dibatalkan"), "{cancelled}");
     assert_eq!(h.store().slots(&place, day).await.unwrap()[0].booked, 0);
 }
+
+/// Texts the fake Graph API sent `phone` since `before`, waiting up to 10 s for one containing
+/// `needle` (the daily run follows the clock's move on its own task).
+async fn sent_containing(h: &Harness, phone: &str, before: usize, needle: &str) -> String {
+    for _ in 0..100 {
+        let found = h.stack.whatsapp.outbox()[before..]
+            .iter()
+            .filter(|m| m.to.as_deref() == Some(phone))
+            .map(|m| integration_tests::reply_text(&m.body))
+            .find(|t| t.contains(needle));
+        if let Some(text) = found {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("nothing containing {needle:?} sent to the resident");
+}
+
+/// The daily run on the moving clock: the day before at 10:00 WIB the resident is reminded (by
+/// template: their window closed), once; the day after an appointment without an arrival it is a
+/// no-show, the resident is told how to book again, and the slot's count stays.
+#[tokio::test]
+async fn reminded_the_day_before_and_a_no_show_after_the_day() {
+    use integration_tests::{Resident, seed_submitted};
+    use shared::ports::RequestRepository;
+    use time::macros::{offset, time};
+    let h = Harness::start().await;
+    let submitted = seed_submitted(
+        &h,
+        "KTPB-2345",
+        ServiceCode::Kia,
+        "6281299990002",
+        "Budi Santoso",
+        "1708011508900001",
+    )
+    .await;
+    let mut approved = submitted.clone();
+    approved.status = RequestStatus::Approved;
+    approved.version += 1;
+    h.store()
+        .update_request(&approved, submitted.version, &[])
+        .await
+        .unwrap();
+    let today = domain::jakarta_date(h.now());
+    let day = today + Duration::days(3);
+    let place = PlaceId::office();
+    let wanted = appointment::publish(&place, day, &[(t("09:00"), 2)], &[], today).unwrap();
+    h.store().put_slots(&[], &wanted).await.unwrap();
+    let budi = Resident::new(&h, "6281299990002");
+    budi.text("janji temu").await;
+    budi.choose(&format!("apd:KTPB-2345:{day}")).await;
+    budi.choose(&format!("apt:KTPB-2345:{day}:09:00")).await;
+    let ticket = TicketId::parse("KTPB-2345").unwrap();
+    let code = h
+        .store()
+        .booking(&ticket)
+        .await
+        .unwrap()
+        .unwrap()
+        .booking
+        .code;
+
+    let h = &h;
+    let move_to = |date: time::Date, at: time::Time| {
+        let target = date.with_time(at).assume_offset(offset!(+7));
+        let by = target - h.now();
+        async move { h.advance_clock(by).await }
+    };
+    let before = h.stack.whatsapp.outbox().len();
+    move_to(day - Duration::days(1), time!(10:30)).await;
+    let reminder = sent_containing(h, "6281299990002", before, code.as_str()).await;
+    assert!(reminder.contains("Pengingat"), "{reminder}");
+    assert!(
+        h.store()
+            .booking(&ticket)
+            .await
+            .unwrap()
+            .unwrap()
+            .booking
+            .reminded
+    );
+    // Run again the same day: nothing more.
+    let report = documents::invoke(
+        &h.stack.gateway.functions.documents,
+        serde_json::json!({"task": "appointment_reminders"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report["reminded"], 0, "{report}");
+
+    let before = h.stack.whatsapp.outbox().len();
+    move_to(day + Duration::days(1), time!(10:30)).await;
+    let told = sent_containing(h, "6281299990002", before, "janji temu").await;
+    assert!(told.contains("belum datang"), "{told}");
+    let record = h.store().booking(&ticket).await.unwrap().unwrap();
+    assert_eq!(record.booking.attendance, Attendance::NoShow);
+    // A no-show frees nothing retroactively.
+    assert_eq!(h.store().slots(&place, day).await.unwrap()[0].booked, 1);
+}

@@ -175,6 +175,30 @@ pub fn nothing_to_cancel() -> Reply {
     )
 }
 
+/// The day before: the appointment, where, and the code.
+pub fn reminder(booking: &Booking, place: Place<'_>) -> Reply {
+    Reply::text(format!(
+        "Pengingat: besok, {}, pukul {} WIB, Bapak/Ibu memiliki janji temu untuk {} (tiket *{}*) di {}, {}. Tunjukkan kode *{}* kepada petugas saat tiba. Bila berhalangan, ketik *ubah jadwal* atau *batal janji*.",
+        day_name(booking.date),
+        booking.start,
+        purpose(booking.visit),
+        booking.ticket.as_str(),
+        place.name,
+        place.address,
+        booking.code.as_str()
+    ))
+}
+
+/// After a day passed without the resident: how to book again.
+pub fn no_show(booking: &Booking) -> Reply {
+    Reply::text(format!(
+        "Kami mencatat Bapak/Ibu belum datang pada janji temu {} pukul {} WIB (tiket *{}*). Tidak apa-apa: Bapak/Ibu dapat membuat jadwal baru kapan saja dengan mengetik *janji temu*.",
+        day_name(booking.date),
+        booking.start,
+        booking.ticket.as_str()
+    ))
+}
+
 #[cfg(test)]
 pub(crate) fn every_text() -> Vec<String> {
     use crate::appointment::{AppointmentCode, Attendance, PlaceId, SlotTime};
@@ -221,6 +245,8 @@ pub(crate) fn every_text() -> Vec<String> {
             reminded: false,
         };
         texts.push(confirmed(&booking, place).body().to_owned());
+        texts.push(reminder(&booking, place).body().to_owned());
+        texts.push(no_show(&booking).body().to_owned());
     }
     texts
 }
