@@ -358,6 +358,19 @@ async fn officers_publish_slots_read_the_day_and_mark_arrivals() {
     assert_eq!(first["attendance"], "ARRIVED");
     let (status, again) = arrive(code.clone()).await;
     assert_eq!((status, &again), (200, &first));
+    // Counted in the statistics of the day.
+    let (status, stats) = send(
+        reqwest::Method::GET,
+        format!("/stats?from={day}&to={day}"),
+        boss.clone(),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(
+        stats["appointments"],
+        json!([{"date": day.to_string(), "place": "office", "booked": 1, "arrived": 1, "no_show": 0}])
+    );
     // Audited on the ticket.
     let events = h
         .items_with_pk_prefix(&format!("REQ#{}", ticket(5).as_str()))
@@ -543,4 +556,16 @@ async fn reminded_the_day_before_and_a_no_show_after_the_day() {
     assert_eq!(record.booking.attendance, Attendance::NoShow);
     // A no-show frees nothing retroactively.
     assert_eq!(h.store().slots(&place, day).await.unwrap()[0].booked, 1);
+    let boss = h.token("boss", "supervisor", "*").await;
+    let stats: serde_json::Value = h
+        .http
+        .get(h.url(&format!("/stats?from={day}&to={day}")))
+        .bearer_auth(boss)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["appointments"][0]["no_show"], 1, "{stats}");
 }

@@ -851,6 +851,15 @@ export interface operations {
                                 };
                             };
                         };
+                        /** @description Appointments per day and place with at least one booking, over the last 31 days of the range: bookings made (cancelled ones left out), arrivals and no-shows (a no-show frees nothing, so booked = arrived + no-show + still ahead). */
+                        appointments: {
+                            /** Format: date */
+                            date: string;
+                            place: components["schemas"]["AppointmentPlace"];
+                            booked: number;
+                            arrived: number;
+                            no_show: number;
+                        }[];
                     };
                 };
             };
