@@ -908,6 +908,10 @@ fn check_state(world: &World, conversation: &Conversation) {
         Step::PrivacyNotice { .. } => {
             assert!(conversation.privacy_consent.is_none(), "asked again after agreeing");
         }
+        // No appointment slot is published in this world: no day or time is ever offered.
+        Step::AppointmentDay { .. } | Step::AppointmentTime { .. } => {
+            panic!("an appointment step without a published slot")
+        }
     }
 }
 
