@@ -108,6 +108,13 @@ impl<'a> Turn<'a> {
     }
 
     pub(super) fn on_appointment_words(&mut self, ask: Ask) -> Result<(), Need> {
+        // Messages held for a ticket choice are not dropped unsaid (as from the main menu).
+        if let Step::ChoosingTicket { held } = &self.conversation.step
+            && !held.is_empty()
+        {
+            let count = held.len();
+            self.say(crate::messages::held_not_delivered(count));
+        }
         let Some(request) = self.visit_request()? else {
             self.go(Step::MainMenu);
             self.say(msg::nothing_to_book());

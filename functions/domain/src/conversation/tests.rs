@@ -1298,3 +1298,24 @@ fn an_approved_card_is_booked_changed_and_cancelled_in_the_conversation() {
     let again = world.text(&siti(), "batal janji");
     assert!(bodies(&again).contains("tidak memiliki janji temu"));
 }
+
+#[test]
+fn messages_held_for_a_ticket_choice_are_not_dropped_unsaid_by_janji_temu() {
+    let mut world = World::new();
+    world.text(&siti(), "halo");
+    let mut held = world.conversations[&siti()].clone();
+    held.step = Step::ChoosingTicket {
+        held: vec![Held::Text {
+            wamid: "wamid.H1".into(),
+            body: "apakah sudah selesai?".into(),
+        }],
+    };
+    world.conversations.insert(siti(), held);
+    let replies = world.text(&siti(), "janji temu");
+    assert!(
+        bodies(&replies).contains("1 pesan terakhir"),
+        "{}",
+        bodies(&replies)
+    );
+    assert_eq!(world.conversations[&siti()].step, Step::MainMenu);
+}
