@@ -536,6 +536,8 @@ impl World {
             availability: &self.availability,
             documents: &documents,
             outbound: &BTreeMap::new(),
+            slots: &[],
+            bookings: &[],
         }
         .load(need, resident, facts);
     }
@@ -671,6 +673,10 @@ impl World {
                         .expect("thread of an existing request");
                     assert_ne!(service(code).kind, ServiceKind::Registration);
                 }
+                // No appointment slot is published in this world: nothing can be booked.
+                Write::Book { .. } | Write::CancelBooking { .. } => {
+                    panic!("a booking without a published slot: {write:?}")
+                }
                 Write::PrivacyConsent(c) => {
                     assert_eq!(c.at, self.now);
                     assert!(
@@ -800,7 +806,11 @@ impl World {
                 Write::Document(d) => {
                     self.documents.insert(d.document_id.clone(), d);
                 }
-                Write::ThreadMessage(_) | Write::Event(_) | Write::PrivacyConsent(_) => {}
+                Write::ThreadMessage(_)
+                | Write::Event(_)
+                | Write::PrivacyConsent(_)
+                | Write::Book { .. }
+                | Write::CancelBooking { .. } => {}
             }
         }
         self.conversations
@@ -897,6 +907,10 @@ fn check_state(world: &World, conversation: &Conversation) {
         }
         Step::PrivacyNotice { .. } => {
             assert!(conversation.privacy_consent.is_none(), "asked again after agreeing");
+        }
+        // No appointment slot is published in this world: no day or time is ever offered.
+        Step::AppointmentDay { .. } | Step::AppointmentTime { .. } => {
+            panic!("an appointment step without a published slot")
         }
     }
 }

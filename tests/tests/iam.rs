@@ -271,8 +271,9 @@ async fn the_webhook_cannot_write_outside_its_key_prefixes() {
         "WAMID#w1",
         "OPEN#g",
         "OUT#m",
+        "APPT#office#2026-12-10",
     ] {
         put(pk).await.unwrap_or_else(|e| panic!("{pk}: {e:?}"));
     }
-    assert_eq!(h.items().await.len(), 5);
+    assert_eq!(h.items().await.len(), 6);
 }

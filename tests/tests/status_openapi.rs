@@ -199,6 +199,7 @@ async fn real_responses_match_the_documented_schemas() {
     let boss = h.token("boss", "supervisor", "*").await;
     let petugas = h.token("officer-1", "petugas", "*").await;
     let op = |m: &'static str, t: &'static str, p: &str| (m, t, p.to_owned());
+    let day = (domain::jakarta_date(h.now()) + time::Duration::days(3)).to_string();
 
     let cases: Vec<Case> = vec![
         (
@@ -267,6 +268,12 @@ async fn real_responses_match_the_documented_schemas() {
             op("GET", "/stats/survey", "/stats/survey"),
             None,
             200,
+        ),
+        (
+            &boss,
+            op("GET", "/stats/survey", "/stats/survey?from=x"),
+            None,
+            422,
         ),
         (&petugas, op("GET", "/office", "/office"), None, 200),
         (
@@ -406,6 +413,61 @@ async fn real_responses_match_the_documented_schemas() {
             ),
             None,
             200,
+        ),
+        // Appointments (issue #19 §3): the day's slots, the day's list, an arrival.
+        (
+            &boss,
+            op("PUT", "/appointment-slots", "/appointment-slots"),
+            Some(
+                json!({"date": day, "place": "office", "slots": [{"start": "08:00", "capacity": 5}]}),
+            ),
+            200,
+        ),
+        (
+            &boss,
+            op("PUT", "/appointment-slots", "/appointment-slots"),
+            Some(json!({"date": "2000-01-01", "place": "office", "slots": []})),
+            422,
+        ),
+        (
+            &petugas,
+            op(
+                "GET",
+                "/appointment-slots",
+                &format!("/appointment-slots?date={day}&place=office"),
+            ),
+            None,
+            200,
+        ),
+        (
+            &petugas,
+            op(
+                "GET",
+                "/appointment-slots",
+                "/appointment-slots?place=office",
+            ),
+            None,
+            422,
+        ),
+        (
+            &petugas,
+            op(
+                "GET",
+                "/appointments",
+                &format!("/appointments?date={day}&place=office"),
+            ),
+            None,
+            200,
+        ),
+        (
+            &petugas,
+            op(
+                "POST",
+                "/appointments/{code}/arrived",
+                "/appointments/ABCDEF/arrived",
+            ),
+            None,
+            404,
         ),
         // Again, with nothing left: the other shape of the response (no object deletion).
         (

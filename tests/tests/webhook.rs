@@ -344,6 +344,7 @@ async fn a_sent_reply_is_recorded_through_a_short_store_outage_and_never_sent_ag
         }),
         requests: deployed.requests.clone(),
         services: deployed.services.clone(),
+        appointments: deployed.appointments.clone(),
         messenger: deployed.messenger.clone(),
         clock: deployed.clock.clone(),
         reply_lease: deployed.reply_lease,

@@ -273,10 +273,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/appointment-slots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The published appointment slots of a day at a place, with how many each holds (issue #19 §3). Any officer with a kecamatan or regency-wide; no personal data. */
+        get: operations["getAppointmentSlots"];
+        /** @description Regency-wide supervisors only. Publishes a day's slots at a place, replacing the day's slots there: a day from today up to 90 days ahead, times distinct, each capacity 1 to 200, at most 24 slots. A slot holding bookings may neither be dropped nor given less room than it booked (409). */
+        put: operations["setAppointmentSlots"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The day's appointments at a place, in time order, cancelled ones left out: the code the resident shows, the ticket, the service, the applicant's name masked, and whether they arrived. Any officer with a kecamatan or regency-wide; each read is audit-logged. */
+        get: operations["listAppointments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/appointments/{code}/arrived": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Marks the resident holding this code arrived, on the appointment's day only (409 on another day, or once it was marked a no-show). Marking it again answers the first mark unchanged. Audited on the ticket (`appointment_arrived`). */
+        post: operations["markAppointmentArrived"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description `office`, or a service point by the first kecamatan code it serves (`GET /office`); another value is answered 422 */
+        AppointmentPlace: string;
+        /**
+         * @description local time (WIB)
+         * @example 08:30
+         */
+        SlotTime: string;
+        AppointmentSlots: {
+            /** Format: date */
+            date: string;
+            place: components["schemas"]["AppointmentPlace"];
+            slots: {
+                start: components["schemas"]["SlotTime"];
+                capacity: number;
+                booked: number;
+            }[];
+        };
+        Appointment: {
+            code: string;
+            ticket: string;
+            service: components["schemas"]["ServiceCode"];
+            /** Format: date */
+            date: string;
+            start: components["schemas"]["SlotTime"];
+            place: components["schemas"]["AppointmentPlace"];
+            /** @description the applicant's name, masked */
+            applicant: string;
+            /** @enum {string} */
+            attendance: "BOOKED" | "ARRIVED" | "NO_SHOW";
+            /** Format: date-time */
+            arrived_at?: string;
+        };
         /** @description A complaint's three deadlines (SP4N-LAPOR!) as they stand today in Jakarta; absent for other services. `due_soon`: due today or on the next working day; `missed`: not reached and past; closing a complaint reaches all three. */
         ComplaintDeadlines: {
             flag: components["schemas"]["DeadlineState"];
@@ -549,6 +633,8 @@ export interface components {
         ticket: string;
         /** @description the resident key: `wa:<phone digits>` or `user:<user id>` */
         resident: string;
+        appointmentDate: string;
+        appointmentPlace: components["schemas"]["AppointmentPlace"];
     };
     requestBodies: never;
     headers: never;
@@ -825,6 +911,15 @@ export interface operations {
                                 };
                             };
                         };
+                        /** @description Appointments per day and place with at least one booking, over the last 31 days of the range: bookings made (cancelled ones left out), arrivals and no-shows (a no-show frees nothing, so booked = arrived + no-show + still ahead). */
+                        appointments: {
+                            /** Format: date */
+                            date: string;
+                            place: components["schemas"]["AppointmentPlace"];
+                            booked: number;
+                            arrived: number;
+                            no_show: number;
+                        }[];
                     };
                 };
             };
@@ -1196,6 +1291,138 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getAppointmentSlots: {
+        parameters: {
+            query: {
+                date: components["parameters"]["appointmentDate"];
+                place: components["parameters"]["appointmentPlace"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the day's slots */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentSlots"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setAppointmentSlots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @example 2026-12-10
+                     */
+                    date: string;
+                    place: components["schemas"]["AppointmentPlace"];
+                    slots: {
+                        start: components["schemas"]["SlotTime"];
+                        capacity: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppointmentSlots"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAppointments: {
+        parameters: {
+            query: {
+                date: components["parameters"]["appointmentDate"];
+                place: components["parameters"]["appointmentPlace"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the day's list */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        date: string;
+                        place: components["schemas"]["AppointmentPlace"];
+                        appointments: components["schemas"]["Appointment"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Problem"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Problem"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    markAppointmentArrived: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description as typed: case and spaces do not matter */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description marked (now or before) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
             413: components["responses"]["TooLarge"];
             503: components["responses"]["Unavailable"];
         };

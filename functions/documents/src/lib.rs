@@ -8,6 +8,7 @@
 //!
 //! [`invoke`] tells the three event shapes apart; `main` only wires.
 
+pub mod appointments;
 pub mod archive;
 pub mod digest;
 pub mod erasure;
@@ -89,6 +90,8 @@ pub struct Documents {
     /// Open complaints for the supervisors' daily digest (the status queues, GSI1).
     pub officer: Arc<dyn OfficerRepository>,
     pub digest_ledger: Arc<dyn DigestLedger>,
+    /// Bookings to remind and to mark no-shows (issue #19 §3).
+    pub appointments: Arc<dyn shared::ports::appointments::AppointmentRepository>,
     /// `None` without `COMPLAINT_DIGEST_TOPIC_ARN`: the digest is computed and logged, not sent.
     pub supervisor_mail: Option<Arc<dyn SupervisorMail>>,
     /// National holidays and cuti bersama plus `HOLIDAYS`: how many working days late.
@@ -146,6 +149,7 @@ impl Documents {
             erasures: store.clone(),
             officer: store.clone(),
             digest_ledger: store.clone(),
+            appointments: store.clone(),
             supervisor_mail,
             holidays: shared::config::holidays(env)?,
             notifications: store,
@@ -193,6 +197,7 @@ impl Documents {
             fetch_lease: self.fetch_lease,
             officer: self.officer.clone(),
             digest_ledger: self.digest_ledger.clone(),
+            appointments: self.appointments.clone(),
             supervisor_mail: self.supervisor_mail.clone(),
             holidays: self.holidays.clone(),
         }
@@ -212,6 +217,8 @@ pub enum Event {
     /// The daily schedule of the supervisors' complaint digest (`{"task": "complaint_digest"}`,
     /// the schedule's fixed input in template.yaml).
     ComplaintDigest,
+    /// The daily appointment run: reminders and no-shows (`{"task": "appointment_reminders"}`).
+    Appointments,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -232,6 +239,9 @@ impl Event {
         let malformed = |kind| move |source| EventError::Malformed { kind, source };
         if value.get("task").and_then(Value::as_str) == Some(digest::TASK) {
             return Ok(Event::ComplaintDigest);
+        }
+        if value.get("task").and_then(Value::as_str) == Some(appointments::TASK) {
+            return Ok(Event::Appointments);
         }
         if value.get("source").and_then(Value::as_str) == Some("aws.events") {
             return Ok(Event::Schedule);
@@ -279,6 +289,7 @@ pub async fn invoke(app: &Documents, payload: Value) -> Result<Value, lambda_htt
         )?),
         Event::Schedule => Ok(serde_json::to_value(sweep::sweep(app).await?)?),
         Event::ComplaintDigest => Ok(serde_json::to_value(digest::run(app).await?)?),
+        Event::Appointments => Ok(serde_json::to_value(appointments::run(app).await?)?),
     }
 }
 

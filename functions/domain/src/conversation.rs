@@ -137,6 +137,16 @@ pub enum Step {
         ticket: TicketId,
         scores: Vec<Option<u8>>,
     },
+    /// Shown the days with room for `ticket`'s appointment.
+    AppointmentDay {
+        ticket: TicketId,
+    },
+    /// Shown the times with room on `date`.
+    AppointmentTime {
+        ticket: TicketId,
+        #[serde(with = "crate::request::iso_date")]
+        date: Date,
+    },
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -228,6 +238,14 @@ pub enum Need {
     Documents(TicketId),
     /// The ticket one of our outbound messages was about (a quoted reply).
     QuotedTicket(String),
+    /// The appointment slots at a place on each day from `from` to `to` (inclusive).
+    Slots {
+        place: crate::appointment::PlaceId,
+        from: Date,
+        to: Date,
+    },
+    /// The booking a request holds, if any (current or past).
+    Booking(TicketId),
 }
 
 /// What the open-request guard of one NIK and service says.
@@ -249,6 +267,9 @@ pub struct Facts {
     pub documents: BTreeMap<TicketId, Vec<Document>>,
     /// Outbound message id → the ticket it was about (`None`: not one of ours, or not a ticket's).
     pub quoted: BTreeMap<String, Option<TicketId>>,
+    /// Appointment slots by place and day (an empty list: none published).
+    pub slots: BTreeMap<(crate::appointment::PlaceId, Date), Vec<crate::appointment::Slot>>,
+    pub bookings: BTreeMap<TicketId, Option<crate::appointment::Booking>>,
 }
 
 impl Facts {
@@ -290,6 +311,9 @@ pub struct InMemoryStore<'a> {
     pub documents: &'a [Document],
     /// Our outbound messages that name a ticket, by WhatsApp message id.
     pub outbound: &'a BTreeMap<String, TicketId>,
+    /// Published appointment slots and requests' bookings.
+    pub slots: &'a [crate::appointment::Slot],
+    pub bookings: &'a [crate::appointment::Booking],
 }
 
 impl InMemoryStore<'_> {
@@ -340,6 +364,23 @@ impl InMemoryStore<'_> {
                 let ticket = self.outbound.get(&id).copied();
                 facts.quoted.insert(id, ticket);
             }
+            Need::Slots { place, from, to } => {
+                let mut day = from;
+                while day <= to {
+                    let slots = self
+                        .slots
+                        .iter()
+                        .filter(|s| s.place == place && s.date == day)
+                        .cloned()
+                        .collect();
+                    facts.slots.insert((place.clone(), day), slots);
+                    day += Duration::days(1);
+                }
+            }
+            Need::Booking(ticket) => {
+                let booking = self.bookings.iter().find(|b| b.ticket == ticket).cloned();
+                facts.bookings.insert(ticket, booking);
+            }
         }
     }
 }
@@ -366,6 +407,19 @@ pub enum Write {
     Event(RequestEvent),
     /// The resident agreed to the privacy notice: kept as evidence beside the conversation.
     PrivacyConsent(PrivacyConsent),
+    /// Take a place in `booking`'s slot; the request's booking must still be `previous` (whose
+    /// slot, if it is still booked, gets its place back). Fails the commit when the slot is full.
+    Book {
+        booking: crate::appointment::Booking,
+        previous: Option<crate::appointment::Booking>,
+        applicant_masked: String,
+    },
+    /// Cancel `previous` (giving its slot its place back): `cancelled` replaces it.
+    CancelBooking {
+        previous: crate::appointment::Booking,
+        cancelled: crate::appointment::Booking,
+        applicant_masked: String,
+    },
 }
 
 /// A message in a request's thread (complaints, consultations, officers' answers).
@@ -648,6 +702,13 @@ impl<'a> Turn<'a> {
 
     fn dispatch(&mut self) -> Result<(), Need> {
         let inbound = self.input.inbound;
+        // Before the commands: "batal janji" is not `batal`.
+        if let Inbound::Text { body } = inbound
+            && !self.is_free_text_step()
+            && let Some(ask) = appointments::typed(body)
+        {
+            return self.on_appointment_words(ask);
+        }
         if let Inbound::Text { body } = inbound
             && let Some((cmd, rest)) = command(body, self.is_free_text_step())
             && self.global_command(cmd, &rest)?
@@ -707,6 +768,8 @@ impl<'a> Turn<'a> {
             Step::ThreadText { service } => self.on_thread_text(service),
             Step::Survey { ticket, scores } => self.on_survey_text(ticket, scores),
             Step::SurveyComment { ticket, scores } => self.on_survey_comment(ticket, scores),
+            Step::AppointmentDay { ticket } => self.on_day_text(ticket),
+            Step::AppointmentTime { ticket, date } => self.on_time_text(ticket, date),
         }
     }
 
@@ -714,6 +777,7 @@ impl<'a> Turn<'a> {
     fn on_choice(&mut self, id: &str) -> Result<bool, Need> {
         if id == msg::MENU_ID {
             self.main_menu();
+        } else if self.on_appointment_choice(id)? {
         } else if id == CANCEL_ID {
             self.ask_cancel()?;
         } else if let Some(ticket) = ticket_after(id, CANCEL_PREFIX) {
@@ -2112,5 +2176,6 @@ fn parse_date(text: &str, today: Date) -> Option<Date> {
     crate::dates::parse(text, today)
 }
 
+mod appointments;
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 //! This crate performs no I/O, reads no clock and owns no randomness source: callers pass
 //! `today`, timestamps and random bits in, so every rule here is deterministic and testable.
 
+pub mod appointment;
 pub mod calendar;
 pub mod catalog;
 pub mod complaint;

@@ -231,6 +231,8 @@ fn send(world: &World, state: Option<&Conversation>, body: &str) -> Outcome {
         availability: &world.availability,
         documents: &[],
         outbound: &BTreeMap::new(),
+        slots: &[],
+        bookings: &[],
     };
     let mut facts = Facts::default();
     for _ in 0..12 {
@@ -421,6 +423,8 @@ fn the_buttons_of_an_answer_work() {
             availability: &empty.availability,
             documents: &[],
             outbound: &BTreeMap::new(),
+            slots: &[],
+            bookings: &[],
         };
         let mut facts = Facts::default();
         loop {

@@ -32,6 +32,10 @@ pub enum ApiError {
         current_version: u64,
         allowed_actions: Vec<ActionKind>,
     },
+    /// What the client asks contradicts what is stored (a slot's bookings, an appointment's
+    /// day): re-reading shows why.
+    #[error("{0}")]
+    Occupied(String),
     #[error("store: {0}")]
     Store(#[from] StoreError),
     #[error("blob storage: {0}")]
@@ -73,7 +77,9 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Malformed { .. } => StatusCode::BAD_REQUEST,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::StaleVersion { .. } | ApiError::NotAllowed { .. } => StatusCode::CONFLICT,
+            ApiError::StaleVersion { .. } | ApiError::NotAllowed { .. } | ApiError::Occupied(_) => {
+                StatusCode::CONFLICT
+            }
             // A conflict that survived our own re-read, or a store refusing our data: neither is
             // the client's doing, and both may pass.
             ApiError::Store(_) | ApiError::Blob(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -185,6 +191,7 @@ mod tests {
             409
         );
         assert_eq!(ApiError::from(StoreError::Conflict).status(), 503);
+        assert_eq!(ApiError::Occupied("booked".into()).status(), 409);
     }
 
     #[test]

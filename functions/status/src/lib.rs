@@ -8,6 +8,7 @@
 //! `error` (the one mapping to HTTP).
 
 pub mod actions;
+pub mod appointments;
 pub mod context;
 pub mod cursor;
 pub mod detail;
@@ -25,6 +26,7 @@ pub mod stats;
 use lambda_http::{Body, Request, Response};
 use shared::clock::{Clock, SystemClock};
 use shared::config::{ConfigError, Env, WhatsAppConfig};
+use shared::ports::appointments::AppointmentRepository;
 use shared::ports::failed::FailedMessageRepository;
 use shared::ports::officer::{
     ErasureRepository, OfficerRepository, ServiceConfigRepository, TemplateMessenger,
@@ -43,6 +45,7 @@ pub struct Status {
     pub conversations: Arc<dyn ConversationRepository>,
     pub erasure: Arc<dyn ErasureRepository>,
     pub failed: Arc<dyn FailedMessageRepository>,
+    pub appointments: Arc<dyn AppointmentRepository>,
     pub messenger: Arc<dyn Messenger>,
     pub templates: Arc<dyn TemplateMessenger>,
     pub template_names: Templates,
@@ -67,7 +70,8 @@ impl Status {
             services: store.clone(),
             conversations: store.clone(),
             erasure: store.clone(),
-            failed: store,
+            failed: store.clone(),
+            appointments: store,
             messenger: graph.clone(),
             templates: graph,
             template_names: Templates::from_env(env),

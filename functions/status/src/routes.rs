@@ -3,7 +3,10 @@
 
 use crate::context::Caller;
 use crate::error::ApiError;
-use crate::{Status, actions, detail, failed, messages, office, queue, residents, services, stats};
+use crate::{
+    Status, actions, appointments, detail, failed, messages, office, queue, residents, services,
+    stats,
+};
 use domain::TicketId;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -73,6 +76,12 @@ async fn route(app: &Status, request: &Request) -> Result<Response<Body>, ApiErr
         "GET /failed-messages" => failed::list(app, &caller, request).await,
         "POST /failed-messages/{id}/handled" => {
             failed::mark_handled(app, &caller, path_param(request, "id")).await
+        }
+        "GET /appointment-slots" => appointments::get_slots(app, &caller, request).await,
+        "PUT /appointment-slots" => appointments::put_slots(app, &caller, request.body()).await,
+        "GET /appointments" => appointments::list(app, &caller, request).await,
+        "POST /appointments/{code}/arrived" => {
+            appointments::arrived(app, &caller, path_param(request, "code")).await
         }
         _ => Err(ApiError::NotFound("no such route")),
     }

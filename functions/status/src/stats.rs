@@ -36,6 +36,58 @@ pub struct Stats {
     pub complaints: ComplaintStats,
     /// The satisfaction survey (SKM) of the requests in the range.
     pub survey: SurveyStats,
+    /// Appointments per day and place with at least one booking, over the last
+    /// [`APPOINTMENT_DAYS`] days of the range (one query a day and place).
+    pub appointments: Vec<AppointmentDay>,
+}
+
+/// Appointment days counted: a month, so a year's range costs no more than a month's.
+pub const APPOINTMENT_DAYS: i64 = 31;
+
+/// One day's appointments at one place: every booking made (arrived or not, cancelled ones
+/// left out), arrivals and no-shows.
+#[derive(Debug, PartialEq, Serialize)]
+pub struct AppointmentDay {
+    pub date: String,
+    pub place: String,
+    pub booked: u32,
+    pub arrived: u32,
+    pub no_show: u32,
+}
+
+/// The appointment counts of the days `from..=to` (the last [`APPOINTMENT_DAYS`] of them).
+async fn appointment_days(
+    app: &Status,
+    from: Date,
+    to: Date,
+) -> Result<Vec<AppointmentDay>, ApiError> {
+    let first = from.max(to - Duration::days(APPOINTMENT_DAYS - 1));
+    let mut days = Vec::new();
+    for (place, _) in domain::appointment::places(&app.office) {
+        let mut day = first;
+        while day <= to {
+            let bookings: Vec<_> = app
+                .appointments
+                .day_bookings(&place, day)
+                .await?
+                .into_iter()
+                .map(|r| r.booking)
+                .collect();
+            let counts = domain::appointment::count(&bookings);
+            if counts.booked > 0 {
+                days.push(AppointmentDay {
+                    date: day.to_string(),
+                    place: place.as_str().to_owned(),
+                    booked: counts.booked,
+                    arrived: counts.arrived,
+                    no_show: counts.no_show,
+                });
+            }
+            day += Duration::days(1);
+        }
+    }
+    days.sort_by(|a, b| (&a.date, &a.place).cmp(&(&b.date, &b.place)));
+    Ok(days)
 }
 
 /// The satisfaction survey's index (IKM) over the range, and per service.
@@ -271,6 +323,7 @@ pub fn compute(requests: &[ServiceRequest], from: Date, to: Date, today: Date) -
         completion_hours_p90: None,
         complaints: ComplaintStats::default(),
         survey: survey_stats(requests),
+        appointments: Vec::new(),
     };
     let mut hours = Vec::new();
     let mut answer_hours = Vec::new();
@@ -393,7 +446,9 @@ pub async fn get(
     request: &Request,
 ) -> Result<Response<Body>, ApiError> {
     let (from, to, today, requests) = in_range(app, caller, request).await?;
-    Ok(json(StatusCode::OK, &compute(&requests, from, to, today)))
+    let mut stats = compute(&requests, from, to, today);
+    stats.appointments = appointment_days(app, from, to).await?;
+    Ok(json(StatusCode::OK, &stats))
 }
 
 /// `GET /stats/survey`: the SKM tabulation of the range as CSV (see [`survey_csv`]).

@@ -36,6 +36,7 @@ pub struct Webhook {
     pub conversations: Arc<dyn ConversationRepository>,
     pub requests: Arc<dyn RequestRepository>,
     pub services: Arc<dyn ServiceConfigRepository>,
+    pub appointments: Arc<dyn shared::ports::appointments::AppointmentRepository>,
     pub messenger: Arc<dyn Messenger>,
     pub clock: Arc<dyn Clock>,
     pub reply_lease: Duration,
@@ -60,7 +61,8 @@ impl Webhook {
             secrets,
             conversations: store.clone(),
             requests: store.clone(),
-            services: store,
+            services: store.clone(),
+            appointments: store,
             messenger: graph,
             clock: Arc::new(SystemClock),
             reply_lease: Duration::seconds(i64::from(

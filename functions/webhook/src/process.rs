@@ -9,6 +9,7 @@ use domain::conversation::{self, Facts, Input, Need, Write};
 use domain::{OpenRequestKey, ResidentId, ServiceCode, reply::Reply};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use shared::ports::appointments::BookingRecord;
 use shared::ports::officer::{MessageAuthor, ThreadMessage};
 use shared::ports::{
     AuditEvent, Change, CommitOutcome, DeliveryStatus, DeliveryUpdate, InboundCommit, OwedReply,
@@ -211,6 +212,19 @@ async fn load(
                 .await?;
             facts.quoted.insert(id, ticket);
         }
+        // One query a day (slots are keyed by place and day): 14 for the days offered.
+        Need::Slots { place, from, to } => {
+            let mut day = from;
+            while day <= to {
+                let slots = app.appointments.slots(&place, day).await?;
+                facts.slots.insert((place.clone(), day), slots);
+                day += time::Duration::days(1);
+            }
+        }
+        Need::Booking(ticket) => {
+            let booking = app.appointments.booking(&ticket).await?;
+            facts.bookings.insert(ticket, booking.map(|r| r.booking));
+        }
     }
     Ok(())
 }
@@ -258,6 +272,30 @@ fn changes(
             Write::PrivacyConsent(consent) => Change::PrivacyConsent {
                 resident: resident.clone(),
                 consent,
+            },
+            Write::Book {
+                booking,
+                previous,
+                applicant_masked,
+            } => Change::Book {
+                record: BookingRecord {
+                    booking,
+                    resident: resident.clone(),
+                    applicant_masked,
+                },
+                previous,
+            },
+            Write::CancelBooking {
+                previous,
+                cancelled,
+                applicant_masked,
+            } => Change::CancelBooking {
+                record: BookingRecord {
+                    booking: cancelled,
+                    resident: resident.clone(),
+                    applicant_masked,
+                },
+                previous,
             },
             Write::Event(event) => Change::Audit(AuditEvent {
                 ticket: event.ticket,

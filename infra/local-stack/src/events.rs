@@ -485,9 +485,15 @@ mod schedule_tests {
             Some(std::time::Duration::from_secs(60))
         );
         let daily = daily_schedules(&template);
-        assert_eq!(daily.len(), 1, "{daily:?}");
-        assert_eq!(daily[0].1, serde_json::json!({"task": "complaint_digest"}));
-        assert_eq!((daily[0].0.hour, daily[0].0.minute), (1, 0));
+        assert_eq!(daily.len(), 2, "{daily:?}");
+        let at = |task: &str| {
+            daily
+                .iter()
+                .find(|(_, input)| input == &serde_json::json!({ "task": task }))
+                .map(|(cron, _)| (cron.hour, cron.minute))
+        };
+        assert_eq!(at("complaint_digest"), Some((1, 0)));
+        assert_eq!(at("appointment_reminders"), Some((3, 0)));
     }
 
     #[test]

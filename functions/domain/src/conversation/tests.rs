@@ -30,6 +30,9 @@ struct World {
     auto_consent: bool,
     /// The office's region (`Region::load`), Kabupaten Kepahiang unless a test picks another.
     region: Region,
+    /// Appointment slots (with their counts) and bookings, as the store keeps them.
+    slots: Vec<crate::appointment::Slot>,
+    bookings: Vec<crate::appointment::Booking>,
 }
 
 const NOW: OffsetDateTime = datetime!(2026-11-27 02:00 UTC);
@@ -52,6 +55,8 @@ impl World {
             consents: Vec::new(),
             auto_consent: true,
             region: Region::load("1708").unwrap(),
+            slots: Vec::new(),
+            bookings: Vec::new(),
         }
     }
 
@@ -146,6 +151,8 @@ impl World {
             availability: &self.availability,
             documents: &self.documents,
             outbound: &self.outbound,
+            slots: &self.slots,
+            bookings: &self.bookings,
         }
         .load(need, resident, facts);
     }
@@ -182,6 +189,49 @@ impl World {
                 Write::ThreadMessage(m) => self.thread.push(m),
                 Write::Event(e) => self.events.push(e),
                 Write::PrivacyConsent(c) => self.consents.push(c),
+                Write::Book {
+                    booking, previous, ..
+                } => {
+                    // The store's conditions: the booking read is still the one stored, the
+                    // slot has room; a change gives the old slot its place back.
+                    let stored = self
+                        .bookings
+                        .iter()
+                        .position(|b| b.ticket == booking.ticket);
+                    assert_eq!(stored.map(|i| &self.bookings[i]), previous.as_ref());
+                    let slot = self
+                        .slots
+                        .iter_mut()
+                        .find(|s| booking.is_for(s))
+                        .expect("a published slot");
+                    assert!(slot.booked < slot.capacity, "booked beyond capacity");
+                    slot.booked += 1;
+                    if let Some(old) = previous
+                        .as_ref()
+                        .filter(|p| p.attendance == crate::appointment::Attendance::Booked)
+                    {
+                        let slot = self.slots.iter_mut().find(|s| old.is_for(s)).unwrap();
+                        slot.booked -= 1;
+                    }
+                    match stored {
+                        Some(i) => self.bookings[i] = booking,
+                        None => self.bookings.push(booking),
+                    }
+                }
+                Write::CancelBooking {
+                    previous,
+                    cancelled,
+                    ..
+                } => {
+                    let i = self
+                        .bookings
+                        .iter()
+                        .position(|b| b == &previous)
+                        .expect("the booking read");
+                    let slot = self.slots.iter_mut().find(|s| previous.is_for(s)).unwrap();
+                    slot.booked -= 1;
+                    self.bookings[i] = cancelled;
+                }
             }
         }
     }
@@ -1162,4 +1212,110 @@ fn a_nik_from_no_regency_is_refused_and_one_from_elsewhere_is_flagged() {
     let mut world = World::in_region("9301");
     up_to_the_district_question(&mut world, "9101014508900001");
     assert!(!world.draft_of(&siti()).unwrap().nik_from_elsewhere);
+}
+
+/// Publishes `capacity` places at each of `times` on `day` at the office.
+fn publish(world: &mut World, day: Date, times: &[&str], capacity: u16) {
+    for t in times {
+        world.slots.push(crate::appointment::Slot {
+            place: crate::appointment::PlaceId::office(),
+            date: day,
+            start: crate::appointment::SlotTime::parse(t).unwrap(),
+            capacity,
+            booked: 0,
+        });
+    }
+}
+
+#[test]
+fn an_approved_card_is_booked_changed_and_cancelled_in_the_conversation() {
+    use crate::appointment::Attendance;
+    let mut world = World::new();
+    let ticket = complete_registration(&mut world, &siti(), ServiceCode::Kia, "1708014508900001");
+    // Not yet approved: nothing to book.
+    let early = world.text(&siti(), "janji temu");
+    assert!(
+        bodies(&early).contains("tidak memiliki permohonan"),
+        "{}",
+        bodies(&early)
+    );
+    world.requests.get_mut(&ticket).unwrap().status = RequestStatus::Approved;
+
+    // Nothing published: told so.
+    let none = world.text(&siti(), "janji temu");
+    assert!(bodies(&none).contains("sudah penuh atau belum dibuka"));
+
+    let day = jakarta_date(world.now) + Duration::days(3);
+    publish(&mut world, day, &["08:00", "09:00"], 1);
+    let days = list_rows(&world.text(&siti(), "jadwal dong"));
+    assert_eq!(days.len(), 1);
+    assert_eq!(days[0].0, format!("apd:{}:{day}", ticket.as_str()));
+    assert_eq!(days[0].2.as_deref(), Some("Sisa 2 tempat"));
+    // The day typed as its number, then the time as people type it.
+    let times = list_rows(&world.text(&siti(), "1"));
+    assert_eq!(
+        times.iter().map(|t| t.1.as_str()).collect::<Vec<_>>(),
+        ["Pukul 08:00 WIB", "Pukul 09:00 WIB"]
+    );
+    let confirmed = world.text(&siti(), "jam 9");
+    let text = bodies(&confirmed);
+    let booking = world.bookings[0].clone();
+    assert!(
+        text.contains(booking.code.as_str()) && text.contains("09:00"),
+        "{text}"
+    );
+    assert!(text.contains("Bapak/Ibu") && !text.contains("Anda"));
+    assert!(
+        text.contains("Akta kelahiran anak"),
+        "what to bring: {text}"
+    );
+    assert_eq!(world.slots[1].booked, 1);
+    // The same tap again (a second tap, a retry): no second booking.
+    world.choose(&siti(), &format!("apt:{}:{day}:09:00", ticket.as_str()));
+    assert_eq!((world.slots[0].booked, world.slots[1].booked), (0, 1));
+
+    // Another resident finds 09:00 full: only 08:00 is offered.
+    world.requests.get_mut(&ticket).unwrap().status = RequestStatus::Approved;
+    let other = complete_registration(&mut world, &budi(), ServiceCode::Kia, "1708015508900002");
+    world.requests.get_mut(&other).unwrap().status = RequestStatus::Approved;
+    world.text(&budi(), "janji temu");
+    let full = world.choose(&budi(), &format!("apt:{}:{day}:09:00", other.as_str()));
+    assert!(bodies(&full).contains("baru saja penuh"));
+    assert_eq!(list_rows(&full).len(), 1);
+
+    // Siti changes to 08:00 through the button: 09:00 gets its place back.
+    world.choose(&siti(), &format!("apc:{}", ticket.as_str()));
+    world.choose(&siti(), &format!("apd:{}:{day}", ticket.as_str()));
+    world.choose(&siti(), &format!("apt:{}:{day}:08:00", ticket.as_str()));
+    assert_eq!((world.slots[0].booked, world.slots[1].booked), (1, 0));
+    assert_ne!(world.bookings[0].code, booking.code);
+
+    // "batal janji" is not `batal`: the appointment is cancelled, the draft flow untouched.
+    let cancelled = world.text(&siti(), "batal janji");
+    assert!(bodies(&cancelled).contains("sudah dibatalkan"));
+    assert_eq!(world.bookings[0].attendance, Attendance::Cancelled);
+    assert_eq!((world.slots[0].booked, world.slots[1].booked), (0, 0));
+    let again = world.text(&siti(), "batal janji");
+    assert!(bodies(&again).contains("tidak memiliki janji temu"));
+}
+
+#[test]
+fn messages_held_for_a_ticket_choice_are_not_dropped_unsaid_by_janji_temu() {
+    let mut world = World::new();
+    world.text(&siti(), "halo");
+    let mut held = world.conversations[&siti()].clone();
+    held.step = Step::ChoosingTicket {
+        held: vec![Held::Text {
+            wamid: "wamid.H1".into(),
+            body: "apakah sudah selesai?".into(),
+        }],
+    };
+    world.conversations.insert(siti(), held);
+    let replies = world.text(&siti(), "janji temu");
+    assert!(
+        bodies(&replies).contains("1 pesan terakhir"),
+        "{}",
+        bodies(&replies)
+    );
+    assert_eq!(world.conversations[&siti()].step, Step::MainMenu);
 }

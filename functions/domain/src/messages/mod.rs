@@ -1,6 +1,7 @@
 //! The message catalog: every sentence the system says to a resident, in Bahasa Indonesia, in the
 //! polite "Bapak/Ibu" register. Nothing resident-facing is written anywhere else.
 
+pub mod appointments;
 pub mod digest;
 pub mod documents;
 pub mod intent;
@@ -727,6 +728,7 @@ mod tests {
         let rendered = |reply: Reply| reply.body().to_owned();
         texts.push(rendered(main_menu(Some("Siti"), &office, Some(ticket))));
         texts.push(rendered(main_menu(None, &office, None)));
+        texts.extend(appointments::every_text());
         for category in Category::ALL {
             texts.push(rendered(category_menu(category)));
         }

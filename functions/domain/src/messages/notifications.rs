@@ -149,15 +149,27 @@ pub fn revision_requested(
     )
 }
 
+/// For a card collected in person (issue #19 §3): how to pick the day, said when the request is
+/// approved or completed.
+fn appointment_hint(service: &ServiceDefinition) -> &'static str {
+    match crate::appointment::visit_for(service.code) {
+        Some(crate::appointment::Visit::CardCollection) => {
+            " Ketik *janji temu* untuk memilih hari dan jam pengambilan."
+        }
+        _ => "",
+    }
+}
+
 pub fn approved(ticket: &TicketId, service: &ServiceDefinition) -> Notification {
+    let hint = appointment_hint(service);
     let summary = format!(
-        "{} Bapak/Ibu telah disetujui dan sedang diproses.",
+        "{} Bapak/Ibu telah disetujui dan sedang diproses.{hint}",
         capitalised(&subject(service))
     );
     status_update(
         ticket,
         format!(
-            "Kabar baik, Bapak/Ibu. {} dengan nomor tiket *{}* telah disetujui dan sedang diproses. Kami akan mengabari Bapak/Ibu setelah dokumen selesai.",
+            "Kabar baik, Bapak/Ibu. {} dengan nomor tiket *{}* telah disetujui dan sedang diproses. Kami akan mengabari Bapak/Ibu setelah dokumen selesai.{hint}",
             capitalised(&subject(service)),
             ticket.as_str()
         ),
@@ -187,9 +199,10 @@ pub fn completed(ticket: &TicketId, service: &ServiceDefinition) -> Notification
     let (text, summary) = match service.kind {
         ServiceKind::Registration => (
             format!(
-                "Kabar baik, Bapak/Ibu. {} dengan nomor tiket *{}* telah selesai. Dokumen dapat Bapak/Ibu terima sesuai petunjuk petugas. Terima kasih telah menggunakan layanan Disdukcapil.",
+                "Kabar baik, Bapak/Ibu. {} dengan nomor tiket *{}* telah selesai. Dokumen dapat Bapak/Ibu terima sesuai petunjuk petugas.{} Terima kasih telah menggunakan layanan Disdukcapil.",
                 capitalised(&subject(service)),
-                ticket.as_str()
+                ticket.as_str(),
+                appointment_hint(service)
             ),
             format!(
                 "{} Bapak/Ibu telah selesai.",
@@ -328,5 +341,19 @@ mod tests {
         assert!(n.text.contains("Silakan datang\nhari Senin"));
         assert_eq!(n.template, TemplateKind::OfficerMessage);
         assert_eq!(n.template_params[1], "Silakan datang hari Senin");
+    }
+
+    #[test]
+    fn a_card_to_collect_says_how_to_book_the_visit() {
+        for code in [ServiceCode::Kia, ServiceCode::KtpLostDamaged] {
+            let service = crate::service(code);
+            for n in [approved(&ticket(), service), completed(&ticket(), service)] {
+                assert!(n.text.contains("*janji temu*"), "{}", n.text);
+            }
+            assert!(approved(&ticket(), service).template_params[1].contains("janji temu"));
+        }
+        let birth = crate::service(ServiceCode::Birth);
+        assert!(!approved(&ticket(), birth).text.contains("janji temu"));
+        assert!(!completed(&ticket(), birth).text.contains("janji temu"));
     }
 }

@@ -1,6 +1,7 @@
 //! The ports the handlers depend on. Each has one real adapter in this crate (DynamoDB, S3, the
 //! Graph API); handlers hold them as trait objects so unit tests of pure logic can substitute.
 
+pub mod appointments;
 pub mod digest;
 pub mod documents;
 pub mod erasure;
@@ -175,6 +176,18 @@ pub enum Change {
     PrivacyConsent {
         resident: ResidentId,
         consent: domain::conversation::PrivacyConsent,
+    },
+    /// An appointment booked or changed (`AppointmentRepository::book`'s items): fails the
+    /// commit (`Conflict`) when the slot is full or the booking changed since it was read.
+    Book {
+        record: appointments::BookingRecord,
+        previous: Option<domain::appointment::Booking>,
+    },
+    /// An appointment cancelled: `record` (cancelled) replaces `previous`, whose slot gets its
+    /// place back.
+    CancelBooking {
+        record: appointments::BookingRecord,
+        previous: domain::appointment::Booking,
     },
 }
 

@@ -156,6 +156,34 @@ pub fn object_erasure_sk(ticket: &TicketId) -> String {
     format!("{OBJECT_ERASURE_PREFIX}{}", ticket.as_str())
 }
 
+// Appointments (issue #19 §3). Slots and arrival codes share the `APPT#` prefix (a place id and
+// a date are joined by `#`, a code has none, so the two never meet); a request's booking lives
+// in its own partition, so an erasure of the ticket takes it.
+
+/// A day's slots at a place, and (GSI1) the day's bookings there.
+pub fn appointment_day_pk(place: &domain::appointment::PlaceId, date: time::Date) -> String {
+    format!("APPT#{}#{date}", place.as_str())
+}
+
+pub fn slot_sk(start: domain::appointment::SlotTime) -> String {
+    format!("SLOT#{start}")
+}
+
+pub const SLOT_PREFIX: &str = "SLOT#";
+/// A request's booking (`REQ#<ticket>` / `APPT`).
+pub const BOOKING: &str = "APPT";
+/// An arrival code (`APPT#<code>` / `CODE`): which ticket's booking it names.
+pub const CODE: &str = "CODE";
+
+pub fn appointment_code_pk(code: &domain::appointment::AppointmentCode) -> String {
+    format!("APPT#{}", code.as_str())
+}
+
+/// GSI1 sort key of a booking in its day's list: time, then ticket.
+pub fn booking_day_sk(start: domain::appointment::SlotTime, ticket: &TicketId) -> String {
+    format!("{start}#{}", ticket.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! DynamoDB adapter for the request and conversation ports: one table, generic `PK`/`SK` keys,
 //! sparse GSIs (see ARCHITECTURE.md). Items are (de)serialised with `serde_dynamo`.
 
+pub mod appointments;
 pub mod digest;
 pub(crate) mod documents;
 pub mod erasure;
@@ -506,6 +507,9 @@ impl DynamoStore {
                 )
             }
             Change::Audit(event) => self.audit_put(event),
+            Change::Book { .. } | Change::CancelBooking { .. } => Err(StoreError::Invalid(
+                "an appointment change is several items".into(),
+            )),
             // Unconditional: agreeing to the same version again changes nothing that matters.
             Change::PrivacyConsent { resident, consent } => put(
                 &self.table,
@@ -596,7 +600,16 @@ impl ConversationRepository for DynamoStore {
         items.push(conversation_put);
 
         for change in &commit.changes {
-            items.push(self.change_item(change)?);
+            match change {
+                // Several items each (the slot counts, the booking, its code).
+                Change::Book { record, previous } => {
+                    items.extend(self.booking_items(record, previous.as_ref())?);
+                }
+                Change::CancelBooking { record, previous } => {
+                    items.extend(self.cancel_items(record, previous)?);
+                }
+                _ => items.push(self.change_item(change)?),
+            }
         }
         for owed in &commit.replies {
             let reply = ReplyItem {

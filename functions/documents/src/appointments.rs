@@ -1,0 +1,137 @@
+//! The daily appointment run (issue #19 §3; `AppointmentReminders` in template.yaml, every day at
+//! 10:00 WIB): tomorrow's bookings get their reminder, and the bookings of the past week whose day
+//! ended without an arrival are marked no-shows and told how to book again. The rules are
+//! `domain::appointment`'s (`reminder_due`, `is_no_show`).
+//!
+//! Each booking is marked first (a write conditional on the booking read, so a second run or a
+//! concurrent one skips it), then the message is sent through `shared::delivery`: free text
+//! inside the 24-hour window, the status-update template outside it, and a temporary failure is
+//! left to the retry sweep like every notification. A no-show frees nothing: the slot's count
+//! stays as booked, and the statistics count it.
+
+use crate::{Documents, ProcessError};
+use domain::appointment::{self, Attendance, Booking};
+use domain::messages::appointments as msg;
+use domain::messages::notifications::Notification;
+use domain::reply::Reply;
+use serde::Serialize;
+use shared::delivery::{self, Channels, Outgoing};
+use shared::ports::StoreError;
+use shared::ports::appointments::BookingRecord;
+use shared::ports::officer::PendingMessage;
+use time::Duration;
+
+/// The schedule's fixed input that names this task.
+pub const TASK: &str = "appointment_reminders";
+/// Days back a no-show is still looked for (a run missed over a long weekend).
+const NO_SHOW_LOOKBACK_DAYS: i64 = 7;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AppointmentReport {
+    pub reminded: usize,
+    pub no_shows: usize,
+}
+
+pub async fn run(app: &Documents) -> Result<AppointmentReport, ProcessError> {
+    let now = app.clock.now();
+    let today = domain::jakarta_date(now);
+    let tomorrow = appointment::reminder_day(now);
+    let mut report = AppointmentReport::default();
+    let places: Vec<_> = appointment::places(&app.office)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    for place in &places {
+        for record in app.appointments.day_bookings(place, tomorrow).await? {
+            if !appointment::reminder_due(&record.booking, now) {
+                continue;
+            }
+            let next = Booking {
+                reminded: true,
+                ..record.booking.clone()
+            };
+            if take(app, &record, &next).await? {
+                let named = appointment::place(&app.office, &next.place)
+                    .unwrap_or(app.office.place_for(None));
+                send(
+                    app,
+                    &record,
+                    "appointment_reminder",
+                    msg::reminder(&next, named),
+                )
+                .await;
+                report.reminded += 1;
+            }
+        }
+        for back in 1..=NO_SHOW_LOOKBACK_DAYS {
+            let day = today - Duration::days(back);
+            for record in app.appointments.day_bookings(place, day).await? {
+                if !appointment::is_no_show(&record.booking, now) {
+                    continue;
+                }
+                let next = Booking {
+                    attendance: Attendance::NoShow,
+                    ..record.booking.clone()
+                };
+                if take(app, &record, &next).await? {
+                    send(app, &record, "appointment_no_show", msg::no_show(&next)).await;
+                    report.no_shows += 1;
+                }
+            }
+        }
+    }
+    tracing::info!(
+        reminded = report.reminded,
+        no_shows = report.no_shows,
+        "appointment run"
+    );
+    Ok(report)
+}
+
+/// Records `next` over the booking read; `false` when another run (or the resident) changed it
+/// first.
+async fn take(app: &Documents, read: &BookingRecord, next: &Booking) -> Result<bool, ProcessError> {
+    match app.appointments.update_booking(read, next).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::Conflict) => Ok(false),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Sends one message about the booking and records it under the request, sent or not.
+async fn send(app: &Documents, record: &BookingRecord, cause: &str, reply: Reply) {
+    let now = app.clock.now();
+    let booking = &record.booking;
+    let notification = Notification::from_text(&booking.ticket, reply.body());
+    let channels = Channels {
+        messenger: app.messenger.as_ref(),
+        templates: app.templates.as_ref(),
+        documents: None,
+        notifications: app.notifications.as_ref(),
+        names: &app.template_names,
+    };
+    let sent = channels
+        .attempt(&record.resident, Outgoing::Notice(&notification), now)
+        .await;
+    if let Err(err) = &sent.result {
+        tracing::warn!(error = %err, ticket = %booking.ticket.as_str(), resident = %record.resident.masked(), "appointment message not sent");
+    }
+    let mut stored = delivery::first_record(
+        booking.ticket,
+        format!("{}-{cause}", booking.code.as_str()),
+        now,
+        cause,
+    );
+    delivery::settle(
+        &mut stored,
+        sent,
+        PendingMessage::Notice {
+            resident: record.resident.clone(),
+            notification,
+        },
+        now,
+    );
+    if let Err(err) = app.notifications.record_notification(&stored).await {
+        tracing::error!(ticket = %booking.ticket.as_str(), error = %err, "notification record not stored");
+    }
+}
