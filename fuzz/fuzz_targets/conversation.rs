@@ -908,6 +908,13 @@ fn check_state(world: &World, conversation: &Conversation) {
         Step::PrivacyNotice { .. } => {
             assert!(conversation.privacy_consent.is_none(), "asked again after agreeing");
         }
+        // The survey of one of the resident's completed tickets, never more answers than elements.
+        Step::Survey { ticket, scores } | Step::SurveyComment { ticket, scores } => {
+            let r = world.requests.get(ticket).expect("survey of a missing ticket");
+            assert_eq!(r.resident, conversation.resident, "survey of another's ticket");
+            assert_eq!(r.status, RequestStatus::Completed, "survey before completion");
+            assert!(scores.len() <= domain::survey::ELEMENTS.len(), "too many answers");
+        }
         // No appointment slot is published in this world: no day or time is ever offered.
         Step::AppointmentDay { .. } | Step::AppointmentTime { .. } => {
             panic!("an appointment step without a published slot")
