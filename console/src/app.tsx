@@ -21,6 +21,7 @@ import { Stats } from './pages/stats';
 import { Services } from './pages/services';
 import { Residents } from './pages/residents';
 import { FailedMessages } from './pages/failed';
+import { Appointments } from './pages/appointments';
 
 export function App() {
   const [officer, setOfficer] = useState<Officer | null>(currentOfficer());
@@ -85,6 +86,7 @@ export function App() {
             <Route path={to('/layanan')} component={Services} />
             <Route path={to('/warga')} component={Residents} />
             <Route path={to('/pesan-gagal')} component={FailedMessages} />
+            <Route path={to('/janji-temu')} component={Appointments} />
             <Route default component={Queue} />
           </Router>
         </main>
@@ -98,6 +100,7 @@ function Nav({ session, onSignOut }: { session: Session; onSignOut: () => void }
   const links: [string, string][] = [
     ['/', 'Antrean'],
     ['/statistik', 'Statistik'],
+    ['/janji-temu', 'Janji temu'],
   ];
   // Only what this officer may use (the API refuses the rest anyway).
   if (isSupervisor(o)) links.push(['/layanan', 'Layanan']);

@@ -183,6 +183,7 @@ test('every page has no serious or critical accessibility violation', async ({ p
   await expectAccessible(page, 'permohonan');
   for (const [link, heading, shot] of [
     ['Statistik', 'Statistik', 'statistik'],
+    ['Janji temu', 'Janji temu', 'janji-temu'],
     ['Layanan', 'Layanan', 'layanan'],
     ['Warga', 'Data warga', 'warga'],
     ['Pesan gagal', 'Pesan gagal diproses', 'pesan-gagal'],

@@ -103,3 +103,32 @@ test("a supervisor exports a resident's data, then erases it after typing the nu
   await page.goto(`./permohonan/${ticket}`);
   await expect(page.getByRole('alert')).toContainText('Tidak ditemukan');
 });
+
+test('a supervisor opens appointment slots; a petugas sees them without editing', async ({ page, browser, baseURL }) => {
+  await signIn(page, 'supervisor-jadwal', 'supervisor', '*');
+  await page.getByRole('navigation', { name: 'Menu utama' }).getByRole('link', { name: 'Janji temu' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Janji temu' })).toBeVisible();
+  await page.getByRole('button', { name: 'Tambah slot' }).click();
+  await page.getByLabel('Jam mulai slot 1').fill('08:00');
+  await page.getByLabel('Kapasitas slot 1').fill('12');
+  await page.getByRole('button', { name: 'Tambah slot' }).click();
+  await page.getByLabel('Jam mulai slot 2').fill('10:30');
+  await page.getByLabel('Kapasitas slot 2').fill('8');
+  await page.getByRole('button', { name: 'Simpan jadwal' }).click();
+  await expect(page.getByRole('status')).toHaveText('Jadwal tersimpan.');
+  await expect(page.getByRole('table', { name: /Daftar hadir/ })).toContainText('Belum ada janji temu');
+
+  // A capacity the API refuses is explained, not hidden.
+  await page.getByLabel('Kapasitas slot 2').fill('500');
+  await page.getByRole('button', { name: 'Simpan jadwal' }).click();
+  await expect(page.getByRole('alert')).toContainText('Jadwal belum tersimpan');
+
+  const petugas = await browser.newPage({ baseURL });
+  await signIn(petugas, 'petugas-jadwal', 'petugas', '*');
+  await petugas.goto('./janji-temu');
+  const slots = petugas.getByRole('table', { name: /^Slot/ });
+  await expect(slots).toContainText('08:00');
+  await expect(slots).toContainText('10:30');
+  await expect(petugas.getByRole('button', { name: 'Simpan jadwal' })).toHaveCount(0);
+  await petugas.close();
+});
