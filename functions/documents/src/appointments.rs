@@ -12,13 +12,10 @@
 use crate::{Documents, ProcessError};
 use domain::appointment::{self, Attendance, Booking};
 use domain::messages::appointments as msg;
-use domain::messages::notifications::Notification;
 use domain::reply::Reply;
 use serde::Serialize;
-use shared::delivery::{self, Channels, Outgoing};
 use shared::ports::StoreError;
 use shared::ports::appointments::BookingRecord;
-use shared::ports::officer::PendingMessage;
 use time::Duration;
 
 /// The schedule's fixed input that names this task.
@@ -98,40 +95,17 @@ async fn take(app: &Documents, read: &BookingRecord, next: &Booking) -> Result<b
     }
 }
 
-/// Sends one message about the booking and records it under the request, sent or not.
+/// Sends one message about the booking and records it under the request, sent or not (one
+/// notice per booking code and cause: a retried run records the same one).
 async fn send(app: &Documents, record: &BookingRecord, cause: &str, reply: Reply) {
-    let now = app.clock.now();
     let booking = &record.booking;
-    let notification = Notification::from_text(&booking.ticket, reply.body());
-    let channels = Channels {
-        messenger: app.messenger.as_ref(),
-        templates: app.templates.as_ref(),
-        documents: None,
-        notifications: app.notifications.as_ref(),
-        names: &app.template_names,
-    };
-    let sent = channels
-        .attempt(&record.resident, Outgoing::Notice(&notification), now)
-        .await;
-    if let Err(err) = &sent.result {
-        tracing::warn!(error = %err, ticket = %booking.ticket.as_str(), resident = %record.resident.masked(), "appointment message not sent");
-    }
-    let mut stored = delivery::first_record(
+    crate::notify_resident(
+        app,
         booking.ticket,
+        &record.resident,
         format!("{}-{cause}", booking.code.as_str()),
-        now,
         cause,
-    );
-    delivery::settle(
-        &mut stored,
-        sent,
-        PendingMessage::Notice {
-            resident: record.resident.clone(),
-            notification,
-        },
-        now,
-    );
-    if let Err(err) = app.notifications.record_notification(&stored).await {
-        tracing::error!(ticket = %booking.ticket.as_str(), error = %err, "notification record not stored");
-    }
+        reply,
+    )
+    .await;
 }

@@ -417,10 +417,8 @@ pub(crate) async fn commit_stored(
     ))
 }
 
-/// Tells the resident something about `document` and records the notice under the request,
-/// sent or not, where officers see it beside the status function's notifications (no text: the
-/// cause names it). A temporary failure is left to the retry sweep; the document's state is
-/// already committed either way.
+/// Tells the resident something about `document` and records the notice under the request
+/// (see [`notify_resident`]).
 pub(crate) async fn notify(
     app: &Documents,
     request: &ServiceRequest,
@@ -428,9 +426,34 @@ pub(crate) async fn notify(
     cause: &str,
     reply: Reply,
 ) {
+    notify_resident(
+        app,
+        request.ticket,
+        &request.resident,
+        format!("{}-{cause}", document.document_id),
+        cause,
+        reply,
+    )
+    .await;
+}
+
+/// Tells the resident something about ticket `ticket` and records the notice under the request,
+/// sent or not, where officers see it beside the status function's notifications (no text: the
+/// cause names it). `notification_id` is derived from what the notice is about, so a retried
+/// event records the same notice. A temporary failure is left to the retry sweep; what the
+/// notice is about is already committed either way. A failed send logs "resident notification
+/// not sent", which the WhatsApp send-failure alarm counts (template.yaml).
+pub(crate) async fn notify_resident(
+    app: &Documents,
+    ticket: domain::TicketId,
+    resident: &domain::ResidentId,
+    notification_id: String,
+    cause: &str,
+    reply: Reply,
+) {
     let now = app.clock.now();
     let notification =
-        domain::messages::notifications::Notification::from_text(&request.ticket, reply.body());
+        domain::messages::notifications::Notification::from_text(&ticket, reply.body());
     let channels = Channels {
         messenger: app.messenger.as_ref(),
         templates: app.templates.as_ref(),
@@ -439,27 +462,22 @@ pub(crate) async fn notify(
         names: &app.template_names,
     };
     let sent = channels
-        .attempt(&request.resident, Outgoing::Notice(&notification), now)
+        .attempt(resident, Outgoing::Notice(&notification), now)
         .await;
     if let Err(err) = &sent.result {
-        tracing::warn!(error = %err, ticket = %request.ticket.as_str(), resident = %request.resident.masked(), "resident notification not sent");
+        tracing::warn!(error = %err, ticket = %ticket.as_str(), resident = %resident.masked(), cause, "resident notification not sent");
     }
-    let mut record = delivery::first_record(
-        request.ticket,
-        format!("{}-{cause}", document.document_id),
-        now,
-        cause,
-    );
+    let mut record = delivery::first_record(ticket, notification_id, now, cause);
     delivery::settle(
         &mut record,
         sent,
         PendingMessage::Notice {
-            resident: request.resident.clone(),
+            resident: resident.clone(),
             notification,
         },
         now,
     );
     if let Err(err) = app.notifications.record_notification(&record).await {
-        tracing::error!(ticket = %request.ticket.as_str(), error = %err, "notification record not stored");
+        tracing::error!(ticket = %ticket.as_str(), error = %err, "notification record not stored");
     }
 }
