@@ -169,8 +169,11 @@ pub fn service_offer(context: &Context, offered: &[&ServiceMatch]) -> Reply {
         [] => not_understood(context),
         [one] if one.code == ServiceCode::Consultation => officer_offer(context, false),
         [one] if one.code == ServiceCode::Complaint => {
+            // The complaint timeline (crate::complaint): taken up within 3 working days,
+            // closed within 10 (the service's working days).
             let body = format!(
-                "Bapak/Ibu ingin menyampaikan aduan? Tekan *Sampaikan aduan*, lalu tuliskan aduan Bapak/Ibu dalam satu pesan; foto atau PDF pendukung dapat dikirim sesudahnya. Petugas akan menindaklanjutinya paling lambat {} hari kerja.",
+                "Bapak/Ibu ingin menyampaikan aduan? Tekan *Sampaikan aduan*, lalu tuliskan aduan Bapak/Ibu dalam satu pesan; foto atau PDF pendukung dapat dikirim sesudahnya. Petugas akan menindaklanjutinya paling lambat {} hari kerja dan menyelesaikannya paling lambat {} hari kerja.",
+                crate::complaint::HANDLE_WITHIN_DAYS,
                 one.max_working_days
             );
             Reply::buttons(
