@@ -8,7 +8,7 @@
 //! derived from the items (`request_token`), so the SDK's retry of a committed attempt is
 //! answered as the first and books nothing twice.
 
-use super::{DynamoStore, classify, from_item, keys, to_item};
+use super::{DynamoStore, from_item, keys, to_item};
 use crate::ports::StoreError;
 use crate::ports::appointments::{AppointmentRepository, BookingRecord};
 use async_trait::async_trait;
@@ -239,27 +239,6 @@ impl DynamoStore {
             self.booking_put(record, Some(read))?,
         ])
     }
-
-    async fn query_all(
-        &self,
-        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-    ) -> Result<Vec<super::Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = query
-                .clone()
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(classify)?;
-            items.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
-    }
 }
 
 #[async_trait]
@@ -273,7 +252,7 @@ impl AppointmentRepository for DynamoStore {
             .expression_attribute_values(":pk", s(keys::appointment_day_pk(place, date)))
             .expression_attribute_values(":slot", s(keys::SLOT_PREFIX))
             .consistent_read(true);
-        self.query_all(query)
+        self.query_items(query)
             .await?
             .into_iter()
             .map(|item| from_item::<SlotItem>(item).map(SlotItem::slot))
@@ -382,7 +361,7 @@ impl AppointmentRepository for DynamoStore {
             .index_name("GSI1")
             .key_condition_expression("GSI1PK = :pk")
             .expression_attribute_values(":pk", s(keys::appointment_day_pk(place, date)));
-        self.query_all(query)
+        self.query_items(query)
             .await?
             .into_iter()
             .map(|item| from_item::<BookingItem>(item).map(|i| i.record()))

@@ -402,12 +402,12 @@ impl DynamoStore {
         Ok(())
     }
 
-    /// Every request a query returns, page after page.
-    pub(crate) async fn query_requests(
+    /// Every item a query returns, page after page.
+    pub(crate) async fn query_items(
         &self,
         query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-    ) -> Result<Vec<Request>, StoreError> {
-        let mut requests = Vec::new();
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut items = Vec::new();
         let mut start = None;
         loop {
             let page = query
@@ -416,14 +416,24 @@ impl DynamoStore {
                 .send()
                 .await
                 .map_err(classify)?;
-            for item in page.items.unwrap_or_default() {
-                requests.push(from_item::<RequestItem>(item)?.request);
-            }
+            items.extend(page.items.unwrap_or_default());
             start = page.last_evaluated_key;
             if start.is_none() {
-                return Ok(requests);
+                return Ok(items);
             }
         }
+    }
+
+    /// Every request a query returns, page after page.
+    pub(crate) async fn query_requests(
+        &self,
+        query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> Result<Vec<Request>, StoreError> {
+        self.query_items(query)
+            .await?
+            .into_iter()
+            .map(|item| from_item::<RequestItem>(item).map(|i| i.request))
+            .collect()
     }
 
     /// One transaction; a failed condition (or a concurrent transaction) is a `Conflict` the

@@ -111,26 +111,15 @@ fn key_of(item: &Item) -> Item {
 impl DynamoStore {
     /// Every item of one partition, consistently (a ticket's or a resident's).
     async fn partition(&self, pk: String) -> Result<Vec<Item>, StoreError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
+        self.query_items(
+            self.client
                 .query()
                 .table_name(&self.table)
                 .key_condition_expression("PK = :pk")
-                .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(classify)?;
-            items.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+                .expression_attribute_values(":pk", AttributeValue::S(pk))
+                .consistent_read(true),
+        )
+        .await
     }
 
     /// Writes puts and deletes in batches of 25, retrying what DynamoDB left unprocessed.
