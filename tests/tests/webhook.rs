@@ -185,6 +185,55 @@ async fn a_failed_send_is_retried_by_meta_and_then_sent_once() {
 }
 
 #[tokio::test]
+async fn a_lease_claimed_or_released_twice_after_a_lost_answer_stays_with_its_holder() {
+    // The race a fault run once showed as one reply sent twice: delivery X's send fails, X
+    // releases its lease but the answer is lost, delivery Y claims the reply and sends it, then
+    // the SDK's retry of X's release lands. It must not free Y's lease, or a third delivery
+    // claims the reply and sends it again.
+    use shared::ports::ConversationRepository;
+    let h = Harness::start().await;
+    h.stack.whatsapp.fail_next_sends(1, 500, 2);
+    assert_eq!(h.post_webhook(&fixture("text.json")).await.status(), 503);
+    let store = h.store();
+    let wamid = "wamid.TEXT0001";
+    let owed = store.owed_replies(wamid).await.expect("owed replies");
+    assert_eq!(owed.len(), 1, "the reply is still owed");
+    assert_eq!(
+        owed[0].lease_until_ms, 0,
+        "the failed delivery released its lease"
+    );
+
+    let now = time::OffsetDateTime::now_utc();
+    let lease = time::Duration::seconds(30);
+    let claim = |holder: &'static str, at: time::OffsetDateTime| {
+        let store = store.clone();
+        async move {
+            store
+                .claim_reply(wamid, 0, holder, at, at + lease)
+                .await
+                .expect("claim")
+        }
+    };
+    assert!(claim("x", now).await);
+    // The SDK's retry of X's claim, its first answer lost: still X's.
+    assert!(claim("x", now).await, "a retried claim is its holder's");
+    assert!(!claim("y", now).await, "X holds it");
+    // X's lease runs out; Y claims.
+    let later = now + lease + time::Duration::seconds(1);
+    assert!(claim("y", later).await);
+
+    // X's stale release changes nothing: Y still holds the reply.
+    store.release_reply(wamid, 0, "x").await.expect("release");
+    assert!(
+        !claim("z", later).await,
+        "a third delivery must not get the reply Y is sending"
+    );
+    // Y's own release frees it.
+    store.release_reply(wamid, 0, "y").await.expect("release");
+    assert!(claim("z", later).await);
+}
+
+#[tokio::test]
 async fn username_only_senders_are_answered_by_recipient_id() {
     let h = Harness::start().await;
     assert_eq!(
@@ -273,10 +322,13 @@ impl shared::ports::ConversationRepository for StoreDownAfterSend {
         &self,
         wamid: &str,
         seq: u8,
+        holder: &str,
         now: time::OffsetDateTime,
         lease_until: time::OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        self.store.claim_reply(wamid, seq, now, lease_until).await
+        self.store
+            .claim_reply(wamid, seq, holder, now, lease_until)
+            .await
     }
     async fn finish_reply(
         &self,
@@ -295,8 +347,8 @@ impl shared::ports::ConversationRepository for StoreDownAfterSend {
             .finish_reply(wamid, seq, state, graph_message_id)
             .await
     }
-    async fn release_reply(&self, wamid: &str, seq: u8) -> Result<(), StoreError> {
-        self.store.release_reply(wamid, seq).await
+    async fn release_reply(&self, wamid: &str, seq: u8, holder: &str) -> Result<(), StoreError> {
+        self.store.release_reply(wamid, seq, holder).await
     }
     async fn ticket_of_outbound(
         &self,

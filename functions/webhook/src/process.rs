@@ -88,6 +88,8 @@ pub async fn message(
         .and_then(|c| c.profile.as_ref())
         .and_then(|p| p.name.clone());
     let inbound = inbound(message);
+    // This delivery of the message, as the holder of its replies' sending leases.
+    let holder = format!("{:016x}", rand::random::<u64>());
 
     for _ in 0..COMMIT_ATTEMPTS {
         let now = app.clock.now();
@@ -113,6 +115,7 @@ pub async fn message(
             &message.id,
             &resident,
             outcome.replies,
+            &holder,
             now + app.reply_lease,
         );
         let commit = InboundCommit {
@@ -131,7 +134,9 @@ pub async fn message(
                 }
                 return Ok(());
             }
-            Ok(CommitOutcome::Duplicate) => return resume_owed_replies(app, &message.id).await,
+            Ok(CommitOutcome::Duplicate) => {
+                return resume_owed_replies(app, &message.id, &holder).await;
+            }
             // Another message of the same resident moved the conversation first, or the new
             // ticket was taken: re-read and decide again.
             Err(StoreError::Conflict) => continue,
@@ -318,6 +323,7 @@ fn owed_replies(
     wamid: &str,
     to: &ResidentId,
     replies: Vec<Reply>,
+    holder: &str,
     lease_until: OffsetDateTime,
 ) -> Vec<OwedReply> {
     replies
@@ -330,6 +336,7 @@ fn owed_replies(
             reply,
             state: ReplyState::Sending,
             lease_until_ms: millis(lease_until),
+            lease_holder: holder.to_owned(),
             graph_message_id: None,
         })
         .collect()
@@ -337,7 +344,7 @@ fn owed_replies(
 
 /// A duplicate delivery: the effects are committed, but a reply may still be owed if the
 /// attempt that committed them could not send it.
-async fn resume_owed_replies(app: &Webhook, wamid: &str) -> Result<(), ProcessError> {
+async fn resume_owed_replies(app: &Webhook, wamid: &str, holder: &str) -> Result<(), ProcessError> {
     let mut still_owed = false;
     for reply in app.conversations.owed_replies(wamid).await? {
         if reply.state != ReplyState::Sending {
@@ -346,9 +353,13 @@ async fn resume_owed_replies(app: &Webhook, wamid: &str) -> Result<(), ProcessEr
         let now = app.clock.now();
         if app
             .conversations
-            .claim_reply(wamid, reply.seq, now, now + app.reply_lease)
+            .claim_reply(wamid, reply.seq, holder, now, now + app.reply_lease)
             .await?
         {
+            let reply = OwedReply {
+                lease_holder: holder.to_owned(),
+                ..reply
+            };
             deliver(app, &reply).await?;
         } else {
             // Another delivery holds the lease and may yet fail: keep Meta retrying.
@@ -369,7 +380,11 @@ async fn deliver(app: &Webhook, owed: &OwedReply) -> Result<(), ProcessError> {
         Err(err) if err.is_transient() => {
             // Not sent (a rate limit, a 5xx, a timeout): let Meta's retry send it straight away.
             // Best effort: if this fails too, the lease simply runs out.
-            if let Err(release) = app.conversations.release_reply(&owed.wamid, owed.seq).await {
+            if let Err(release) = app
+                .conversations
+                .release_reply(&owed.wamid, owed.seq, &owed.lease_holder)
+                .await
+            {
                 tracing::warn!(error = %release, "reply lease not released");
             }
             Err(ProcessError::Temporary(err.to_string()))

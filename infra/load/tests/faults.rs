@@ -12,6 +12,8 @@ async fn a_crowd_under_faults_loses_nothing_and_does_nothing_twice() {
     let emulator = std::env::var("AWS_ENDPOINT_URL").expect(
         "AWS_ENDPOINT_URL is not set: integration tests need the moto emulator (make test)",
     );
+    // The handlers' logs show in a failing run's output: what went wrong, not only its count.
+    shared::telemetry::init();
     let mut options = Options::new(emulator);
     options.residents = 5;
     options.concurrency = 5;

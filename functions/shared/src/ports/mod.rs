@@ -128,6 +128,10 @@ pub struct OwedReply {
     /// While `Sending`, no other delivery may send it before this instant (Unix milliseconds,
     /// a number so the store can compare it in a condition).
     pub lease_until_ms: i64,
+    /// Which delivery holds the lease: a token drawn afresh for each delivery of the message,
+    /// so a claim or release the SDK retries after a lost answer recognises its own lease.
+    #[serde(default)]
+    pub lease_holder: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graph_message_id: Option<String>,
 }
@@ -222,12 +226,14 @@ pub trait ConversationRepository: Send + Sync {
     async fn get_guard(&self, guard_id: &str) -> Result<Option<GuardRecord>, StoreError>;
     /// Replies recorded for an inbound message (to finish a send a crashed attempt left).
     async fn owed_replies(&self, wamid: &str) -> Result<Vec<OwedReply>, StoreError>;
-    /// Takes the sending lease of a reply whose lease expired; false when someone else holds it
-    /// or it was sent.
+    /// Takes the sending lease of a reply whose lease expired, for `holder`; false when another
+    /// delivery holds it or it was sent. Idempotent: a claim retried after its answer was lost
+    /// finds its own holder and succeeds.
     async fn claim_reply(
         &self,
         wamid: &str,
         seq: u8,
+        holder: &str,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
     ) -> Result<bool, StoreError>;
@@ -240,8 +246,9 @@ pub trait ConversationRepository: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Gives up the sending lease after a send that certainly did not go out (a transient Graph
     /// error), so Meta's next retry of the message sends it at once instead of waiting out the
-    /// lease. No effect once the reply is finished.
-    async fn release_reply(&self, wamid: &str, seq: u8) -> Result<(), StoreError>;
+    /// lease. No effect once the reply is finished or another delivery claimed it: a release
+    /// retried after its answer was lost must not free that delivery's lease.
+    async fn release_reply(&self, wamid: &str, seq: u8, holder: &str) -> Result<(), StoreError>;
     /// Applies a delivery status of an outbound message (`OUT#<id>`): only a later state wins, so
     /// duplicates and out-of-order updates change nothing. Returns whether it was applied.
     async fn record_delivery(&self, update: &DeliveryUpdate) -> Result<bool, StoreError>;

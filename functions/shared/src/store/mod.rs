@@ -27,6 +27,15 @@ use time::OffsetDateTime;
 
 type Item = HashMap<String, AttributeValue>;
 
+/// When a reply's sending lease may move (`set_reply_lease`).
+enum LeaseCondition {
+    /// A claim: the current lease ended before this instant (epoch milliseconds), or the
+    /// claimant already holds it.
+    ExpiredBefore(i64),
+    /// A release: the claimant still holds the lease.
+    Held,
+}
+
 /// Dedupe records outlive Meta's 7-day retry window by a day.
 const DEDUPE_TTL_DAYS: i64 = 8;
 /// Idle conversations are forgotten after this; requests are not.
@@ -39,30 +48,37 @@ pub struct DynamoStore {
 }
 
 impl DynamoStore {
-    /// Sets the lease of a reply still `SENDING` to `until_ms`; with `expired_before_ms`, only
-    /// if its current lease ended before then. `Ok(false)` when the condition failed: the reply
-    /// is finished, or leased to another delivery.
+    /// Moves the sending lease of a reply still `SENDING` to `until_ms` for `holder`, under
+    /// `condition`. `Ok(false)` when the condition failed: the reply is finished, or leased to
+    /// another delivery.
     async fn set_reply_lease(
         &self,
         wamid: &str,
         seq: u8,
+        holder: &str,
         until_ms: i64,
-        expired_before_ms: Option<i64>,
+        condition: LeaseCondition,
     ) -> Result<bool, StoreError> {
         let update = self
             .client
             .update_item()
             .table_name(&self.table)
             .set_key(Some(Self::key(keys::wamid_pk(wamid), &keys::reply_sk(seq))))
-            .update_expression("SET owed.lease_until_ms = :until")
+            .update_expression("SET owed.lease_until_ms = :until, owed.lease_holder = :holder")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":until", AttributeValue::N(until_ms.to_string()))
+            .expression_attribute_values(":holder", AttributeValue::S(holder.to_owned()))
             .expression_attribute_values(":sending", AttributeValue::S("SENDING".into()));
-        let update = match expired_before_ms {
-            Some(now) => update
-                .condition_expression("owed.#state = :sending AND owed.lease_until_ms < :now")
+        let update = match condition {
+            // Its own holder: the SDK's retry of a claim whose answer was lost.
+            LeaseCondition::ExpiredBefore(now) => update
+                .condition_expression(
+                    "owed.#state = :sending AND (owed.lease_until_ms < :now OR owed.lease_holder = :holder)",
+                )
                 .expression_attribute_values(":now", AttributeValue::N(now.to_string())),
-            None => update.condition_expression("owed.#state = :sending"),
+            LeaseCondition::Held => {
+                update.condition_expression("owed.#state = :sending AND owed.lease_holder = :holder")
+            }
         };
         match update.send().await.map_err(classify) {
             Ok(_) => Ok(true),
@@ -714,11 +730,18 @@ impl ConversationRepository for DynamoStore {
         &self,
         wamid: &str,
         seq: u8,
+        holder: &str,
         now: OffsetDateTime,
         lease_until: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        self.set_reply_lease(wamid, seq, millis(lease_until), Some(millis(now)))
-            .await
+        self.set_reply_lease(
+            wamid,
+            seq,
+            holder,
+            millis(lease_until),
+            LeaseCondition::ExpiredBefore(millis(now)),
+        )
+        .await
     }
 
     async fn finish_reply(
@@ -757,9 +780,11 @@ impl ConversationRepository for DynamoStore {
         Ok(())
     }
 
-    async fn release_reply(&self, wamid: &str, seq: u8) -> Result<(), StoreError> {
-        // Ok(false): already finished by another delivery, nothing to release.
-        self.set_reply_lease(wamid, seq, 0, None).await.map(|_| ())
+    async fn release_reply(&self, wamid: &str, seq: u8, holder: &str) -> Result<(), StoreError> {
+        // Ok(false): finished, or claimed by another delivery since: nothing to release.
+        self.set_reply_lease(wamid, seq, holder, 0, LeaseCondition::Held)
+            .await
+            .map(|_| ())
     }
 
     async fn record_delivery(&self, update: &DeliveryUpdate) -> Result<bool, StoreError> {
