@@ -579,6 +579,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
+/// Whether a complaining message says what went wrong (not only "mau komplain"): worth offering
+/// to send as the complaint itself.
+fn describes_a_problem(body: &str) -> bool {
+    body.split_whitespace().count() >= 6
+}
+
 /// A step in progress: the state being built and what it produces.
 struct Turn<'a> {
     input: &'a Input<'a>,
@@ -1605,8 +1611,11 @@ impl<'a> Turn<'a> {
             Some(reply) => self.say(reply),
             None => self.main_menu(),
         }
-        // The consultation offered for a message nothing placed starts with that message.
-        if matches!(reading.intent(), crate::intent::Intent::Unknown) {
+        // The consultation offered for a message nothing placed starts with that message; a
+        // complaint already described can be sent as it is (one tap, `USE_EARLIER_ID`).
+        if matches!(reading.intent(), crate::intent::Intent::Unknown)
+            || (reading.complains() && describes_a_problem(body))
+        {
             self.conversation.unplaced = Some(Unplaced {
                 wamid: self.input.wamid.to_owned(),
                 body: body.trim().to_owned(),
@@ -1664,7 +1673,7 @@ impl<'a> Turn<'a> {
         {
             self.go(Step::PrivacyNotice { service: code });
             self.say(msg::privacy_notice(definition));
-            if code == ServiceCode::Consultation {
+            if matches!(code, ServiceCode::Consultation | ServiceCode::Complaint) {
                 self.conversation.unplaced = self.unplaced.clone();
             }
             return Ok(());
@@ -1693,7 +1702,13 @@ impl<'a> Turn<'a> {
         }
         if definition.kind != ServiceKind::Registration {
             self.go(Step::ThreadText { service: code });
-            self.say(msg::thread_prompt(definition));
+            match self.unplaced.clone() {
+                Some(earlier) if definition.kind == ServiceKind::Complaint => {
+                    self.say(msg::complaint_prompt_with_earlier(&earlier.body));
+                    self.conversation.unplaced = Some(earlier);
+                }
+                _ => self.say(msg::thread_prompt(definition)),
+            }
             return Ok(());
         }
         // One draft at a time keeps "lanjut" and "batal" unambiguous.
@@ -2046,6 +2061,13 @@ impl<'a> Turn<'a> {
     }
 
     fn on_thread_text(&mut self, code: ServiceCode) -> Result<(), Need> {
+        if let Inbound::Choice { id, .. } = self.input.inbound
+            && id == msg::USE_EARLIER_ID
+            && let Some(earlier) = self.unplaced.take()
+        {
+            self.open_thread(code, &earlier.body, &earlier.wamid);
+            return Ok(());
+        }
         let Some(text) = self.text().map(str::trim).filter(|t| !t.is_empty()) else {
             self.say(msg::thread_prompt(service(code)));
             return Ok(());

@@ -274,6 +274,11 @@ pub enum Intent<'r> {
 }
 
 impl Reading {
+    /// Whether the message complains (whatever else it asks).
+    pub fn complains(&self) -> bool {
+        self.services.contains(ServiceCode::Complaint)
+    }
+
     /// The decision, in order: an officer asked for; a question (unless the message complains);
     /// a request already made (idem); services; anything else said → unknown; nothing said →
     /// menu.

@@ -515,6 +515,22 @@ pub fn thread_prompt(service: &ServiceDefinition) -> Reply {
     ))
 }
 
+/// `thread:earlier`: the message the resident wrote before choosing to complain is sent as the
+/// complaint.
+pub const USE_EARLIER_ID: &str = "thread:earlier";
+
+/// The complaint prompt when the resident already described the problem: that message, quoted,
+/// can be sent as it is with one tap, or a new one typed.
+pub fn complaint_prompt_with_earlier(earlier: &str) -> Reply {
+    Reply::buttons(
+        format!(
+            "Silakan tuliskan aduan Bapak/Ibu dalam satu pesan, atau tekan *Kirim pesan tadi* untuk menyampaikan pesan Bapak/Ibu sebelumnya sebagai aduan:\n\n\u{201c}{}\u{201d}\n\nFoto atau PDF pendukung dapat dikirim sesudahnya.",
+            crate::reply::clip(earlier.trim(), 600)
+        ),
+        [(USE_EARLIER_ID.to_owned(), "Kirim pesan tadi".to_owned())],
+    )
+}
+
 pub fn thread_opened(request: &Request, due: Date) -> Reply {
     if let Some(timeline) = &request.complaint {
         return complaint_opened(request, timeline);
@@ -800,6 +816,9 @@ mod tests {
             texts.push(rendered(ask_nik(definition, "Siti Aminah")));
             texts.push(rendered(ask_event_date(definition)));
             texts.push(rendered(thread_prompt(definition)));
+            texts.push(rendered(complaint_prompt_with_earlier(
+                "KTP saya sudah tiga bulan belum jadi juga",
+            )));
             texts.push(rendered(privacy_notice(definition)));
             texts.push(rendered(duplicate_request(ticket, definition)));
             for field in definition.fields {

@@ -279,6 +279,90 @@ fn an_unplaced_message_is_dropped_when_the_resident_does_something_else() {
     assert_eq!(world.conversations[&siti()].unplaced, None);
 }
 
+/// A complaint typed before choosing to complain, as people write it: offered back with one tap
+/// (through the privacy notice), sent only when tapped; a new text typed instead is the one sent;
+/// a bare "mau komplain" is not offered back.
+#[test]
+fn a_complaint_described_before_choosing_is_sent_with_one_tap() {
+    const COMPLAINT: &str = "pak sy mau komplain, ktp saya udh 3 bulan blm jadi jg";
+    let mut world = World::new();
+    world.text(&siti(), "assalamualaikum");
+    let offered = world.text(&siti(), COMPLAINT);
+    assert!(
+        bodies(&offered).contains("Sampaikan aduan"),
+        "{}",
+        bodies(&offered)
+    );
+    world.auto_consent = false;
+    let notice = world.choose(&siti(), "svc:COMPLAINT");
+    assert!(
+        bodies(&notice).contains("UU 27/2022"),
+        "{}",
+        bodies(&notice)
+    );
+    let prompt = world.choose(&siti(), "consent:COMPLAINT");
+    assert!(bodies(&prompt).contains(COMPLAINT), "{}", bodies(&prompt));
+    assert!(world.thread.is_empty(), "nothing is filed before the tap");
+    let filed = world.choose(&siti(), crate::messages::USE_EARLIER_ID);
+    assert!(
+        bodies(&filed).contains("ditindaklanjuti"),
+        "{}",
+        bodies(&filed)
+    );
+    let [first] = world.thread.as_slice() else {
+        panic!("one thread message: {:?}", world.thread)
+    };
+    assert_eq!(first.body, COMPLAINT);
+    assert_eq!(
+        world.requests[&first.ticket].service,
+        ServiceCode::Complaint
+    );
+    assert_eq!(world.conversations[&siti()].unplaced, None);
+
+    // Typed anew instead: the new text is the complaint.
+    let mut world = World::new();
+    world.text(&budi(), "selamat siang");
+    world.text(
+        &budi(),
+        "sy kecewa, akta anak sy salah nama dan sudah 2x bolak balik",
+    );
+    let prompt = world.choose(&budi(), "svc:COMPLAINT");
+    assert!(
+        bodies(&prompt).contains("Kirim pesan tadi"),
+        "{}",
+        bodies(&prompt)
+    );
+    world.text(&budi(), "Akta kelahiran anak saya salah tulis nama ibunya");
+    let [first] = world.thread.as_slice() else {
+        panic!("one thread message: {:?}", world.thread)
+    };
+    assert_eq!(
+        first.body,
+        "Akta kelahiran anak saya salah tulis nama ibunya"
+    );
+    // A tap on the old button afterwards files nothing more.
+    let requests = world.requests.len();
+    world.choose(&budi(), crate::messages::USE_EARLIER_ID);
+    assert_eq!(world.requests.len(), requests);
+    assert_eq!(world.thread.len(), 1);
+
+    // Only "I want to complain": the usual prompt.
+    let mut world = World::new();
+    world.text(&siti(), "halo");
+    world.text(&siti(), "mau komplain");
+    let prompt = world.choose(&siti(), "svc:COMPLAINT");
+    assert!(
+        bodies(&prompt).contains("Silakan tuliskan"),
+        "{}",
+        bodies(&prompt)
+    );
+    assert!(
+        !bodies(&prompt).contains("Kirim pesan tadi"),
+        "{}",
+        bodies(&prompt)
+    );
+}
+
 /// Thanks at the name question is not a name (it would be shown back as "atas nama terima
 /// kasih" and reach the officer); "nama saya …" is the name without its lead-in; the child's
 /// name is read the same way.
