@@ -321,6 +321,19 @@ mod tests {
         assert_eq!(i.grade, Some(Grade::B));
     }
 
+    /// The weights sum to one (docs/product.md, "The IKM's weights"): the best answer on every
+    /// element is 100 exactly, where the printed 0,11 would give 4 × 0.99 × 25 = 99.
+    #[test]
+    fn the_best_answers_everywhere_score_exactly_100() {
+        let i = index(&[[Some(4); 9], [Some(4); 9]]);
+        assert!(close(i.weighted.unwrap(), 4.0));
+        assert!(close(i.ikm.unwrap(), 100.0));
+        assert_eq!(i.grade, Some(Grade::A));
+        let worst = index(&[[Some(1); 9]]);
+        assert!(close(worst.ikm.unwrap(), 25.0));
+        assert_eq!(worst.grade, Some(Grade::D));
+    }
+
     /// Nobody answered facilities (an online service): eight elements weigh 1/8 each.
     #[test]
     fn an_element_nobody_answered_is_left_out_of_the_weights() {
