@@ -569,3 +569,216 @@ async fn reminded_the_day_before_and_a_no_show_after_the_day() {
         .unwrap();
     assert_eq!(stats["appointments"][0]["no_show"], 1, "{stats}");
 }
+
+/// Publishes one 09:00 slot (room for `capacity`) at `place` on `day` and books it for `ticket`
+/// of a card collection through the store, as the webhook's transaction would: the booking made.
+async fn publish_and_book(
+    h: &Harness,
+    place: &PlaceId,
+    day: time::Date,
+    capacity: u16,
+    ticket: TicketId,
+    phone: &str,
+) -> appointment::Booking {
+    let store = h.store();
+    let today = domain::jakarta_date(h.now());
+    let wanted = appointment::publish(place, day, &[(t("09:00"), capacity)], &[], today).unwrap();
+    store.put_slots(&[], &wanted).await.unwrap();
+    let slot = store.slots(place, day).await.unwrap().remove(0);
+    let Ok(BookingPlan::New(booking)) = appointment::plan_booking(
+        &ticket,
+        ServiceCode::KtpLostDamaged,
+        RequestStatus::Approved,
+        None,
+        &slot,
+        h.now(),
+    ) else {
+        panic!("bookable")
+    };
+    let record = BookingRecord {
+        booking: booking.clone(),
+        resident: ResidentId::from_sender(Some(phone), None).unwrap(),
+        applicant_masked: "R*** W***".into(),
+    };
+    store.book(&record, None).await.unwrap();
+    booking
+}
+
+/// A service point's day (applicants' masked names and codes) is read and marked by the officers
+/// of the kecamatan it serves and by regency-wide staff; the office's by every officer.
+#[tokio::test]
+async fn a_service_points_day_belongs_to_its_own_officers() {
+    let profile = r#"{"name": "Disdukcapil Kabupaten Kepahiang", "address": "Kepahiang",
+        "hours": "Senin-Jumat", "service_points": [{"name": "UPT Kabawetan",
+        "address": "Jl. Kabawetan", "hours": "Senin-Jumat", "kecamatan": ["170805", "170806"]}]}"#;
+    let h = Harness::start_with_env(&[("OFFICE_PROFILE", profile)]).await;
+    let point = PlaceId::parse("170805").unwrap();
+    let day = domain::jakarta_date(h.now()) + Duration::days(2);
+    let booking = publish_and_book(&h, &point, day, 2, ticket(9), "6281234500009").await;
+    let code = booking.code.as_str().to_owned();
+
+    let status_of = |token: String, method: reqwest::Method, path: String| {
+        let request = h.http.request(method, h.url(&path)).bearer_auth(token);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let list = format!("/appointments?date={day}&place=170805");
+    let arrive = format!("/appointments/{code}/arrived");
+    let elsewhere = h.token("officer-4", "petugas", "170804").await;
+    let served = h.token("officer-6", "petugas", "170806").await;
+    let regency = h.token("officer-all", "petugas", "*").await;
+    assert_eq!(
+        status_of(elsewhere.clone(), reqwest::Method::GET, list.clone()).await,
+        403
+    );
+    assert_eq!(
+        status_of(elsewhere.clone(), reqwest::Method::POST, arrive.clone()).await,
+        403
+    );
+    let office_list = format!("/appointments?date={day}&place=office");
+    assert_eq!(
+        status_of(elsewhere, reqwest::Method::GET, office_list).await,
+        200
+    );
+    assert_eq!(
+        status_of(served.clone(), reqwest::Method::GET, list.clone()).await,
+        200
+    );
+    assert_eq!(status_of(regency, reqwest::Method::GET, list).await, 200);
+    // The point's own officer marks the arrival on the day.
+    let target = day
+        .with_time(time::macros::time!(09:05))
+        .assume_offset(time::macros::offset!(+7));
+    h.advance_clock(target - h.now()).await;
+    assert_eq!(status_of(served, reqwest::Method::POST, arrive).await, 200);
+}
+
+/// Erasing a resident deletes their booking: the slot it held gets its place back, so the day
+/// does not stay full for no one.
+#[tokio::test]
+async fn erasing_a_resident_gives_their_booked_place_back() {
+    use integration_tests::seed_submitted;
+    let h = Harness::start().await;
+    let phone = "6281299990077";
+    let request = seed_submitted(
+        &h,
+        "KTPE-2345",
+        ServiceCode::KtpLostDamaged,
+        phone,
+        "Rina Wati",
+        "1708014508900001",
+    )
+    .await;
+    let place = PlaceId::office();
+    let day = domain::jakarta_date(h.now()) + Duration::days(2);
+    publish_and_book(&h, &place, day, 1, request.ticket, phone).await;
+    let store = h.store();
+    assert_eq!(store.slots(&place, day).await.unwrap()[0].booked, 1);
+
+    let boss = h.token("boss", "supervisor", "*").await;
+    let erase = || {
+        h.http
+            .post(h.url(&format!("/residents/wa:{phone}/erase")))
+            .bearer_auth(&boss)
+            .send()
+    };
+    assert_eq!(erase().await.unwrap().status(), 200);
+    assert_eq!(
+        store.slots(&place, day).await.unwrap()[0].booked,
+        0,
+        "the erased booking's place is free again"
+    );
+    assert!(store.booking(&request.ticket).await.unwrap().is_none());
+    // Erasing again finds nothing left to give back.
+    assert_eq!(erase().await.unwrap().status(), 200);
+    assert_eq!(store.slots(&place, day).await.unwrap()[0].booked, 0);
+}
+
+/// A request closed while its appointment is ahead: rejected by an officer, the place comes back
+/// at once and the resident is told not to come; closed by other means (here, the store), the
+/// daily run withdraws the booking instead of reminding anyone of it.
+#[tokio::test]
+async fn a_closed_requests_appointment_gives_its_place_back_and_is_not_reminded() {
+    use integration_tests::{Resident, seed_submitted};
+    use serde_json::json;
+    use shared::ports::RequestRepository;
+    use time::macros::{offset, time};
+    let h = Harness::start().await;
+    let today = domain::jakarta_date(h.now());
+    let day = today + Duration::days(3);
+    let place = PlaceId::office();
+    let wanted = appointment::publish(&place, day, &[(t("09:00"), 2)], &[], today).unwrap();
+    h.store().put_slots(&[], &wanted).await.unwrap();
+    // Two KTP-el recordings booked by WhatsApp.
+    for (ticket, phone, nik) in [
+        ("KTPR-2345", "6281299990011", "1708014508900001"),
+        ("KTPS-2345", "6281299990012", "1708011508900001"),
+    ] {
+        seed_submitted(&h, ticket, ServiceCode::KtpNew, phone, "Rina Wati", nik).await;
+        let resident = Resident::new(&h, phone);
+        resident.text("janji temu").await;
+        resident.choose(&format!("apd:{ticket}:{day}")).await;
+        let confirmed = resident.choose(&format!("apt:{ticket}:{day}:09:00")).await;
+        assert!(confirmed.contains("09:00"), "{confirmed}");
+    }
+    assert_eq!(h.store().slots(&place, day).await.unwrap()[0].booked, 2);
+
+    // An officer rejects the first: the place is free again and the resident told.
+    let officer = h.token("officer-1", "petugas", "*").await;
+    for body in [
+        json!({"action": "claim", "expected_version": 1}),
+        json!({"action": "reject", "expected_version": 2, "reason": "Data tidak sesuai"}),
+    ] {
+        let response = h
+            .http
+            .post(h.url("/requests/KTPR-2345/actions"))
+            .bearer_auth(&officer)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{body}");
+    }
+    assert_eq!(h.store().slots(&place, day).await.unwrap()[0].booked, 1);
+    let rejected = TicketId::parse("KTPR-2345").unwrap();
+    let booking = h.store().booking(&rejected).await.unwrap().unwrap().booking;
+    assert_eq!(booking.attendance, Attendance::Cancelled);
+    let told = sent_containing(&h, "6281299990011", 0, "tidak perlu datang").await;
+    assert!(told.contains("KTPR-2345"), "{told}");
+
+    // The second is closed without an officer's action (the resident withdrew it elsewhere):
+    // the day before, the run withdraws it instead of reminding.
+    let second = TicketId::parse("KTPS-2345").unwrap();
+    let read = h.store().get_request(&second).await.unwrap().unwrap();
+    let mut closed = read.clone();
+    closed.status = RequestStatus::Cancelled;
+    closed.version += 1;
+    h.store()
+        .update_request(&closed, read.version, &[])
+        .await
+        .unwrap();
+    let before = h.stack.whatsapp.outbox().len();
+    let target = (day - Duration::days(1))
+        .with_time(time!(10:30))
+        .assume_offset(offset!(+7));
+    h.advance_clock(target - h.now()).await;
+    let told = sent_containing(&h, "6281299990012", before, "tidak perlu datang").await;
+    assert!(!told.contains("Pengingat"), "{told}");
+    assert_eq!(h.store().slots(&place, day).await.unwrap()[0].booked, 0);
+    let report = documents::invoke(
+        &h.stack.gateway.functions.documents,
+        serde_json::json!({"task": "appointment_reminders"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (report["reminded"].as_u64(), report["withdrawn"].as_u64()),
+        (Some(0), Some(0)),
+        "{report}"
+    );
+    assert!(
+        !h.stack.whatsapp.outbox()[before..]
+            .iter()
+            .any(|m| integration_tests::reply_text(&m.body).contains("Pengingat")),
+        "nobody is reminded of a withdrawn appointment"
+    );
+}

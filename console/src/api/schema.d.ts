@@ -298,7 +298,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The day's appointments at a place, in time order, cancelled ones left out: the code the resident shows, the ticket, the service, the applicant's name masked, and whether they arrived. Any officer with a kecamatan or regency-wide; each read is audit-logged. */
+        /** @description The day's appointments at a place, in time order, cancelled ones left out: the code the resident shows, the ticket, the service, the applicant's name masked, and whether they arrived. Regency-wide officers read every place; an officer of one kecamatan reads the office's and the service point serving their kecamatan (403 for another point). Each read is audit-logged. */
         get: operations["listAppointments"];
         put?: never;
         post?: never;
@@ -317,7 +317,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Marks the resident holding this code arrived, on the appointment's day only (409 on another day, or once it was marked a no-show). Marking it again answers the first mark unchanged. Audited on the ticket (`appointment_arrived`). */
+        /** @description Marks the resident holding this code arrived, by an officer who works the appointment's place (as for the day's list; 403 otherwise), on the appointment's day only (409 on another day, or once it was marked a no-show). Marking it again answers the first mark unchanged. Audited on the ticket (`appointment_arrived`). */
         post: operations["markAppointmentArrived"];
         delete?: never;
         options?: never;
@@ -911,7 +911,7 @@ export interface operations {
                                 };
                             };
                         };
-                        /** @description Appointments per day and place with at least one booking, over the last 31 days of the range: bookings made (cancelled ones left out), arrivals and no-shows (a no-show frees nothing, so booked = arrived + no-show + still ahead). */
+                        /** @description Appointments per day and place with at least one booking, over the whole range: bookings made (cancelled ones left out), arrivals and no-shows (a no-show frees nothing, so booked = arrived + no-show + still ahead). */
                         appointments: {
                             /** Format: date */
                             date: string;

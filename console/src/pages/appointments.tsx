@@ -36,14 +36,16 @@ export function Appointments() {
     api()
       .GET('/services')
       .then(({ data }) => setServiceNames(Object.fromEntries((data ?? []).map((s) => [s.code, s.name]))));
-    // The office and its service points (a point is named by the first kecamatan it serves).
+    // The office and its service points (a point is named by the first kecamatan it serves);
+    // a kecamatan officer works the office's counter and their own point's, as the API allows.
+    const works = (codes: string[]) => isRegencyWide(officer) || codes.includes(officer.kecamatan ?? '');
     api()
       .GET('/office')
       .then(({ data }) =>
         setPlaces([
           { id: 'office', name: `Kantor (${data?.name ?? 'Disdukcapil'})` },
           ...(data?.service_points ?? [])
-            .filter((p) => p.kecamatan.length > 0)
+            .filter((p) => p.kecamatan.length > 0 && works(p.kecamatan.map((k) => k.code)))
             .map((p) => ({ id: p.kecamatan[0].code, name: p.name })),
         ]),
       )

@@ -27,6 +27,8 @@ const NO_SHOW_LOOKBACK_DAYS: i64 = 7;
 pub struct AppointmentReport {
     pub reminded: usize,
     pub no_shows: usize,
+    /// Bookings of requests closed (or erased) meanwhile, cancelled instead.
+    pub withdrawn: usize,
 }
 
 pub async fn run(app: &Documents) -> Result<AppointmentReport, ProcessError> {
@@ -41,6 +43,10 @@ pub async fn run(app: &Documents) -> Result<AppointmentReport, ProcessError> {
     for place in &places {
         for record in app.appointments.day_bookings(place, tomorrow).await? {
             if !appointment::reminder_due(&record.booking, now) {
+                continue;
+            }
+            if withdrawn(app, &record, true).await? {
+                report.withdrawn += 1;
                 continue;
             }
             let next = Booking {
@@ -66,6 +72,11 @@ pub async fn run(app: &Documents) -> Result<AppointmentReport, ProcessError> {
                 if !appointment::is_no_show(&record.booking, now) {
                     continue;
                 }
+                // A closed request's missed day is no one's absence: withdrawn, not told.
+                if withdrawn(app, &record, false).await? {
+                    report.withdrawn += 1;
+                    continue;
+                }
                 let next = Booking {
                     attendance: Attendance::NoShow,
                     ..record.booking.clone()
@@ -80,9 +91,38 @@ pub async fn run(app: &Documents) -> Result<AppointmentReport, ProcessError> {
     tracing::info!(
         reminded = report.reminded,
         no_shows = report.no_shows,
+        withdrawn = report.withdrawn,
         "appointment run"
     );
     Ok(report)
+}
+
+/// Whether the booking's request was closed (rejected, cancelled) or erased since it was booked:
+/// the booking is then cancelled, its place given back, and (`tell`) the resident told not to
+/// come, instead of reminded or counted absent. Usually the officer's action did this already.
+async fn withdrawn(
+    app: &Documents,
+    record: &BookingRecord,
+    tell: bool,
+) -> Result<bool, ProcessError> {
+    let ticket = record.booking.ticket;
+    let status = app.requests.get_request(&ticket).await?.map(|r| r.status);
+    if status.is_some_and(|s| appointment::still_wanted(&record.booking, s)) {
+        return Ok(false);
+    }
+    match shared::appointments::withdraw_unwanted(app.appointments.as_ref(), &ticket, status)
+        .await?
+    {
+        Some(booking) => {
+            if tell && status.is_some() {
+                let text = msg::withdrawn(&booking);
+                send(app, record, "appointment_withdrawn", Reply::text(text)).await;
+            }
+            Ok(true)
+        }
+        // Changed meanwhile (the resident cancelled, or a retry withdrew it): nothing to do.
+        None => Ok(true),
+    }
 }
 
 /// Records `next` over the booking read; `false` when another run (or the resident) changed it

@@ -113,6 +113,22 @@ pub fn place<'a>(office: &'a Office, id: &PlaceId) -> Option<Place<'a>> {
         .map(|(_, place)| place)
 }
 
+/// Whether an officer of `kecamatan` works `id`'s counter: the office's serves the whole
+/// regency, a service point the kecamatan it serves. The day's list (applicants, codes) and the
+/// arrival marks stay with the counter's own staff; regency-wide staff work every counter.
+pub fn serves(office: &Office, id: &PlaceId, kecamatan: &str) -> bool {
+    *id == PlaceId::office()
+        || office
+            .service_points
+            .iter()
+            .filter(|p| {
+                p.kecamatan
+                    .first()
+                    .is_some_and(|first| first == id.as_str())
+            })
+            .any(|p| p.kecamatan.iter().any(|k| k == kecamatan))
+}
+
 /// Where a resident of `kecamatan` is sent by default: the service point serving it, else the
 /// office (the same rule as card collection, `Office::place_for`).
 pub fn home_place(office: &Office, kecamatan: Option<&str>) -> PlaceId {
@@ -422,6 +438,14 @@ pub fn can_book(visit: Visit, status: RequestStatus) -> bool {
     }
 }
 
+/// Whether `booking` still has a purpose for a request now at `status`: one still ahead
+/// (`Booked`) only while its visit can be booked at that stage (a rejected or cancelled
+/// request's appointment holds a place for no one, and must not be reminded); arrivals,
+/// no-shows and cancellations are history and stay as they are.
+pub fn still_wanted(booking: &Booking, status: RequestStatus) -> bool {
+    booking.attendance != Attendance::Booked || can_book(booking.visit, status)
+}
+
 /// Plans booking `slot` for the request `ticket` of `service` at `status`, which holds `current`
 /// (if any), at `now`.
 pub fn plan_booking(
@@ -648,6 +672,22 @@ mod tests {
         assert_eq!(home_place(&office, Some("170806")), point);
         assert_eq!(home_place(&office, Some("170801")), PlaceId::office());
         assert_eq!(home_place(&office, None), PlaceId::office());
+        // Who works which counter: the office's serves everyone, a point its own kecamatan.
+        for k in ["170801", "170805", "170806"] {
+            assert!(serves(&office, &PlaceId::office(), k), "{k}");
+        }
+        assert!(serves(&office, &point, "170805"));
+        assert!(
+            serves(&office, &point, "170806"),
+            "a point's second kecamatan"
+        );
+        assert!(!serves(&office, &point, "170801"));
+        // An id no point has serves no one.
+        assert!(!serves(
+            &office,
+            &PlaceId::parse("170806").unwrap(),
+            "170806"
+        ));
     }
 
     #[test]
@@ -816,6 +856,49 @@ mod tests {
             plan(Some(&missed), &nine, before),
             Ok(BookingPlan::New(_))
         ));
+    }
+
+    #[test]
+    fn a_closed_request_wants_no_appointment_ahead() {
+        use RequestStatus as S;
+        let BookingPlan::New(recording) = plan_booking(
+            &ticket(),
+            ServiceCode::KtpNew,
+            S::Submitted,
+            None,
+            &slot("08:00", 1, 0),
+            datetime!(2026-12-01 03:00 UTC),
+        )
+        .unwrap() else {
+            panic!()
+        };
+        for open in [S::Submitted, S::InReview, S::NeedsRevision, S::Approved] {
+            assert!(still_wanted(&recording, open), "{open:?}");
+        }
+        for closed in [S::Rejected, S::Cancelled, S::Completed] {
+            assert!(!still_wanted(&recording, closed), "{closed:?}");
+        }
+        let collection = Booking {
+            visit: Visit::CardCollection,
+            ..recording.clone()
+        };
+        assert!(
+            still_wanted(&collection, S::Completed),
+            "cards are collected once done"
+        );
+        assert!(!still_wanted(&collection, S::Rejected));
+        // History stays: an arrival or a no-show is not undone by the request closing.
+        for past in [
+            Attendance::Arrived,
+            Attendance::NoShow,
+            Attendance::Cancelled,
+        ] {
+            let booking = Booking {
+                attendance: past,
+                ..recording.clone()
+            };
+            assert!(still_wanted(&booking, S::Rejected), "{past:?}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //!
 //! Domain rules live in the `domain` crate and do no I/O; this crate is the I/O edge.
 
+pub mod appointments;
 pub mod audit_archive;
 pub mod aws;
 #[cfg(feature = "s3")]

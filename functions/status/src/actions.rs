@@ -182,6 +182,9 @@ pub async fn post(
     if survey_offered {
         shared::delivery::send_survey_offer(app.messenger.as_ref(), &applied.request).await;
     }
+    if !applied.request.status.is_open() {
+        withdraw_appointment(app, caller, &applied.request).await;
+    }
     let result = ActionResult {
         ticket: ticket.as_str().to_owned(),
         status: applied.request.status,
@@ -191,4 +194,36 @@ pub async fn post(
         notification: delivery,
     };
     Ok(json(StatusCode::OK, &result))
+}
+
+/// A request closed with its appointment still ahead gives the place back at once, and the
+/// resident is told not to come. The change is committed already: a failure here is logged, and
+/// the daily appointment run withdraws the booking before it would remind anyone of it.
+async fn withdraw_appointment(app: &Status, caller: &Caller, request: &domain::Request) {
+    match shared::appointments::withdraw_unwanted(
+        app.appointments.as_ref(),
+        &request.ticket,
+        Some(request.status),
+    )
+    .await
+    {
+        Ok(Some(booking)) => {
+            let text = domain::messages::appointments::withdrawn(&booking);
+            let notice =
+                domain::messages::notifications::Notification::from_text(&request.ticket, &text);
+            notify::send(
+                app,
+                caller,
+                &request.ticket,
+                &request.resident,
+                &notice,
+                "appointment_withdrawn",
+            )
+            .await;
+        }
+        Ok(None) => {}
+        Err(err) => {
+            tracing::warn!(ticket = %request.ticket.as_str(), error = %err, "appointment of a closed request not withdrawn; the daily run will");
+        }
+    }
 }

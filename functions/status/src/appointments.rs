@@ -216,6 +216,7 @@ pub async fn list(
 ) -> Result<Response<Body>, ApiError> {
     caller.require_some_scope()?;
     let (date, place) = day_and_place(app, request)?;
+    caller.check_place(&app.office, &place)?;
     let bookings = app.appointments.day_bookings(&place, date).await?;
     tracing::info!(
         audit = "appointments_read",
@@ -248,6 +249,7 @@ pub async fn arrived(
             .booking_by_code(&code)
             .await?
             .ok_or(ApiError::NotFound("no appointment with this code"))?;
+        caller.check_place(&app.office, &record.booking.place)?;
         let now = app.clock.now();
         let next = appointment::mark_arrived(&record.booking, now).map_err(|e| match e {
             AppointmentError::NotToday => ApiError::Occupied(

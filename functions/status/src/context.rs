@@ -76,6 +76,23 @@ impl Caller {
         }
     }
 
+    /// 403 unless the officer works `place`'s counter (`domain::appointment::serves`): its day
+    /// list names applicants, so a kecamatan officer reads and marks only their own counter's
+    /// (and the office's, which serves everyone).
+    pub fn check_place(
+        &self,
+        office: &domain::office::Office,
+        place: &domain::appointment::PlaceId,
+    ) -> Result<(), ApiError> {
+        self.require_some_scope()?;
+        match &self.officer.scope {
+            Scope::Kecamatan(own) if !domain::appointment::serves(office, place, own) => Err(
+                ApiError::Forbidden("this counter serves other kecamatan than yours"),
+            ),
+            _ => Ok(()),
+        }
+    }
+
     /// A fresh id for an item this call writes: the API Gateway request id is unique per call;
     /// `suffix` separates several items of one call.
     pub fn id(&self, now: OffsetDateTime, suffix: &str) -> String {

@@ -120,6 +120,10 @@ pub async fn erase(
     let now = app.clock.now();
     let erasure_id = caller.id(now, "erase");
     for request in &requests {
+        // A booking still ahead gives its place back before the request's records go: a slot
+        // counting an erased booking would stay full for no one.
+        shared::appointments::withdraw_unwanted(app.appointments.as_ref(), &request.ticket, None)
+            .await?;
         let mut event = caller.event(&request.ticket, "erase", now);
         event.from_status = Some(request.status.as_str().to_owned());
         let objects = ObjectErasure::of_ticket(erasure_id.clone(), request.ticket, now);

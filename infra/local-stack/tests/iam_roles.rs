@@ -86,7 +86,7 @@ fn the_webhook_queries_the_table_and_gsi2_only() {
 }
 
 #[test]
-fn status_writes_no_update_and_reads_no_object() {
+fn status_updates_only_slot_counts_and_reads_no_object() {
     let r = roles();
     let s = "StatusFunction";
     assert!(may(
@@ -99,11 +99,24 @@ fn status_writes_no_update_and_reads_no_object() {
         s,
         Authorization::new("dynamodb:BatchWriteItem", TABLE)
     ));
-    assert!(!may(
+    // A withdrawn booking gives its slot the place back (APPT#…); no other item is updated.
+    assert!(may(
         &r,
         s,
         Authorization::new("dynamodb:UpdateItem", TABLE)
+            .with("dynamodb:LeadingKeys", "APPT#office#2026-12-10")
     ));
+    for other in ["REQ#ABCD-EFGH", "RES#wa:6281234567890", "SVC#KTP_NEW"] {
+        assert!(
+            !may(
+                &r,
+                s,
+                Authorization::new("dynamodb:UpdateItem", TABLE)
+                    .with("dynamodb:LeadingKeys", other)
+            ),
+            "{other}"
+        );
+    }
     // Erasure deletes with BatchWriteItem; no DeleteItem, no condition checks.
     assert!(!may(
         &r,

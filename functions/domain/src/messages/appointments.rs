@@ -199,6 +199,19 @@ pub fn no_show(booking: &Booking) -> Reply {
     ))
 }
 
+/// The request was closed (rejected, cancelled) while its appointment was still ahead: the
+/// place was given back and nobody expects the resident.
+pub fn withdrawn(booking: &Booking) -> String {
+    format!(
+        "Janji temu {} pukul {} WIB untuk {} (tiket *{}*) kami batalkan karena permohonannya sudah ditutup. Bapak/Ibu tidak perlu datang. Ketik *status {}* untuk melihat keterangannya.",
+        day_name(booking.date),
+        booking.start,
+        purpose(booking.visit),
+        booking.ticket.as_str(),
+        booking.ticket.as_str()
+    )
+}
+
 #[cfg(test)]
 pub(crate) fn every_text() -> Vec<String> {
     use crate::appointment::{AppointmentCode, Attendance, PlaceId, SlotTime};
@@ -247,6 +260,7 @@ pub(crate) fn every_text() -> Vec<String> {
         texts.push(confirmed(&booking, place).body().to_owned());
         texts.push(reminder(&booking, place).body().to_owned());
         texts.push(no_show(&booking).body().to_owned());
+        texts.push(withdrawn(&booking));
     }
     texts
 }
