@@ -1033,7 +1033,9 @@ impl<'a> Turn<'a> {
                         body: body.clone(),
                         at: self.input.now,
                     }));
-                    if let Some(revision) = next.revision.as_mut() {
+                    if let Some(revision) = next.revision.as_mut()
+                        && !crate::intent::only_thanks(body)
+                    {
                         revision.answered = true;
                     }
                 }
@@ -1073,9 +1075,15 @@ impl<'a> Turn<'a> {
             }
         }
         next.awaiting_resident_reply = false;
+        // A thanks is on the thread for the officer to read, but asks for no answer: it does not
+        // flag the ticket again (e.g. after the officer's last word).
+        let to_answer = held
+            .iter()
+            .filter(|m| !matches!(m, Held::Text { body, .. } if crate::intent::only_thanks(body)))
+            .count();
         next.unanswered_messages = next
             .unanswered_messages
-            .saturating_add(u32::try_from(held.len()).unwrap_or(u32::MAX));
+            .saturating_add(u32::try_from(to_answer).unwrap_or(u32::MAX));
         let next = self.update(next);
         self.go(Step::Thread {
             ticket: next.ticket,

@@ -1871,6 +1871,26 @@ const RELATIVES: [&str; 27] = [
 ];
 const FOR_WHOM: [&str; 6] = ["punya", "milik", "untuk", "utk", "buat", "atas"];
 
+/// Whether `text` only thanks (with greetings, forms of address and fillers around it): "terima
+/// kasih banyak pak", "makasih ya bu 🙏". Nothing to answer. An acknowledgement before the thanks
+/// ("iya, makasih", "sudah pak, terima kasih") is not only thanks: it may answer an officer's
+/// question. After it, "ya" softens the thanks.
+pub fn only_thanks(text: &str) -> bool {
+    let mut thanked = false;
+    for word in normalise(text).split_ascii_whitespace() {
+        let Some(i) = lookup(word) else {
+            return false;
+        };
+        match LEXICON[usize::from(i)].1 {
+            T::Thanks => thanked = true,
+            T::Ack if thanked => {}
+            T::Greeting | T::Address | T::Filler => {}
+            _ => return false,
+        }
+    }
+    thanked
+}
+
 pub fn read(text: &str) -> Reading {
     let normalised = normalise(text);
     // Applying for a relative without the word "diwakilkan": "kalau saya urus punya adik bisa?".
@@ -2085,6 +2105,31 @@ fn rank(hits: &[Hit], bits: u128) -> Matches {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_thanks_is_thanks_around_greetings_and_address() {
+        for thanks in [
+            "makasih pak",
+            "Terima kasih banyak bu 🙏",
+            "trimakasih ya",
+            "tq min",
+            "assalamualaikum, terima kasih pak",
+            "mksh",
+        ] {
+            assert!(only_thanks(thanks), "{thanks}");
+        }
+        for not_only in [
+            "iya pak",
+            "ok",
+            "iya makasih pak",
+            "sudah pak, terima kasih",
+            "terima kasih, kapan jadinya?",
+            "pak",
+            "",
+        ] {
+            assert!(!only_thanks(not_only), "{not_only}");
+        }
+    }
     use crate::catalog::services;
 
     fn top(text: &str) -> Option<ServiceCode> {

@@ -243,6 +243,35 @@ fn an_answer_to_an_officer_reaches_the_thread() {
     assert_eq!(world.requests[&ticket].unanswered_messages, 2);
 }
 
+/// Thanks after the officer's answer is on the thread, but flags nothing to answer; a "yes" may
+/// answer the officer's question and is counted.
+#[test]
+fn thanks_on_a_thread_reaches_the_officer_without_asking_for_an_answer() {
+    let mut world = World::new();
+    world.text(&siti(), "menu");
+    world.choose(&siti(), "svc:CONSULTATION");
+    world.text(&siti(), "Akta anak saya hilang, bisa dicetak ulang?");
+    let ticket = *world.requests.keys().next().unwrap();
+    world.now += Duration::days(1);
+    world.officer_writes(ticket, "wamid.OUT1");
+    for thanks in [
+        "makasih pak",
+        "Terima kasih banyak bu 🙏",
+        "trimakasih ya pak",
+    ] {
+        let replies = world.text(&siti(), thanks);
+        assert!(
+            bodies(&replies).contains(ticket.as_str()),
+            "{}",
+            bodies(&replies)
+        );
+        assert_eq!(world.thread.last().unwrap().body, thanks);
+        assert_eq!(world.requests[&ticket].unanswered_messages, 0, "{thanks}");
+    }
+    world.text(&siti(), "iya pak, sudah saya bawa");
+    assert_eq!(world.requests[&ticket].unanswered_messages, 1);
+}
+
 #[test]
 fn a_resident_with_two_waiting_tickets_is_asked_and_nothing_is_lost() {
     let mut world = World::new();
