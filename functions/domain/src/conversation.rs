@@ -1609,21 +1609,21 @@ impl<'a> Turn<'a> {
                 }
             }
         }
+        // A complaint already described is kept to be sent as it is (one tap, `USE_EARLIER_ID`).
+        let complaint_kept = reading.complains() && describes_a_problem(body);
         let context = msg::intent::Context {
             display_name: self.input.display_name,
             office: self.input.office,
             first_message: self.conversation.version == 1,
             paused_draft: self.conversation.draft,
+            message_kept: complaint_kept,
         };
         match msg::intent::at_main_menu(&reading, &context, &self.facts.availability) {
             Some(reply) => self.say(reply),
             None => self.main_menu(),
         }
-        // The consultation offered for a message nothing placed starts with that message; a
-        // complaint already described can be sent as it is (one tap, `USE_EARLIER_ID`).
-        if matches!(reading.intent(), crate::intent::Intent::Unknown)
-            || (reading.complains() && describes_a_problem(body))
-        {
+        // The consultation offered for a message nothing placed starts with that message.
+        if matches!(reading.intent(), crate::intent::Intent::Unknown) || complaint_kept {
             self.conversation.unplaced = Some(Unplaced {
                 wamid: self.input.wamid.to_owned(),
                 body: body.trim().to_owned(),

@@ -25,6 +25,9 @@ pub struct Context<'a> {
     pub first_message: bool,
     /// A draft left unfinished, which `lanjut` resumes.
     pub paused_draft: Option<TicketId>,
+    /// The message is kept to be passed on as it is (a complaint it describes, see
+    /// `conversation`'s `Unplaced`): the offers say so instead of asking to write it again.
+    pub message_kept: bool,
 }
 
 /// The answer to a text at the main menu, or `None` when the main menu itself is the answer
@@ -171,8 +174,13 @@ pub fn service_offer(context: &Context, offered: &[&ServiceMatch]) -> Reply {
         [one] if one.code == ServiceCode::Complaint => {
             // The complaint timeline (crate::complaint): taken up within 3 working days,
             // closed within 10 (the service's working days).
+            let how = if context.message_kept {
+                "Tekan *Sampaikan aduan*: pesan Bapak/Ibu tadi dapat langsung dikirim sebagai aduan, atau ditulis ulang"
+            } else {
+                "Tekan *Sampaikan aduan*, lalu tuliskan aduan Bapak/Ibu dalam satu pesan"
+            };
             let body = format!(
-                "Bapak/Ibu ingin menyampaikan aduan? Tekan *Sampaikan aduan*, lalu tuliskan aduan Bapak/Ibu dalam satu pesan; foto atau PDF pendukung dapat dikirim sesudahnya. Petugas akan menindaklanjutinya paling lambat {} hari kerja dan menyelesaikannya paling lambat {} hari kerja.",
+                "Bapak/Ibu ingin menyampaikan aduan? {how}; foto atau PDF pendukung dapat dikirim sesudahnya. Petugas akan menindaklanjutinya paling lambat {} hari kerja dan menyelesaikannya paling lambat {} hari kerja.",
                 crate::complaint::HANDLE_WITHIN_DAYS,
                 one.max_working_days
             );
@@ -452,12 +460,21 @@ pub fn general_answer(context: &Context, asked: Asked) -> Reply {
 /// "Talk to an officer": a consultation, one tap away.
 pub fn officer_offer(context: &Context, complaint: bool) -> Reply {
     let days = service(ServiceCode::Consultation).max_working_days;
+    let how = if context.message_kept {
+        "tekan *Tanya petugas*, dan pesan Bapak/Ibu tadi kami teruskan kepada petugas"
+    } else {
+        "tekan *Tanya petugas*, lalu tuliskan pertanyaan Bapak/Ibu dalam satu pesan"
+    };
     let mut body = format!(
-        "Baik, Bapak/Ibu dapat bertanya langsung kepada petugas melalui layanan *Konsultasi*: tekan *Tanya petugas*, lalu tuliskan pertanyaan Bapak/Ibu dalam satu pesan. Petugas akan menjawab di sini paling lambat {days} hari kerja."
+        "Baik, Bapak/Ibu dapat bertanya langsung kepada petugas melalui layanan *Konsultasi*: {how}. Petugas akan menjawab di sini paling lambat {days} hari kerja."
     );
     let mut buttons = vec![officer_button()];
     if complaint {
-        body.push_str(" Untuk menyampaikan aduan, tekan *Sampaikan aduan*.");
+        body.push_str(if context.message_kept {
+            " Untuk menyampaikannya sebagai aduan, tekan *Sampaikan aduan*."
+        } else {
+            " Untuk menyampaikan aduan, tekan *Sampaikan aduan*."
+        });
         buttons.push(service_button(ServiceCode::Complaint));
     }
     buttons.push(menu_button());
@@ -503,6 +520,7 @@ mod tests {
         office: &OFFICE,
         first_message: true,
         paused_draft: None,
+        message_kept: false,
     });
 
     fn reply(text: &str) -> Option<Reply> {
@@ -631,6 +649,13 @@ mod tests {
             check_shape(&general_answer(&FIRST, asked));
         }
         check_shape(&officer_offer(&FIRST, true));
+        let kept = Context {
+            message_kept: true,
+            ..*FIRST
+        };
+        check_shape(&officer_offer(&kept, true));
+        let complaint = crate::intent::read("saya mau komplain").services;
+        check_shape(&service_offer(&kept, &complaint.iter().collect::<Vec<_>>()));
         check_shape(&not_understood(&FIRST));
         check_shape(&status_hint(&FIRST));
     }
@@ -700,6 +725,7 @@ mod tests {
             office: &OFFICE,
             first_message: false,
             paused_draft: Some(ticket),
+            message_kept: false,
         };
         let r = at_main_menu(&read("kk hilang"), &context, &BTreeMap::new()).unwrap();
         assert!(r.body().contains("ABCD-2345"));

@@ -289,7 +289,7 @@ fn a_complaint_described_before_choosing_is_sent_with_one_tap() {
     world.text(&siti(), "assalamualaikum");
     let offered = world.text(&siti(), COMPLAINT);
     assert!(
-        bodies(&offered).contains("Sampaikan aduan"),
+        bodies(&offered).contains("pesan Bapak/Ibu tadi dapat langsung dikirim sebagai aduan"),
         "{}",
         bodies(&offered)
     );
@@ -349,7 +349,12 @@ fn a_complaint_described_before_choosing_is_sent_with_one_tap() {
     // Only "I want to complain": the usual prompt.
     let mut world = World::new();
     world.text(&siti(), "halo");
-    world.text(&siti(), "mau komplain");
+    let offered = world.text(&siti(), "mau komplain");
+    assert!(
+        bodies(&offered).contains("lalu tuliskan aduan"),
+        "{}",
+        bodies(&offered)
+    );
     let prompt = world.choose(&siti(), "svc:COMPLAINT");
     assert!(
         bodies(&prompt).contains("Silakan tuliskan"),
