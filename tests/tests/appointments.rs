@@ -154,7 +154,7 @@ async fn change_cancel_and_retry_keep_the_counts_true() {
     // A cancellation from a stale read (the booking changed since) is refused, moving nothing.
     let stale = appointment::cancel(&read.booking).unwrap().unwrap();
     assert!(matches!(
-        store.cancel_booking(&read.booking, &stale).await,
+        store.cancel_booking(&read, &stale).await,
         Err(StoreError::Conflict)
     ));
     assert_eq!(
@@ -164,10 +164,7 @@ async fn change_cancel_and_retry_keep_the_counts_true() {
 
     // Cancelling gives 09:00 back and takes the booking off the day's list.
     let cancelled = appointment::cancel(&changed.booking).unwrap().unwrap();
-    store
-        .cancel_booking(&changed.booking, &cancelled)
-        .await
-        .unwrap();
+    store.cancel_booking(&changed, &cancelled).await.unwrap();
     assert_eq!(
         counts(store.slots(&eight.place, eight.date).await.unwrap()),
         [0, 0]

@@ -28,7 +28,8 @@ export function Queue() {
   const [notice, setNotice] = useState<string | null>(null);
   const [prev, setPrev] = useState<string[]>([]);
   const [search, setSearch] = useState('');
-  // Filters the API has no parameter for: applied to the page shown.
+  /** A yes/no filter of the address, as the API takes it. */
+  const flag = (name: string) => (q[name] === 'true' ? true : undefined);
 
   useEffect(() => {
     api()
@@ -45,11 +46,11 @@ export function Queue() {
           status: status as RequestStatus,
           service: (q.service || undefined) as ServiceCode | undefined,
           kecamatan: q.kecamatan || undefined,
-          overdue: q.overdue === 'true' ? true : undefined,
-          waiting: q.waiting === 'true' ? true : undefined,
-          unanswered: q.unanswered === 'true' ? true : undefined,
+          overdue: flag('overdue'),
+          waiting: flag('waiting'),
+          unanswered: flag('unanswered'),
           deadline: (q.deadline || undefined) as 'due_soon' | 'missed' | undefined,
-          escalated: q.escalated === 'true' ? true : undefined,
+          escalated: flag('escalated'),
           order: (q.order as 'oldest' | 'newest') || undefined,
           cursor: q.cursor || undefined,
           limit: 50,
@@ -67,6 +68,19 @@ export function Queue() {
   useEffect(() => {
     load();
   }, [loc.url]);
+
+  /** A yes/no filter as a checkbox. */
+  const check = (name: string, label: string) => (
+    <label class="check">
+      <input
+        type="checkbox"
+        name={name}
+        checked={flag(name) === true}
+        onChange={(e) => setFilter(name, e.currentTarget.checked ? 'true' : '')}
+      />
+      {label}
+    </label>
+  );
 
   function setFilter(name: string, value: string) {
     const next = new URLSearchParams({ ...q, [name]: value });
@@ -180,33 +194,9 @@ export function Queue() {
             <option value="newest">Terbaru dulu</option>
           </select>
         </label>
-        <label class="check">
-          <input
-            type="checkbox"
-            name="overdue"
-            checked={q.overdue === 'true'}
-            onChange={(e) => setFilter('overdue', e.currentTarget.checked ? 'true' : '')}
-          />
-          Lewat batas waktu
-        </label>
-        <label class="check">
-          <input
-            type="checkbox"
-            name="waiting"
-            checked={q.waiting === 'true'}
-            onChange={(e) => setFilter('waiting', e.currentTarget.checked ? 'true' : '')}
-          />
-          Menunggu warga
-        </label>
-        <label class="check">
-          <input
-            type="checkbox"
-            name="unanswered"
-            checked={q.unanswered === 'true'}
-            onChange={(e) => setFilter('unanswered', e.currentTarget.checked ? 'true' : '')}
-          />
-          Pesan warga belum dibalas
-        </label>
+        {check('overdue', 'Lewat batas waktu')}
+        {check('waiting', 'Menunggu warga')}
+        {check('unanswered', 'Pesan warga belum dibalas')}
         <label>
           Batas waktu aduan
           <select
@@ -219,15 +209,7 @@ export function Queue() {
             <option value="missed">Terlewat</option>
           </select>
         </label>
-        <label class="check">
-          <input
-            type="checkbox"
-            name="escalated"
-            checked={q.escalated === 'true'}
-            onChange={(e) => setFilter('escalated', e.currentTarget.checked ? 'true' : '')}
-          />
-          Diteruskan warga ke pimpinan
-        </label>
+        {check('escalated', 'Diteruskan warga ke pimpinan')}
         <button type="button" onClick={load} disabled={loading}>
           Muat ulang
         </button>

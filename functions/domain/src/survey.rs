@@ -185,6 +185,16 @@ pub fn validate(scores: &Scores) -> Result<(), ScoreError> {
 }
 
 /// The index of `responses` (each already [`validate`]d).
+/// The method worked by hand (the index's and the statistics' tests, docs/product.md): four
+/// respondents, the second and fourth finding facilities "not applicable". IKM 84.03, grade B.
+#[rustfmt::skip]
+pub const WORKED_EXAMPLE: [Scores; 4] = [
+    [Some(3), Some(3), Some(2), Some(4), Some(3), Some(3), Some(4), Some(3), Some(4)],
+    [Some(4), Some(3), Some(3), Some(4), Some(4), Some(4), Some(4), Some(3), None],
+    [Some(3), Some(3), Some(3), Some(4), Some(3), Some(3), Some(3), Some(3), Some(3)],
+    [Some(3), Some(3), Some(3), Some(4), Some(4), Some(4), Some(4), Some(3), None],
+];
+
 pub fn index(responses: &[Scores]) -> Index {
     let mut element_means = [None; 9];
     for (i, mean) in element_means.iter_mut().enumerate() {
@@ -265,52 +275,7 @@ mod tests {
     /// weighted average is 30.25 / 9 = 3.3611…, the IKM 84.03: grade B, "Baik".
     #[test]
     fn the_index_is_the_weighted_average_of_element_means_times_25() {
-        let responses: Vec<Scores> = vec![
-            [
-                Some(3),
-                Some(3),
-                Some(2),
-                Some(4),
-                Some(3),
-                Some(3),
-                Some(4),
-                Some(3),
-                Some(4),
-            ],
-            [
-                Some(4),
-                Some(3),
-                Some(3),
-                Some(4),
-                Some(4),
-                Some(4),
-                Some(4),
-                Some(3),
-                None,
-            ],
-            [
-                Some(3),
-                Some(3),
-                Some(3),
-                Some(4),
-                Some(3),
-                Some(3),
-                Some(3),
-                Some(3),
-                Some(3),
-            ],
-            [
-                Some(3),
-                Some(3),
-                Some(3),
-                Some(4),
-                Some(4),
-                Some(4),
-                Some(4),
-                Some(3),
-                None,
-            ],
-        ];
+        let responses = WORKED_EXAMPLE.to_vec();
         let i = index(&responses);
         assert_eq!(i.respondents, 4);
         let means: Vec<f64> = i.element_means.iter().map(|m| m.unwrap()).collect();

@@ -28,10 +28,7 @@ pub async fn withdraw_unwanted(
             // Cancelled already, or history (arrived, no-show): its slot holds nothing ahead.
             return Ok(None);
         };
-        match appointments
-            .cancel_booking(&record.booking, &cancelled)
-            .await
-        {
+        match appointments.cancel_booking(&record, &cancelled).await {
             Ok(()) => return Ok(Some(record.booking)),
             Err(StoreError::Conflict) => continue,
             Err(e) => return Err(e),

@@ -46,10 +46,6 @@ pub struct ArchivedAuditEvent {
     pub request_id: Option<String>,
 }
 
-/// The roles of officers' events (`shared::identity`); everything else is a resident's or the
-/// system's.
-const OFFICER_ROLES: [&str; 2] = ["petugas", "supervisor"];
-
 /// Whether an actor names a resident: the role says so, or the actor is a resident key
 /// (`wa:<phone>`, `user:<id>`), as the webhook writes it.
 fn is_resident(event: &AuditEvent) -> bool {
@@ -60,7 +56,7 @@ impl ArchivedAuditEvent {
     /// The archived form of `event`, without what identifies a resident.
     pub fn of(event: &AuditEvent) -> Self {
         let resident = is_resident(event);
-        let officer = !resident && OFFICER_ROLES.contains(&event.role.as_str());
+        let officer = !resident && event.by_officer();
         Self {
             ticket: event.ticket,
             event_ref: hex::encode(Sha256::digest(event.event_id.as_bytes())),

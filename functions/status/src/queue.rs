@@ -64,21 +64,17 @@ impl QueueQuery {
         {
             return Err(ApiError::invalid("kecamatan", "a kecamatan code is digits"));
         }
-        let overdue_only = match get("overdue").as_deref() {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => return Err(ApiError::invalid("overdue", "true or false")),
+        let flag = |name: &'static str| match get(name).as_deref() {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(_) => Err(ApiError::invalid(name, "true or false")),
         };
+        let overdue_only = flag("overdue")?;
         let deadline = match get("deadline").as_deref() {
             None => None,
             Some("due_soon") => Some(DeadlineState::DueSoon),
             Some("missed") => Some(DeadlineState::Missed),
             Some(_) => return Err(ApiError::invalid("deadline", "due_soon or missed")),
-        };
-        let flag = |name: &'static str| match get(name).as_deref() {
-            None | Some("false") => Ok(false),
-            Some("true") => Ok(true),
-            Some(_) => Err(ApiError::invalid(name, "true or false")),
         };
         let escalated_only = flag("escalated")?;
         let waiting_only = flag("waiting")?;

@@ -50,10 +50,11 @@ pub trait AppointmentRepository: Send + Sync {
         previous: Option<&Booking>,
     ) -> Result<(), StoreError>;
 
-    /// Cancels `booking` (the one read) and gives its slot its place back, in one transaction.
+    /// Cancels the booking of `read` (as read) and gives its slot its place back, in one
+    /// transaction; `Conflict` when the stored booking changed since.
     async fn cancel_booking(
         &self,
-        booking: &Booking,
+        read: &BookingRecord,
         cancelled: &Booking,
     ) -> Result<(), StoreError>;
 

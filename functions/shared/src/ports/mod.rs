@@ -89,6 +89,18 @@ pub struct AuditEvent {
     pub request_id: Option<String>,
 }
 
+impl AuditEvent {
+    /// Whether an officer acted (`petugas`, `supervisor`), as opposed to a resident or the system.
+    pub fn by_officer(&self) -> bool {
+        [
+            crate::identity::Role::Petugas,
+            crate::identity::Role::Supervisor,
+        ]
+        .iter()
+        .any(|r| r.as_str() == self.role)
+    }
+}
+
 /// Requests and their audit trail.
 #[async_trait]
 pub trait RequestRepository: Send + Sync {

@@ -326,17 +326,14 @@ impl AppointmentRepository for DynamoStore {
 
     async fn cancel_booking(
         &self,
-        booking: &Booking,
+        read: &BookingRecord,
         cancelled: &Booking,
     ) -> Result<(), StoreError> {
-        let Some(read) = self.booking(&booking.ticket).await? else {
-            return Err(StoreError::Conflict);
-        };
         let record = BookingRecord {
             booking: cancelled.clone(),
-            ..read
+            ..read.clone()
         };
-        let items = self.cancel_items(&record, booking)?;
+        let items = self.cancel_items(&record, &read.booking)?;
         self.transact(items).await
     }
 

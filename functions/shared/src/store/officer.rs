@@ -521,7 +521,7 @@ impl ErasureRepository for DynamoStore {
                 // encodes the number).
                 let mut audit = from_item::<AuditItem>(item)?;
                 let names_resident = audit.event.actor == resident_key;
-                let officers = ["petugas", "supervisor"].contains(&audit.event.role.as_str());
+                let officers = audit.event.by_officer();
                 let message_id = !officers && audit.event.request_id.is_some();
                 if names_resident || audit.event.note.is_some() || message_id {
                     if names_resident {
